@@ -1,0 +1,51 @@
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { provideDeps, type Deps } from '#lib/server/deps.ts';
+import { applyAdapterEnvironment, type Config } from './config.ts';
+import { ADAPTER_HEADERS, createRequestListener } from './http.ts';
+import { attachRealtime, type Realtime } from './realtime.ts';
+
+const BUILD_HANDLER = fileURLToPath(new URL('../build/handler.js', import.meta.url));
+
+export interface RunningMend {
+	server: http.Server;
+	realtime: Realtime;
+	/** e.g. http://127.0.0.1:41234 — the address actually listened on. */
+	url: string;
+	close(): Promise<void>;
+}
+
+/**
+ * One http.Server for everything: the pages (SvelteKit's adapter-node build) and the realtime
+ * planes on the same port. `deps` must already be booted; closing does not close them.
+ */
+export async function startMend(config: Config, deps: Deps): Promise<RunningMend> {
+	if (!existsSync(BUILD_HANDLER))
+		throw new Error('Mend is not built: run `npm run build` first (`npm start` does both).');
+	applyAdapterEnvironment(config, ADAPTER_HEADERS);
+	provideDeps(deps);
+	const { handler } = (await import(pathToFileURL(BUILD_HANDLER).href)) as {
+		handler: Parameters<typeof createRequestListener>[0];
+	};
+
+	const server = http.createServer(createRequestListener(handler, config));
+	const realtime = attachRealtime(server, deps);
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(config.port, config.host, () => resolve());
+	});
+	const { port } = server.address() as AddressInfo;
+	const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+	return {
+		server,
+		realtime,
+		url: `http://${host}:${port}`,
+		close: async () => {
+			server.closeAllConnections();
+			await realtime.close();
+		}
+	};
+}

@@ -1,0 +1,36 @@
+import { fileURLToPath } from 'node:url';
+import type { Config } from './config.ts';
+import { createAuth } from '#lib/server/auth/auth.ts';
+import { systemClock, type Clock } from '#lib/server/clock.ts';
+import { openDatabase } from '#lib/server/db/client.ts';
+import type { Deps } from '#lib/server/deps.ts';
+import { createLogger, type Logger } from '#lib/server/log.ts';
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+export interface Booted {
+	deps: Deps;
+	close(): Promise<void>;
+}
+
+/** Opens the database, applies pending migrations and builds the services: once per process. */
+export async function boot(config: Config, options: { clock?: Clock; log?: Logger } = {}): Promise<Booted> {
+	const log = options.log ?? createLogger(config.logLevel);
+	const database = await openDatabase(config.database);
+	try {
+		await database.migrate(MIGRATIONS_FOLDER);
+	} catch (error) {
+		await database.close();
+		throw error;
+	}
+	if (config.authSecretIsEphemeral)
+		log.warn('AUTH_SECRET is not set: staff sessions will not survive a restart');
+	const deps: Deps = {
+		config,
+		db: database.db,
+		auth: createAuth(database.db, config, log),
+		clock: options.clock ?? systemClock,
+		log
+	};
+	return { deps, close: () => database.close() };
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+	it('runs with nothing set: embedded database in ./data, demo seeded, ephemeral secret', () => {
+		const config = loadConfig({});
+		expect(config.database).toMatchObject({ kind: 'pglite' });
+		expect(config.database.kind === 'pglite' && config.database.dataDir).toMatch(/\/data$/);
+		expect(config.seedDemo).toBe(true);
+		expect(config.authSecretIsEphemeral).toBe(true);
+		expect(config.port).toBe(3000);
+	});
+
+	it('uses PostgreSQL when DATABASE_URL is set, and then does not seed a demo by default', () => {
+		const config = loadConfig({ DATABASE_URL: 'postgres://127.0.0.1:5432/mend' });
+		expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://127.0.0.1:5432/mend' });
+		expect(config.seedDemo).toBe(false);
+	});
+
+	it('names every bad setting in one message', () => {
+		const attempt = () =>
+			loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', PUBLIC_URL: 'not a url' });
+		expect(attempt).toThrow(ConfigError);
+		try {
+			attempt();
+		} catch (error) {
+			const { problems, message } = error as ConfigError;
+			expect(problems).toHaveLength(3);
+			expect(message).toContain('PORT: must be a port number');
+			expect(message).toContain('DATABASE_URL: must be a postgres:// connection URL');
+			expect(message).toContain('PUBLIC_URL');
+		}
+	});
+
+	it('refuses to start in production without an AUTH_SECRET, and refuses a short one', () => {
+		expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/AUTH_SECRET: required/);
+		expect(() => loadConfig({ AUTH_SECRET: 'short' })).toThrow(/at least 32 characters/);
+	});
+
+	it('treats an empty variable as unset and reads flags as a person writes them', () => {
+		const config = loadConfig({ PORT: '', TRUST_PROXY: 'yes', SEED_DEMO: '0' });
+		expect(config.port).toBe(3000);
+		expect(config.trustProxy).toBe(true);
+		expect(config.seedDemo).toBe(false);
+		expect(() => loadConfig({ TRUST_PROXY: 'maybe' })).toThrow(/TRUST_PROXY/);
+	});
+
+	it('drops a trailing slash from PUBLIC_URL so that links are built one way', () => {
+		expect(loadConfig({ PUBLIC_URL: 'https://mend.example.org/' }).publicUrl).toBe(
+			'https://mend.example.org'
+		);
+	});
+});

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Every setting is validated once, at start-up, and
+ * a bad or missing one stops the process with a message naming it. `.env.example` lists them.
+ */
+
+const flag = z
+	.enum(['true', 'false', '1', '0', 'yes', 'no'], {
+		error: 'must be one of true, false, 1, 0, yes, no'
+	})
+	.transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const positiveInt = z.coerce.number({ error: 'must be a number' }).int().positive();
+
+const EnvSchema = z.object({
+	NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+	HOST: z.string().min(1).default('127.0.0.1'),
+	PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
+	PUBLIC_URL: z
+		.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://mend.example.org' })
+		.optional(),
+	TRUST_PROXY: flag.default(false),
+	DATABASE_URL: z
+		.string()
+		.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL')
+		.optional(),
+	DATA_DIR: z.string().min(1).default('./data'),
+	AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+	SEED_DEMO: flag.optional(),
+	INVITATION_GRACE_HOURS: positiveInt.default(24),
+	ACCESS_CODE_MAX_ATTEMPTS: positiveInt.default(5),
+	ACCESS_CODE_LOCK_MINUTES: positiveInt.default(15),
+	BODY_SIZE_LIMIT: z
+		.string()
+		.regex(/^\d+[KMG]?$/, 'must be a size such as 512K or 1M')
+		.default('512K'),
+	LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')
+});
+
+export type LogLevel = z.infer<typeof EnvSchema>['LOG_LEVEL'];
+
+export type DatabaseConfig =
+	| { kind: 'pglite'; dataDir: string }
+	| { kind: 'postgres'; url: string }
+	/** In-memory PGlite, restored from a dump: tests only. */
+	| { kind: 'pglite-memory'; loadDataDir?: Blob };
+
+export interface Config {
+	env: 'development' | 'production' | 'test';
+	host: string;
+	port: number;
+	/** Where people reach Mend; links in invitations start with it. Unset: derived per request. */
+	publicUrl: string | undefined;
+	trustProxy: boolean;
+	database: DatabaseConfig;
+	authSecret: string;
+	/** True when no AUTH_SECRET was given outside production: sessions end when the process does. */
+	authSecretIsEphemeral: boolean;
+	seedDemo: boolean;
+	invitationGraceMs: number;
+	accessCode: { maxAttempts: number; lockMs: number };
+	bodySizeLimit: string;
+	logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+	readonly problems: string[];
+
+	constructor(problems: string[]) {
+		super(`Mend cannot start: the configuration is not valid.\n  - ${problems.join('\n  - ')}`);
+		this.name = 'ConfigError';
+		this.problems = problems;
+	}
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+	// An empty variable means "not set", as shells and .env files commonly write it.
+	const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+	const parsed = EnvSchema.safeParse(present);
+	if (!parsed.success) {
+		throw new ConfigError(
+			parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+		);
+	}
+	const e = parsed.data;
+
+	if (e.NODE_ENV === 'production' && !e.AUTH_SECRET) {
+		throw new ConfigError([
+			'AUTH_SECRET: required in production (at least 32 random characters, e.g. `openssl rand -base64 48`)'
+		]);
+	}
+
+	const database: DatabaseConfig = e.DATABASE_URL
+		? { kind: 'postgres', url: e.DATABASE_URL }
+		: { kind: 'pglite', dataDir: path.resolve(e.DATA_DIR) };
+
+	return {
+		env: e.NODE_ENV,
+		host: e.HOST,
+		port: e.PORT,
+		publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+		trustProxy: e.TRUST_PROXY,
+		database,
+		authSecret: e.AUTH_SECRET ?? randomBytes(32).toString('base64url'),
+		authSecretIsEphemeral: !e.AUTH_SECRET,
+		// The embedded database is for trying Mend out: seed it unless told otherwise.
+		seedDemo: e.SEED_DEMO ?? database.kind === 'pglite',
+		invitationGraceMs: e.INVITATION_GRACE_HOURS * 60 * 60_000,
+		accessCode: {
+			maxAttempts: e.ACCESS_CODE_MAX_ATTEMPTS,
+			lockMs: e.ACCESS_CODE_LOCK_MINUTES * 60_000
+		},
+		bodySizeLimit: e.BODY_SIZE_LIMIT,
+		logLevel: e.LOG_LEVEL
+	};
+}
+
+/**
+ * adapter-node takes its settings from the environment when its handler module loads; Mend's
+ * own settings decide them. `headers` names the request headers it should read (server/http.ts).
+ */
+export function applyAdapterEnvironment(config: Config, headers: Record<string, string>): void {
+	Object.assign(process.env, headers, { BODY_SIZE_LIMIT: config.bodySizeLimit });
+}

@@ -1,0 +1,47 @@
+import { seedDemo } from '#lib/server/demo/seed-demo.ts';
+import { startMend } from './app.ts';
+import { boot } from './boot.ts';
+import { ConfigError, loadConfig } from './config.ts';
+
+/** `npm start`: Mend on one port, with the embedded database and a demo unless configured. */
+async function main(): Promise<void> {
+	let config;
+	try {
+		config = loadConfig();
+	} catch (error) {
+		if (error instanceof ConfigError) {
+			console.error(error.message);
+			process.exit(1);
+		}
+		throw error;
+	}
+
+	const { deps, close: closeDeps } = await boot(config);
+	const demo = config.seedDemo ? await seedDemo(deps) : null;
+	const mend = await startMend(config, deps);
+	const base = config.publicUrl ?? mend.url.replace('127.0.0.1', 'localhost');
+
+	const lines = [``, `  Mend is running at ${base}`, `  Staff sign in: ${base}/login`];
+	if (demo) {
+		lines.push(``, `  Demo staff (password for all: ${demo.logins[0]?.password}):`);
+		for (const login of demo.logins) lines.push(`    ${login.role.padEnd(12)} ${login.email}`);
+		lines.push(``, `  Demo joint session — one link per person (new links at every start):`);
+		for (const link of demo.invitations)
+			lines.push(`    ${link.role.padEnd(9)} ${link.name.padEnd(14)} ${base}${link.path}`);
+	}
+	console.log(lines.join('\n') + '\n');
+
+	let stopping = false;
+	const stop = async (signal: string) => {
+		if (stopping) return;
+		stopping = true;
+		deps.log.info(`received ${signal}, stopping`);
+		await mend.close();
+		await closeDeps();
+		process.exit(0);
+	};
+	process.on('SIGINT', () => void stop('SIGINT'));
+	process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+await main();

@@ -1,0 +1,81 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import { ERROR_CODES } from '#lib/protocol/errors.ts';
+import type { ClientToServerEvents, ServerToClientEvents } from '#lib/protocol/events.ts';
+import { HandshakeSchema } from '#lib/protocol/handshake.ts';
+import type { Identity } from '#lib/protocol/identity.ts';
+import { ok } from '#lib/protocol/result.ts';
+import { PROTOCOL_VERSION, REALTIME_PATH } from '#lib/protocol/version.ts';
+import type { Deps } from '#lib/server/deps.ts';
+import { originOf, requestOrigin } from './http.ts';
+import { resolveIdentity } from './identity.ts';
+
+export interface SocketData {
+	identity: Identity;
+}
+
+export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, object, SocketData>;
+
+/** Inbound socket.io messages larger than this are refused by the transport itself. */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+export interface Realtime {
+	io: RealtimeServer;
+	close(): Promise<void>;
+}
+
+/** A refused handshake: `message` is the error code, which the client maps to its own text. */
+function refusal(code: string): Error {
+	const error = new Error(code) as Error & { data: { code: string } };
+	error.data = { code };
+	return error;
+}
+
+/**
+ * Wires the realtime planes onto the one HTTP server: the control plane (socket.io at /rt).
+ * The same function runs under `vite dev` (through a Vite plugin) and in production.
+ */
+export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
+	const io: RealtimeServer = new Server(httpServer, {
+		path: REALTIME_PATH,
+		serveClient: false,
+		// Other upgrade paths (Vite's HMR, the agreement documents) must survive socket.io.
+		destroyUpgrade: false,
+		maxHttpBufferSize: MAX_MESSAGE_BYTES,
+		// A browser on another site may not open a connection carrying our cookies.
+		allowRequest: (req, callback) => {
+			const origin = req.headers.origin;
+			callback(null, !origin || origin === originOf(requestOrigin(req, deps.config)));
+		}
+	});
+
+	io.use(async (socket, next) => {
+		const handshake = HandshakeSchema.safeParse(socket.handshake.auth);
+		if (!handshake.success) return next(refusal(ERROR_CODES.invalidInput));
+		if (handshake.data.protocol !== PROTOCOL_VERSION)
+			return next(refusal(ERROR_CODES.protocolMismatch));
+		try {
+			const identity = await resolveIdentity(deps, socket.request, handshake.data);
+			if (!identity) return next(refusal(ERROR_CODES.unauthenticated));
+			socket.data.identity = identity;
+			next();
+		} catch (error) {
+			deps.log.error('realtime: identity lookup failed', { error: String(error) });
+			next(refusal(ERROR_CODES.internal));
+		}
+	});
+
+	io.on('connection', (socket) => {
+		socket.on('hello', (ack) => {
+			if (typeof ack === 'function') ack(ok(socket.data.identity));
+		});
+	});
+
+	return {
+		io,
+		close: () =>
+			new Promise<void>((resolve) => {
+				io.close(() => resolve());
+			})
+	};
+}

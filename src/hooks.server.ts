@@ -1,0 +1,71 @@
+import type { Handle, HandleServerError } from '@sveltejs/kit/hooks';
+import { sequence } from '@sveltejs/kit/hooks';
+import { getTextDirection } from '#lib/paraglide/runtime.js';
+import { paraglideMiddleware } from '#lib/paraglide/server.js';
+import * as m from '#lib/paraglide/messages.js';
+import { getDeps } from '#lib/server/deps.ts';
+
+const SESSION_COOKIE = 'mend.session_token';
+
+const securityHeaders: Handle = async ({ event, resolve }) => {
+	const response = await resolve(event);
+	// Invitation links carry their token in the path: it must never leave in a Referer.
+	response.headers.set('referrer-policy', 'no-referrer');
+	response.headers.set('x-content-type-options', 'nosniff');
+	response.headers.set('x-frame-options', 'DENY');
+	response.headers.set('permissions-policy', 'camera=(self), microphone=(self), geolocation=()');
+	return response;
+};
+
+const i18n: Handle = ({ event, resolve }) =>
+	paraglideMiddleware(event.request, ({ request, locale }) =>
+		resolve(
+			{ ...event, request },
+			{
+				transformPageChunk: ({ html }) =>
+					html
+						.replace('%paraglide.lang%', locale)
+						.replace('%paraglide.dir%', getTextDirection(locale))
+			}
+		)
+	);
+
+const staffSession: Handle = async ({ event, resolve }) => {
+	event.locals.staff = null;
+	if (event.cookies.getAll().some((c) => c.name.endsWith(SESSION_COOKIE))) {
+		const session = await getDeps().auth.api.getSession({ headers: event.request.headers });
+		if (session)
+			event.locals.staff = {
+				user: {
+					id: session.user.id,
+					name: session.user.name,
+					email: session.user.email,
+					twoFactorEnabled: Boolean(session.user.twoFactorEnabled)
+				},
+				sessionId: session.session.id
+			};
+	}
+	return resolve(event);
+};
+
+export const handle: Handle = sequence(securityHeaders, i18n, staffSession);
+
+/** Unexpected errors are logged in full and shown as one generic sentence: nothing leaks. */
+export const handleError: HandleServerError = (caught) => {
+	if (caught.kind === 'unknown') {
+		try {
+			getDeps().log.error('unhandled error', {
+				path: caught.event.url.pathname,
+				error:
+					caught.error instanceof Error
+						? (caught.error.stack ?? caught.error.message)
+						: String(caught.error)
+			});
+		} catch {
+			console.error(caught.error);
+		}
+		return { message: m.error_unexpected() };
+	}
+	if (caught.kind === 'framework' && caught.error.status === 404)
+		return { message: m.error_not_found() };
+};

@@ -1,0 +1,15 @@
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents } from '../protocol/events.ts';
+import { PROTOCOL_VERSION, REALTIME_PATH } from '../protocol/version.ts';
+
+export type RealtimeSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** Opens the control-plane connection for one meeting, as a party or as staff. */
+export function connectRealtime(meetingId: string, as: 'party' | 'staff'): RealtimeSocket {
+	return io({
+		path: REALTIME_PATH,
+		auth: { protocol: PROTOCOL_VERSION, meetingId, as },
+		// Rural links drop often: keep trying, never give up on the person.
+		reconnectionDelayMax: 5_000
+	});
+}

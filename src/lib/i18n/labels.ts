@@ -1,0 +1,97 @@
+import * as m from '../paraglide/messages.js';
+import type {
+	CaseStatus,
+	MeetingKind,
+	MeetingStatus,
+	OffenseCategory,
+	ReferralSource,
+	ReferralStage
+} from '../cases/vocabulary.ts';
+import type { PartyRole, StaffRole } from '../protocol/roles.ts';
+
+/** Every stored value has exactly one label per language; TypeScript checks none is missing. */
+
+export const referralSourceLabel = (v: ReferralSource): string =>
+	({
+		judge: m.referral_source_judge,
+		probation: m.referral_source_probation,
+		victim_advocate: m.referral_source_victim_advocate,
+		prosecutor: m.referral_source_prosecutor,
+		defense: m.referral_source_defense,
+		police: m.referral_source_police,
+		other: m.referral_source_other
+	})[v]();
+
+export const referralStageLabel = (v: ReferralStage): string =>
+	({ diversion: m.referral_stage_diversion, post_admission: m.referral_stage_post_admission })[v]();
+
+export const offenseCategoryLabel = (v: OffenseCategory): string =>
+	({
+		property: m.offense_property,
+		violent: m.offense_violent,
+		other: m.offense_other
+	})[v]();
+
+export const caseStatusLabel = (v: CaseStatus): string =>
+	({
+		referred: m.case_status_referred,
+		in_progress: m.case_status_in_progress,
+		closed: m.case_status_closed
+	})[v]();
+
+export const partyRoleLabel = (v: PartyRole): string =>
+	({
+		victim: m.party_role_victim,
+		offender: m.party_role_offender,
+		guardian: m.party_role_guardian,
+		support: m.party_role_support
+	})[v]();
+
+export const staffRoleLabel = (v: StaffRole): string =>
+	({ admin: m.staff_role_admin, coordinator: m.staff_role_coordinator, mediator: m.staff_role_mediator })[
+		v
+	]();
+
+export const meetingKindLabel = (v: MeetingKind): string =>
+	({ preparation: m.meeting_kind_preparation, joint: m.meeting_kind_joint })[v]();
+
+export const meetingStatusLabel = (v: MeetingStatus): string =>
+	({
+		scheduled: m.meeting_status_scheduled,
+		live: m.meeting_status_live,
+		ended: m.meeting_status_ended,
+		cancelled: m.meeting_status_cancelled
+	})[v]();
+
+/** Options for a select, labelled in the current language. */
+export const optionsOf = <T extends string>(
+	vocabulary: Record<string, T>,
+	label: (value: T) => string
+): { value: T; label: string }[] => Object.values(vocabulary).map((value) => ({ value, label: label(value) }));
+
+export const invitationStatusLabel = (
+	v: 'active' | 'revoked' | 'reissued' | 'withdrawn' | 'expired'
+): string =>
+	({
+		active: m.invitation_status_active,
+		revoked: m.invitation_status_revoked,
+		reissued: m.invitation_status_reissued,
+		withdrawn: m.invitation_status_withdrawn,
+		expired: m.invitation_status_expired
+	})[v]();
+
+const AUDIT_LABELS: Record<string, () => string> = {
+	'case.created': m.audit_case_created,
+	'case.updated': m.audit_case_updated,
+	'case.mediator_assigned': m.audit_mediator_assigned,
+	'meeting.created': m.audit_meeting_created,
+	'meeting.cancelled': m.audit_meeting_cancelled,
+	'invitation.issued': m.audit_invitation_issued,
+	'invitation.revoked': m.audit_invitation_revoked,
+	'invitation.opened': m.audit_invitation_opened,
+	'invitation.access_code_failed': m.audit_access_code_failed,
+	'invitation.access_code_locked': m.audit_access_code_locked
+};
+
+/** What happened, as the case history shows it; an action without a label shows its name. */
+export const auditActionLabel = (action: string): string => AUDIT_LABELS[action]?.() ?? action;

@@ -1,0 +1,13 @@
+/** Error codes that cross the wire; each maps to one HTTP status in src/lib/server/errors.ts. */
+export const ERROR_CODES = {
+	invalidInput: 'invalid_input',
+	unauthenticated: 'unauthenticated',
+	forbidden: 'forbidden',
+	notFound: 'not_found',
+	conflict: 'conflict',
+	rateLimited: 'rate_limited',
+	protocolMismatch: 'protocol_mismatch',
+	internal: 'internal'
+} as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

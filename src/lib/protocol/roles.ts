@@ -1,0 +1,16 @@
+/** Roles of staff within one program. */
+export const STAFF_ROLES = {
+	admin: 'admin',
+	coordinator: 'coordinator',
+	mediator: 'mediator'
+} as const;
+export type StaffRole = (typeof STAFF_ROLES)[keyof typeof STAFF_ROLES];
+
+/** Roles of the people of a case, who never hold an account. */
+export const PARTY_ROLES = {
+	victim: 'victim',
+	offender: 'offender',
+	guardian: 'guardian',
+	support: 'support'
+} as const;
+export type PartyRole = (typeof PARTY_ROLES)[keyof typeof PARTY_ROLES];

@@ -1,0 +1,52 @@
+import type { Executor } from '../db/client.ts';
+import { auditEvents } from '../db/schema.ts';
+
+/** Names of what can happen to a case, as stored in the audit log. */
+export const AUDIT_ACTIONS = {
+	caseCreated: 'case.created',
+	caseUpdated: 'case.updated',
+	mediatorAssigned: 'case.mediator_assigned',
+	meetingCreated: 'meeting.created',
+	meetingCancelled: 'meeting.cancelled',
+	invitationIssued: 'invitation.issued',
+	invitationRevoked: 'invitation.revoked',
+	invitationOpened: 'invitation.opened',
+	accessCodeFailed: 'invitation.access_code_failed',
+	accessCodeLocked: 'invitation.access_code_locked',
+	staffSignedIn: 'staff.signed_in',
+	staffSignInFailed: 'staff.sign_in_failed',
+	staffSignedOut: 'staff.signed_out',
+	staffTwoFactorEnabled: 'staff.two_factor_enabled',
+	staffTwoFactorDisabled: 'staff.two_factor_disabled',
+	staffMemberAdded: 'staff.member_added'
+} as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS];
+
+/** Whom an entry names: any `Actor`, or a staff member outside a program (signing in). */
+export type AuditActor =
+	| { kind: 'staff'; userId: string; ip?: string }
+	| { kind: 'party'; partyId: string; ip?: string }
+	| { kind: 'system'; ip?: string };
+
+export interface AuditEntry {
+	programId: string | null;
+	caseId?: string | null;
+	actor: AuditActor;
+	action: AuditAction;
+	/** Identifiers and changed field names; never contact details or the case's free text. */
+	detail?: Record<string, unknown>;
+}
+
+/** Call with the transaction that makes the change, so that both are written or neither. */
+export async function recordAudit(executor: Executor, entry: AuditEntry): Promise<void> {
+	const { actor } = entry;
+	await executor.insert(auditEvents).values({
+		programId: entry.programId,
+		caseId: entry.caseId ?? null,
+		actorKind: actor.kind,
+		actorId: actor.kind === 'staff' ? actor.userId : actor.kind === 'party' ? actor.partyId : null,
+		action: entry.action,
+		detail: entry.detail ?? {},
+		ipAddress: actor.ip ?? null
+	});
+}

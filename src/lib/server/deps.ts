@@ -1,0 +1,29 @@
+import type { Config } from '#server/config.ts';
+import type { Auth } from './auth/auth.ts';
+import type { Clock } from './clock.ts';
+import type { Database } from './db/client.ts';
+import type { Logger } from './log.ts';
+
+/** Everything server code needs from the outside world, created once per process by the host. */
+export interface Deps {
+	config: Config;
+	db: Database;
+	auth: Auth;
+	clock: Clock;
+	log: Logger;
+}
+
+// On globalThis, not in a module variable: in `vite dev` the host (a Vite plugin) and the pages
+// (loaded through Vite's module runner) hold separate copies of this module but share one process.
+const KEY = Symbol.for('mend.deps');
+type Holder = { [KEY]?: Deps };
+
+export function provideDeps(deps: Deps | undefined): void {
+	(globalThis as Holder)[KEY] = deps;
+}
+
+export function getDeps(): Deps {
+	const deps = (globalThis as Holder)[KEY];
+	if (!deps) throw new Error('Mend is not started: server/index.ts (or `vite dev`) provides deps');
+	return deps;
+}

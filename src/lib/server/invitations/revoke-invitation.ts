@@ -1,0 +1,41 @@
+import { eq } from 'drizzle-orm';
+import { ERROR_CODES } from '#lib/protocol/errors.ts';
+import * as m from '#lib/paraglide/messages.js';
+import { assertCan, isUuid, type StaffActor } from '../access/staff-access.ts';
+import { AUDIT_ACTIONS, recordAudit } from '../audit/record-audit.ts';
+import type { Clock } from '../clock.ts';
+import type { Database } from '../db/client.ts';
+import { invitations, partySessions } from '../db/schema.ts';
+import { AppError } from '../errors.ts';
+import { findVisibleMeeting } from '../meetings/find-visible-meeting.ts';
+
+/** Stops a link at once: its page says so, and any browser that entered with it is let go. */
+export async function revokeInvitation(
+	deps: { db: Database; clock: Clock },
+	actor: StaffActor,
+	invitationId: string
+): Promise<void> {
+	assertCan(actor, 'manageMeetings');
+	if (!isUuid(invitationId)) throw new AppError(ERROR_CODES.notFound, m.error_not_found());
+	await deps.db.transaction(async (tx) => {
+		const [invitation] = await tx
+			.select()
+			.from(invitations)
+			.where(eq(invitations.id, invitationId));
+		if (!invitation) throw new AppError(ERROR_CODES.notFound, m.error_not_found());
+		const { meeting } = await findVisibleMeeting(tx, actor, invitation.meetingId);
+		if (invitation.revokedAt) return;
+		await tx
+			.update(invitations)
+			.set({ revokedAt: deps.clock.now(), revokedReason: 'revoked' })
+			.where(eq(invitations.id, invitationId));
+		await tx.delete(partySessions).where(eq(partySessions.invitationId, invitationId));
+		await recordAudit(tx, {
+			programId: actor.programId,
+			caseId: meeting.caseId,
+			actor,
+			action: AUDIT_ACTIONS.invitationRevoked,
+			detail: { invitationId, meetingId: meeting.id, partyId: invitation.partyId }
+		});
+	});
+}

@@ -1,0 +1,82 @@
+import { MEETING_KINDS } from '#lib/cases/vocabulary.ts';
+import { getCase } from '#lib/server/cases/get-case.ts';
+import { assignMediator } from '#lib/server/cases/assign-mediator.ts';
+import { getDeps } from '#lib/server/deps.ts';
+import { formToObject } from '#lib/server/forms.ts';
+import { issueInvitation } from '#lib/server/invitations/issue-invitation.ts';
+import { revokeInvitation } from '#lib/server/invitations/revoke-invitation.ts';
+import { runAction, runLoad } from '#lib/server/kit/actions.ts';
+import { requireStaffContext } from '#lib/server/kit/staff.ts';
+import { cancelMeeting } from '#lib/server/meetings/cancel-meeting.ts';
+import { createMeeting } from '#lib/server/meetings/create-meeting.ts';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async (event) => {
+	const { actor } = await requireStaffContext(event);
+	const detail = await runLoad(() => getCase(getDeps(), actor, event.params.caseId));
+	const partyById = new Map(detail.parties.map((p) => [p.id, p]));
+	return {
+		...detail,
+		meetings: detail.meetings.map((meeting) => ({
+			...meeting,
+			// Who may be invited: anyone to the joint session; the party and their companions to
+			// their own preparation meeting. The server checks this again on submit.
+			invitable: detail.parties.filter(
+				(p) =>
+					meeting.kind === MEETING_KINDS.joint ||
+					p.id === meeting.partyId ||
+					p.accompaniesPartyId === meeting.partyId
+			),
+			partyName: meeting.partyId ? (partyById.get(meeting.partyId)?.displayName ?? null) : null
+		}))
+	};
+};
+
+export const actions: Actions = {
+	assignMediator: async (event) => {
+		const { actor } = await requireStaffContext(event);
+		const values = formToObject(await event.request.formData());
+		return runAction(() => assignMediator(getDeps(), actor, event.params.caseId, values), values);
+	},
+
+	createMeeting: async (event) => {
+		const { actor, program } = await requireStaffContext(event);
+		const values = formToObject(await event.request.formData());
+		const result = await runAction(
+			() => createMeeting(getDeps(), actor, program, event.params.caseId, values),
+			values
+		);
+		return result && 'id' in result ? { meetingCreated: result.id } : result;
+	},
+
+	cancelMeeting: async (event) => {
+		const { actor } = await requireStaffContext(event);
+		const form = await event.request.formData();
+		return runAction(() => cancelMeeting(getDeps(), actor, String(form.get('meetingId') ?? '')));
+	},
+
+	issueInvitation: async (event) => {
+		const { actor } = await requireStaffContext(event);
+		const form = formToObject(await event.request.formData());
+		const meetingId = String(form.meetingId ?? '');
+		const result = await runAction(() => issueInvitation(getDeps(), actor, meetingId, form), form);
+		if (!result || !('token' in result)) return result;
+		return {
+			issued: {
+				meetingId,
+				partyId: String(form.partyId),
+				url: `${event.url.origin}/join/${result.token}`,
+				accessCode: result.accessCode,
+				expiresAt: result.expiresAt
+			}
+		};
+	},
+
+	revokeInvitation: async (event) => {
+		const { actor } = await requireStaffContext(event);
+		const form = await event.request.formData();
+		return runAction(() =>
+			revokeInvitation(getDeps(), actor, String(form.get('invitationId') ?? ''))
+		);
+	}
+};

@@ -1,0 +1,24 @@
+import { assertCan } from '#lib/server/access/staff-access.ts';
+import { getDeps } from '#lib/server/deps.ts';
+import { formToObject } from '#lib/server/forms.ts';
+import { runAction, runLoad } from '#lib/server/kit/actions.ts';
+import { requireStaffContext } from '#lib/server/kit/staff.ts';
+import { addStaffMember } from '#lib/server/staff/create-staff-account.ts';
+import { listStaff } from '#lib/server/staff/list-staff.ts';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async (event) => {
+	const { actor } = await requireStaffContext(event);
+	await runLoad(async () => assertCan(actor, 'manageStaff'));
+	return { staff: await listStaff(getDeps().db, actor.programId) };
+};
+
+export const actions: Actions = {
+	add: async (event) => {
+		const { actor } = await requireStaffContext(event);
+		const values = formToObject(await event.request.formData());
+		const result = await runAction(() => addStaffMember(getDeps(), actor, values), values);
+		if (!result || !('userId' in result)) return result;
+		return { added: { email: String(values.email), temporaryPassword: result.temporaryPassword } };
+	}
+};

@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import pg from 'pg';
+import { inject } from 'vitest';
+import type { DatabaseConfig } from '#server/config.ts';
+import { testEnv } from './env.ts';
+
+export interface TestDatabase {
+	config: DatabaseConfig;
+	/** Drops it (PostgreSQL); PGlite in memory goes with its instance. */
+	drop(): Promise<void>;
+}
+
+/**
+ * A fresh, empty-but-migrated database for one test: an in-memory PGlite copied from the run's
+ * template, or a new database on the PostgreSQL server of DATABASE_URL.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+	if (!testEnv.databaseUrl) {
+		const tar = await readFile(inject('pgliteTemplate'));
+		return {
+			config: { kind: 'pglite-memory', loadDataDir: new Blob([tar]) },
+			drop: async () => {}
+		};
+	}
+	const base = new URL(testEnv.databaseUrl);
+	const name = `${base.pathname.slice(1) || 'mend'}_t${randomBytes(5).toString('hex')}`;
+	const admin = new pg.Client({ connectionString: base.href });
+	await admin.connect();
+	await admin.query(`create database "${name}"`);
+	await admin.end();
+	const url = new URL(base.href);
+	url.pathname = `/${name}`;
+	return {
+		config: { kind: 'postgres', url: url.href },
+		drop: async () => {
+			const client = new pg.Client({ connectionString: base.href });
+			await client.connect();
+			await client.query(`drop database if exists "${name}" with (force)`);
+			await client.end();
+		}
+	};
+}

@@ -1,0 +1,65 @@
+import { startMend, type RunningMend } from '#server/app.ts';
+import { boot } from '#server/boot.ts';
+import { loadConfig, type Config } from '#server/config.ts';
+import type { Clock } from '#lib/server/clock.ts';
+import type { Deps } from '#lib/server/deps.ts';
+import { createTestDatabase } from './database.ts';
+
+export const TEST_AUTH_SECRET = 'test-secret-that-is-long-enough-for-better-auth';
+
+/** A clock a test can move; starts at the real time. */
+export class TestClock implements Clock {
+	#offsetMs = 0;
+	now(): Date {
+		return new Date(Date.now() + this.#offsetMs);
+	}
+	advance(ms: number): void {
+		this.#offsetMs += ms;
+	}
+}
+
+export interface TestServer {
+	url: string;
+	config: Config;
+	deps: Deps;
+	clock: TestClock;
+	mend: RunningMend;
+	close(): Promise<void>;
+}
+
+/**
+ * The real Mend — built pages, realtime, real database — on 127.0.0.1, port 0, over a fresh
+ * database. Requires `npm run build` (which `npm test` runs first).
+ */
+export async function startTestServer(
+	env: Record<string, string> = {}
+): Promise<TestServer> {
+	const database = await createTestDatabase();
+	const clock = new TestClock();
+	const config: Config = {
+		...loadConfig({
+			NODE_ENV: 'test',
+			HOST: '127.0.0.1',
+			PORT: '0',
+			AUTH_SECRET: TEST_AUTH_SECRET,
+			SEED_DEMO: 'false',
+			LOG_LEVEL: 'error',
+			...env
+		}),
+		database: database.config
+	};
+	const booted = await boot(config, { clock });
+	const mend = await startMend(config, booted.deps);
+	return {
+		url: mend.url,
+		config,
+		deps: booted.deps,
+		clock,
+		mend,
+		close: async () => {
+			await mend.close();
+			await booted.close();
+			await database.drop();
+		}
+	};
+}
