@@ -42,6 +42,8 @@ export default defineConfig({
 					environment: 'node',
 					include: ['tests/integration/**/*.test.ts'],
 					globalSetup: ['tests/helpers/global-setup.ts'],
+					// The built app is loaded by Node itself, as in production: not re-transformed.
+					server: { deps: { external: [/\/build\//] } },
 					testTimeout: 30_000,
 					hookTimeout: 60_000
 				}
@@ -53,6 +55,7 @@ export default defineConfig({
 					environment: 'node',
 					include: ['tests/e2e/**/*.test.ts'],
 					globalSetup: ['tests/helpers/global-setup.ts'],
+					server: { deps: { external: [/\/build\//] } },
 					testTimeout: 120_000,
 					hookTimeout: 120_000
 				}

@@ -14,7 +14,10 @@ export interface Booted {
 }
 
 /** Opens the database, applies pending migrations and builds the services: once per process. */
-export async function boot(config: Config, options: { clock?: Clock; log?: Logger } = {}): Promise<Booted> {
+export async function boot(
+	config: Config,
+	options: { clock?: Clock; log?: Logger } = {}
+): Promise<Booted> {
 	const log = options.log ?? createLogger(config.logLevel);
 	const database = await openDatabase(config.database);
 	try {

@@ -1,5 +1,6 @@
 import type { Handle, HandleServerError } from '@sveltejs/kit/hooks';
 import { sequence } from '@sveltejs/kit/hooks';
+import { inspect } from 'node:util';
 import { getTextDirection } from '#lib/paraglide/runtime.js';
 import { paraglideMiddleware } from '#lib/paraglide/server.js';
 import * as m from '#lib/paraglide/messages.js';
@@ -56,10 +57,7 @@ export const handleError: HandleServerError = (caught) => {
 		try {
 			getDeps().log.error('unhandled error', {
 				path: caught.event.url.pathname,
-				error:
-					caught.error instanceof Error
-						? (caught.error.stack ?? caught.error.message)
-						: String(caught.error)
+				error: inspect(caught.error, { depth: 4 })
 			});
 		} catch {
 			console.error(caught.error);

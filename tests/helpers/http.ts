@@ -61,14 +61,21 @@ export class HttpClient {
 	): Promise<ActionResult> {
 		const body = new FormData();
 		for (const [name, value] of Object.entries(fields))
-			if (value !== undefined && value !== false) body.set(name, value === true ? 'on' : String(value));
+			if (value !== undefined && value !== false)
+				body.set(name, value === true ? 'on' : String(value));
 		const response = await this.fetch(path, {
 			method: 'POST',
 			body,
 			headers: { origin: this.baseUrl, accept: 'application/json', 'x-sveltekit-action': 'true' }
 		});
 		const text = await response.text();
-		let json: { type: ActionResult['type']; status: number; data?: string; location?: string; error?: { message: string } };
+		let json: {
+			type: ActionResult['type'];
+			status: number;
+			data?: string;
+			location?: string;
+			error?: { message: string };
+		};
 		try {
 			json = JSON.parse(text);
 		} catch {
@@ -82,6 +89,24 @@ export class HttpClient {
 			};
 		if (json.type === 'redirect')
 			return { type: 'redirect', status: json.status, location: json.location ?? '' };
-		return { type: 'error', status: json.status ?? response.status, error: json.error ?? { message: '' } };
+		return {
+			type: 'error',
+			status: json.status ?? response.status,
+			error: json.error ?? { message: '' }
+		};
 	}
+}
+
+/** The data of a successful action; fails the test, showing the result, otherwise. */
+export function successData<T = Record<string, unknown>>(result: ActionResult): T {
+	if (result.type !== 'success') throw new Error(`expected success, got ${JSON.stringify(result)}`);
+	return result.data as T;
+}
+
+/** The data of a refused action (field errors, values); fails the test otherwise. */
+export function failureData<
+	T = { errors: Record<string, string>; message: string; values: Record<string, unknown> }
+>(result: ActionResult): T {
+	if (result.type !== 'failure') throw new Error(`expected failure, got ${JSON.stringify(result)}`);
+	return result.data as T;
 }

@@ -31,9 +31,7 @@ export interface TestServer {
  * The real Mend — built pages, realtime, real database — on 127.0.0.1, port 0, over a fresh
  * database. Requires `npm run build` (which `npm test` runs first).
  */
-export async function startTestServer(
-	env: Record<string, string> = {}
-): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
 	const database = await createTestDatabase();
 	const clock = new TestClock();
 	const config: Config = {

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, invitations, meetings } from '#lib/server/db/schema.ts';
-import { HttpClient } from '../helpers/http.ts';
+import { HttpClient, successData } from '../helpers/http.ts';
 import {
 	addStaff,
 	createCase,
@@ -20,14 +20,16 @@ let meetingId: string;
 let partyIds: Record<string, string>;
 
 async function issue(partyName: string, withAccessCode = false) {
-	const result = await coordinator.action(`/staff/${programSlug}/cases/${caseId}?/issueInvitation`, {
-		meetingId,
-		partyId: partyIds[partyName],
-		withAccessCode
-	});
+	const result = await coordinator.action(
+		`/staff/${programSlug}/cases/${caseId}?/issueInvitation`,
+		{
+			meetingId,
+			partyId: partyIds[partyName],
+			withAccessCode
+		}
+	);
 	expect(result.type).toBe('success');
-	const issued = (result as { data: { issued: { url: string; accessCode: string | null } } }).data
-		.issued;
+	const issued = successData<{ issued: { url: string; accessCode: string | null } }>(result).issued;
 	return { path: new URL(issued.url).pathname, accessCode: issued.accessCode, url: issued.url };
 }
 
@@ -44,7 +46,7 @@ beforeAll(async () => {
 		durationMinutes: 90
 	});
 	expect(created.type).toBe('success');
-	meetingId = (created as { data: { meetingCreated: string } }).data.meetingCreated;
+	meetingId = successData<{ meetingCreated: string }>(created).meetingCreated;
 	const parties = await server.deps.db.query.parties.findMany({
 		where: (p, { eq }) => eq(p.caseId, caseId)
 	});
@@ -102,9 +104,12 @@ describe('an invitation link', () => {
 		);
 		expect(active).toHaveLength(1);
 		expect(row).toBeDefined();
-		const revoked = await coordinator.action(`/staff/${programSlug}/cases/${caseId}?/revokeInvitation`, {
-			invitationId: active[0].id
-		});
+		const revoked = await coordinator.action(
+			`/staff/${programSlug}/cases/${caseId}?/revokeInvitation`,
+			{
+				invitationId: active[0].id
+			}
+		);
 		expect(revoked.type).toBe('success');
 		const { html } = await victim.page(path);
 		expect(html).toContain('data-reason="revoked"');
@@ -167,7 +172,10 @@ describe('an invitation link', () => {
 
 	it('says when the meeting has ended, or the link has expired', async () => {
 		const { path } = await issue('Otto Offender');
-		await server.deps.db.update(meetings).set({ status: 'ended' }).where(eq(meetings.id, meetingId));
+		await server.deps.db
+			.update(meetings)
+			.set({ status: 'ended' })
+			.where(eq(meetings.id, meetingId));
 		expect((await new HttpClient(server.url).page(path)).html).toContain(
 			'data-reason="meeting_ended"'
 		);

@@ -41,7 +41,10 @@ describe('a referral', () => {
 		expect(
 			issuesOf({
 				...valid,
-				parties: [...valid.parties.slice(0, 2), { role: 'support', displayName: 'S', accompanies: '2' }]
+				parties: [
+					...valid.parties.slice(0, 2),
+					{ role: 'support', displayName: 'S', accompanies: '2' }
+				]
 			})
 		).toContainEqual(['parties.2.accompanies', 'error_accompanies']);
 		expect(
@@ -87,8 +90,8 @@ describe('a meeting', () => {
 			MeetingInputSchema.safeParse({ kind: 'preparation', scheduledAt: '2030-01-01T10:00' }).error
 				?.issues[0]
 		).toMatchObject({ path: ['partyId'], message: 'error_prep_party' });
-		expect(MeetingInputSchema.parse({ kind: 'joint', scheduledAt: '2030-01-01T10:00' })).toMatchObject(
-			{ durationMinutes: 90 }
-		);
+		expect(
+			MeetingInputSchema.parse({ kind: 'joint', scheduledAt: '2030-01-01T10:00' })
+		).toMatchObject({ durationMinutes: 90 });
 	});
 });

@@ -46,41 +46,44 @@ export type TPartyInput = z.infer<typeof PartyInputSchema>;
 
 const accompanied = new Set<string>([PARTY_ROLES.victim, PARTY_ROLES.offender]);
 
-export const CaseInputSchema = z
-	.object({
-		referralSource: z.enum(values(REFERRAL_SOURCES)),
-		referralStage: z.enum(values(REFERRAL_STAGES)),
-		offenseCategory: z.enum(values(OFFENSE_CATEGORIES)),
-		description: z.string().trim().min(1).max(4000),
-		offenderIsJuvenile: zCheckbox,
-		lossesClaimed: zMoney.optional().default(0),
-		parties: z.array(PartyInputSchema).min(2).max(16)
-	})
-	.superRefine((input, ctx) => {
-		const roles = input.parties.map((p) => p.role);
+/**
+ * The people of a case, checked as a list: at least one victim and one offender, and each
+ * companion pointing at one of them. On the list (not the whole form) so that these messages
+ * come together with those of other fields, not in a second round.
+ */
+export const PartyListSchema = z
+	.array(PartyInputSchema)
+	.min(2)
+	.max(16)
+	.superRefine((list, ctx) => {
+		const roles = list.map((p) => p.role);
 		if (!roles.includes(PARTY_ROLES.victim))
-			ctx.addIssue({ code: 'custom', path: ['parties'], message: 'error_needs_victim' });
+			ctx.addIssue({ code: 'custom', path: [], message: 'error_needs_victim' });
 		if (!roles.includes(PARTY_ROLES.offender))
-			ctx.addIssue({ code: 'custom', path: ['parties'], message: 'error_needs_offender' });
-		input.parties.forEach((party, i) => {
+			ctx.addIssue({ code: 'custom', path: [], message: 'error_needs_offender' });
+		list.forEach((party, i) => {
 			const isCompanion = party.role === PARTY_ROLES.guardian || party.role === PARTY_ROLES.support;
-			const target = party.accompanies === undefined ? undefined : input.parties[party.accompanies];
+			const target = party.accompanies === undefined ? undefined : list[party.accompanies];
 			if (isCompanion && (!target || !accompanied.has(target.role) || party.accompanies === i))
-				ctx.addIssue({
-					code: 'custom',
-					path: ['parties', i, 'accompanies'],
-					message: 'error_accompanies'
-				});
+				ctx.addIssue({ code: 'custom', path: [i, 'accompanies'], message: 'error_accompanies' });
 		});
 	});
+
+export const CaseInputSchema = z.object({
+	referralSource: z.enum(values(REFERRAL_SOURCES)),
+	referralStage: z.enum(values(REFERRAL_STAGES)),
+	offenseCategory: z.enum(values(OFFENSE_CATEGORIES)),
+	description: z.string().trim().min(1).max(4000),
+	offenderIsJuvenile: zCheckbox,
+	lossesClaimed: zMoney.optional().default(0),
+	parties: PartyListSchema
+});
 export type TCaseInput = z.infer<typeof CaseInputSchema>;
 
 export const AssignMediatorSchema = z.object({ mediatorUserId: z.string().min(1).max(64) });
 
 /** `YYYY-MM-DDTHH:mm` as a datetime-local input sends it, read in the program's time zone. */
-export const zLocalDateTime = z
-	.string()
-	.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'error_datetime');
+export const zLocalDateTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'error_datetime');
 
 export const MeetingInputSchema = z
 	.object({

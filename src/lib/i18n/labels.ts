@@ -48,9 +48,11 @@ export const partyRoleLabel = (v: PartyRole): string =>
 	})[v]();
 
 export const staffRoleLabel = (v: StaffRole): string =>
-	({ admin: m.staff_role_admin, coordinator: m.staff_role_coordinator, mediator: m.staff_role_mediator })[
-		v
-	]();
+	({
+		admin: m.staff_role_admin,
+		coordinator: m.staff_role_coordinator,
+		mediator: m.staff_role_mediator
+	})[v]();
 
 export const meetingKindLabel = (v: MeetingKind): string =>
 	({ preparation: m.meeting_kind_preparation, joint: m.meeting_kind_joint })[v]();
@@ -67,7 +69,8 @@ export const meetingStatusLabel = (v: MeetingStatus): string =>
 export const optionsOf = <T extends string>(
 	vocabulary: Record<string, T>,
 	label: (value: T) => string
-): { value: T; label: string }[] => Object.values(vocabulary).map((value) => ({ value, label: label(value) }));
+): { value: T; label: string }[] =>
+	Object.values(vocabulary).map((value) => ({ value, label: label(value) }));
 
 export const invitationStatusLabel = (
 	v: 'active' | 'revoked' | 'reissued' | 'withdrawn' | 'expired'

@@ -1,5 +1,5 @@
 import { fail, redirect } from '@sveltejs/kit';
-import { APIError } from 'better-auth/api';
+import { isAPIError } from 'better-auth/api';
 import { z } from 'zod';
 import * as m from '#lib/paraglide/messages.js';
 import { AUDIT_ACTIONS, recordAudit } from '#lib/server/audit/record-audit.ts';
@@ -9,10 +9,18 @@ import { signInByAddress, signInByEmail, takeAttempt } from '#lib/server/rate-li
 import type { Actions, PageServerLoad } from './$types';
 
 const SignInSchema = z.object({
-	email: z.email().max(254).transform((e) => e.toLowerCase()),
+	email: z
+		.email()
+		.max(254)
+		.transform((e) => e.toLowerCase()),
 	password: z.string().min(1).max(256)
 });
-const CodeSchema = z.object({ code: z.string().trim().regex(/^\d{6}$/) });
+const CodeSchema = z.object({
+	code: z
+		.string()
+		.trim()
+		.regex(/^\d{6}$/)
+});
 
 export const load: PageServerLoad = ({ locals, url }) => {
 	if (locals.staff) redirect(303, safeNext(url.searchParams.get('next')));
@@ -58,7 +66,7 @@ export const actions: Actions = {
 					detail: { twoFactor: false }
 				});
 		} catch (error) {
-			if (!(error instanceof APIError)) throw error;
+			if (!isAPIError(error)) throw error;
 			await recordAudit(db, {
 				programId: null,
 				actor: { kind: 'system', ip },
@@ -90,7 +98,7 @@ export const actions: Actions = {
 				detail: { twoFactor: true }
 			});
 		} catch (error) {
-			if (!(error instanceof APIError)) throw error;
+			if (!isAPIError(error)) throw error;
 			return fail(400, { step: 'two_factor', email: '', message: m.two_factor_code_invalid() });
 		}
 		redirect(303, safeNext(url.searchParams.get('next')));

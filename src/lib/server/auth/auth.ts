@@ -39,6 +39,8 @@ export function createAuth(db: Database, config: Config, log: Logger) {
 		telemetry: { enabled: false },
 		logger: {
 			disabled: config.logLevel === 'silent',
+			// Its start-up advice about a base URL does not apply: links are built per request.
+			level: config.logLevel === 'debug' ? 'debug' : 'error',
 			log: (level, message) => {
 				if (level === 'error') log.error(`auth: ${message}`);
 				else if (level === 'warn') log.warn(`auth: ${message}`);

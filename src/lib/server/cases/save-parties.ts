@@ -55,7 +55,10 @@ export async function saveParties(
 	const ids: string[] = new Array(input.length);
 	const order = input
 		.map((party, index) => ({ party, index }))
-		.sort((a, b) => Number(a.party.accompanies !== undefined) - Number(b.party.accompanies !== undefined));
+		.sort(
+			(a, b) =>
+				Number(a.party.accompanies !== undefined) - Number(b.party.accompanies !== undefined)
+		);
 	for (const { party, index } of order) {
 		const values = {
 			role: party.role,

@@ -1,12 +1,6 @@
 import { mkdir } from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import pg from 'pg';
 import type { DatabaseConfig } from '#server/config.ts';
 import * as schema from './schema.ts';
 
@@ -30,8 +24,14 @@ export interface DatabaseHandle {
 	close(): Promise<void>;
 }
 
+/** Only the driver in use is loaded: PGlite alone weighs hundreds of megabytes once started. */
 export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
 	if (config.kind === 'postgres') {
+		const [{ default: pg }, { drizzle: drizzlePg }, { migrate: migratePg }] = await Promise.all([
+			import('pg'),
+			import('drizzle-orm/node-postgres'),
+			import('drizzle-orm/node-postgres/migrator')
+		]);
 		const pool = new pg.Pool({ connectionString: config.url, max: 10 });
 		const db = drizzlePg({ client: pool, schema });
 		return {
@@ -42,7 +42,12 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
 		};
 	}
 
-	let client: PGlite;
+	const [{ PGlite }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
+		import('@electric-sql/pglite'),
+		import('drizzle-orm/pglite'),
+		import('drizzle-orm/pglite/migrator')
+	]);
+	let client: InstanceType<typeof PGlite>;
 	if (config.kind === 'pglite') {
 		// PGlite's own mkdir is not recursive.
 		await mkdir(config.dataDir, { recursive: true });

@@ -51,9 +51,7 @@ export async function enterAccessCode(
 		await tx
 			.update(invitations)
 			.set(
-				locks
-					? { failedCodeAttempts: 0, codeLockedUntil: until }
-					: { failedCodeAttempts: attempts }
+				locks ? { failedCodeAttempts: 0, codeLockedUntil: until } : { failedCodeAttempts: attempts }
 			)
 			.where(eq(invitations.id, invitation.id));
 		await recordAudit(tx, {

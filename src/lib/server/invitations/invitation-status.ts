@@ -9,7 +9,10 @@ export const INVITATION_STATUSES = {
 } as const;
 export type InvitationStatus = (typeof INVITATION_STATUSES)[keyof typeof INVITATION_STATUSES];
 
-type InvitationRow = Pick<typeof invitations.$inferSelect, 'revokedAt' | 'revokedReason' | 'expiresAt'>;
+type InvitationRow = Pick<
+	typeof invitations.$inferSelect,
+	'revokedAt' | 'revokedReason' | 'expiresAt'
+>;
 
 /** Whether a link still opens, and if not, why: the reason decides what the party is told. */
 export function invitationStatus(row: InvitationRow, now: Date): InvitationStatus {

@@ -109,11 +109,7 @@ export async function openInvitation(
 	if (lookup.kind === 'closed') return { page: lookup };
 
 	const { resolved } = lookup;
-	const current = await findPartySession(
-		deps.db,
-		request.sessionFor(resolved.meeting.id),
-		now
-	);
+	const current = await findPartySession(deps.db, request.sessionFor(resolved.meeting.id), now);
 	if (current?.invitation.id === resolved.invitation.id)
 		return { page: { kind: 'ready', view: await partyMeetingView(deps.db, resolved) } };
 

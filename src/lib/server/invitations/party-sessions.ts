@@ -1,6 +1,14 @@
 import { and, eq, gt } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import { cases, invitations, meetings, parties, partySessions, programs, user } from '../db/schema.ts';
+import {
+	cases,
+	invitations,
+	meetings,
+	parties,
+	partySessions,
+	programs,
+	user
+} from '../db/schema.ts';
 import { hashToken, newToken } from '../tokens.ts';
 import { classify, type ResolvedInvitation } from './resolve-invitation.ts';
 
@@ -28,7 +36,11 @@ export async function startPartySession(
 		tokenHash: hashToken(token),
 		expiresAt: invitation.expiresAt
 	});
-	return { token, expiresAt: invitation.expiresAt, cookieName: partyCookieName(invitation.meetingId) };
+	return {
+		token,
+		expiresAt: invitation.expiresAt,
+		cookieName: partyCookieName(invitation.meetingId)
+	};
 }
 
 /**
@@ -56,7 +68,9 @@ export async function findPartySession(
 		.innerJoin(cases, eq(cases.id, meetings.caseId))
 		.innerJoin(programs, eq(programs.id, cases.programId))
 		.leftJoin(user, eq(user.id, cases.mediatorUserId))
-		.where(and(eq(partySessions.tokenHash, hashToken(sessionToken)), gt(partySessions.expiresAt, now)));
+		.where(
+			and(eq(partySessions.tokenHash, hashToken(sessionToken)), gt(partySessions.expiresAt, now))
+		);
 	if (!row) return null;
 	const lookup = classify(row, now);
 	return lookup.kind === 'open' ? lookup.resolved : null;

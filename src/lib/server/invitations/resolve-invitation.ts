@@ -27,12 +27,7 @@ export interface ResolvedInvitation {
 
 /** Why a link does not open, in the order a party should hear it. */
 export type ClosedReason =
-	| 'revoked'
-	| 'reissued'
-	| 'withdrawn'
-	| 'expired'
-	| 'meeting_ended'
-	| 'meeting_cancelled';
+	'revoked' | 'reissued' | 'withdrawn' | 'expired' | 'meeting_ended' | 'meeting_cancelled';
 
 export type InvitationLookup =
 	| { kind: 'not_found' }

@@ -18,7 +18,11 @@ export async function runAction<T>(run: () => Promise<T>, values?: unknown) {
 		return await run();
 	} catch (caught) {
 		if (!isAppError(caught)) throw caught;
-		if (caught.fields || caught.code === ERROR_CODES.invalidInput || caught.code === ERROR_CODES.rateLimited)
+		if (
+			caught.fields ||
+			caught.code === ERROR_CODES.invalidInput ||
+			caught.code === ERROR_CODES.rateLimited
+		)
 			return fail(HTTP_STATUS[caught.code], {
 				message: caught.message,
 				errors: caught.fields ?? {},

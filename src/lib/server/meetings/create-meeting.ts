@@ -5,7 +5,12 @@ import { ERROR_CODES } from '#lib/protocol/errors.ts';
 import { PARTY_ROLES } from '#lib/protocol/roles.ts';
 import * as m from '#lib/paraglide/messages.js';
 import { zonedToInstant } from '#lib/time.ts';
-import { assertCan, findVisibleCase, type Program, type StaffActor } from '../access/staff-access.ts';
+import {
+	assertCan,
+	findVisibleCase,
+	type Program,
+	type StaffActor
+} from '../access/staff-access.ts';
 import { AUDIT_ACTIONS, recordAudit } from '../audit/record-audit.ts';
 import type { Clock } from '../clock.ts';
 import type { Database } from '../db/client.ts';

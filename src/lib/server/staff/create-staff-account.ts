@@ -16,7 +16,10 @@ import { parseInput } from '../validation.ts';
 
 export const StaffMemberInputSchema = z.object({
 	name: z.string().trim().min(1).max(120),
-	email: z.email().max(254).transform((e) => e.toLowerCase()),
+	email: z
+		.email()
+		.max(254)
+		.transform((e) => e.toLowerCase()),
 	role: z.enum(values(STAFF_ROLES))
 });
 

@@ -2,7 +2,10 @@ import { redirect, type Cookies } from '@sveltejs/kit';
 import { getDeps } from '#lib/server/deps.ts';
 import { enterAccessCode } from '#lib/server/invitations/enter-access-code.ts';
 import { openInvitation } from '#lib/server/invitations/open-invitation.ts';
-import { partyCookieName, type StartedPartySession } from '#lib/server/invitations/party-sessions.ts';
+import {
+	partyCookieName,
+	type StartedPartySession
+} from '#lib/server/invitations/party-sessions.ts';
 import { runAction } from '#lib/server/kit/actions.ts';
 import type { Actions, PageServerLoad } from './$types';
 

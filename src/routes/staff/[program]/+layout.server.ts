@@ -5,7 +5,12 @@ import type { LayoutServerLoad } from './$types';
 export const load: LayoutServerLoad = async (event) => {
 	const { program, actor } = await requireStaffContext(event);
 	return {
-		program: { slug: program.slug, name: program.name, timeZone: program.timeZone, currency: program.currency },
+		program: {
+			slug: program.slug,
+			name: program.name,
+			timeZone: program.timeZone,
+			currency: program.currency
+		},
 		role: actor.role,
 		can: {
 			manageCases: can(actor, 'manageCases'),

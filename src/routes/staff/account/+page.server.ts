@@ -1,15 +1,21 @@
 import { fail } from '@sveltejs/kit';
-import { APIError } from 'better-auth/api';
+import { isAPIError } from 'better-auth/api';
 import { renderSVG } from 'uqr';
 import { z } from 'zod';
 import * as m from '#lib/paraglide/messages.js';
 import { AUDIT_ACTIONS, recordAudit } from '#lib/server/audit/record-audit.ts';
 import { getDeps } from '#lib/server/deps.ts';
+import { forwardAuthCookies } from '#lib/server/kit/auth-cookies.ts';
 import { requireStaffUser } from '#lib/server/kit/staff.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 const PasswordSchema = z.object({ password: z.string().min(1).max(256) });
-const CodeSchema = z.object({ code: z.string().trim().regex(/^\d{6}$/) });
+const CodeSchema = z.object({
+	code: z
+		.string()
+		.trim()
+		.regex(/^\d{6}$/)
+});
 
 export const load: PageServerLoad = (event) => {
 	const staff = requireStaffUser(event);
@@ -20,7 +26,9 @@ export const actions: Actions = {
 	/** Step 1: the password confirms it is them; a secret is made but not yet in force. */
 	startTwoFactor: async (event) => {
 		requireStaffUser(event);
-		const parsed = PasswordSchema.safeParse({ password: (await event.request.formData()).get('password') });
+		const parsed = PasswordSchema.safeParse({
+			password: (await event.request.formData()).get('password')
+		});
 		if (!parsed.success) return fail(400, { message: m.account_password_wrong() });
 		try {
 			const result = await getDeps().auth.api.enableTwoFactor({
@@ -32,12 +40,12 @@ export const actions: Actions = {
 				setup: {
 					totpURI: result.totpURI,
 					secret: new URL(result.totpURI).searchParams.get('secret') ?? '',
-					qrSvg: renderSVG(result.totpURI),
+					qrSvg: `data:image/svg+xml;base64,${Buffer.from(renderSVG(result.totpURI)).toString('base64')}`,
 					backupCodes: result.backupCodes
 				}
 			};
 		} catch (error) {
-			if (error instanceof APIError) return fail(400, { message: m.account_password_wrong() });
+			if (isAPIError(error)) return fail(400, { message: m.account_password_wrong() });
 			throw error;
 		}
 	},
@@ -49,9 +57,15 @@ export const actions: Actions = {
 		if (!parsed.success) return fail(400, { message: m.two_factor_code_invalid() });
 		const { auth, db } = getDeps();
 		try {
-			await auth.api.verifyTOTP({ body: { code: parsed.data.code }, headers: event.request.headers });
+			// Turning it on renews the session: the new cookie must reach the browser.
+			const { headers } = await auth.api.verifyTOTP({
+				body: { code: parsed.data.code },
+				headers: event.request.headers,
+				returnHeaders: true
+			});
+			forwardAuthCookies(headers, event.cookies);
 		} catch (error) {
-			if (error instanceof APIError) return fail(400, { message: m.two_factor_code_invalid() });
+			if (isAPIError(error)) return fail(400, { message: m.two_factor_code_invalid() });
 			throw error;
 		}
 		await recordAudit(db, {
@@ -64,16 +78,20 @@ export const actions: Actions = {
 
 	disableTwoFactor: async (event) => {
 		const staff = requireStaffUser(event);
-		const parsed = PasswordSchema.safeParse({ password: (await event.request.formData()).get('password') });
+		const parsed = PasswordSchema.safeParse({
+			password: (await event.request.formData()).get('password')
+		});
 		if (!parsed.success) return fail(400, { message: m.account_password_wrong() });
 		const { auth, db } = getDeps();
 		try {
-			await auth.api.disableTwoFactor({
+			const { headers } = await auth.api.disableTwoFactor({
 				body: { password: parsed.data.password },
-				headers: event.request.headers
+				headers: event.request.headers,
+				returnHeaders: true
 			});
+			forwardAuthCookies(headers, event.cookies);
 		} catch (error) {
-			if (error instanceof APIError) return fail(400, { message: m.account_password_wrong() });
+			if (isAPIError(error)) return fail(400, { message: m.account_password_wrong() });
 			throw error;
 		}
 		await recordAudit(db, {

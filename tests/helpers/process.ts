@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+/** Node 24 as npm scripts get it (node_modules/.bin), started directly so a kill reaches it. */
+export const NODE = path.resolve('node_modules/.bin/node');
+
+export interface MendProcess {
+	child: ChildProcess;
+	/** Everything printed so far (stdout and stderr). */
+	output(): string;
+	/** The base URL it printed once ready. */
+	url: string;
+	stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `node server/index.ts` as `npm start` would after building, and waits until it listens. */
+export async function startMendProcess(
+	env: Record<string, string>,
+	timeoutMs = 60_000
+): Promise<MendProcess> {
+	const child = spawn(NODE, ['server/index.ts'], {
+		env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
+	let output = '';
+	child.stdout!.on('data', (chunk) => (output += chunk));
+	child.stderr!.on('data', (chunk) => (output += chunk));
+	const exited = new Promise<number | null>((resolve) =>
+		child.once('exit', (code) => resolve(code))
+	);
+
+	const url = await new Promise<string>((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error(`Mend did not start:\n${output}`)), timeoutMs);
+		const check = () => {
+			const match = output.match(/Mend is running at (\S+)/);
+			if (match) {
+				clearTimeout(timer);
+				resolve(match[1]);
+			}
+		};
+		child.stdout!.on('data', check);
+		child.once('exit', (code) => {
+			clearTimeout(timer);
+			reject(new Error(`Mend exited with ${code}:\n${output}`));
+		});
+	});
+
+	return {
+		child,
+		url,
+		output: () => output,
+		stop: async (signal = 'SIGTERM') => {
+			if (child.exitCode === null) child.kill(signal);
+			return exited;
+		}
+	};
+}
