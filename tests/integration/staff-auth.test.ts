@@ -129,3 +129,39 @@ describe('two-step verification (TOTP)', () => {
 		expect(row).toBeDefined();
 	});
 });
+
+describe('changing a password', () => {
+	it('replaces a temporary password, checks the current one, and ends other sessions', async () => {
+		const login = await addStaff(server.deps, programId, 'mediator');
+		const laptop = await signIn(server.url, login);
+		const phone = await signIn(server.url, login);
+
+		const mismatch = await laptop.action('/staff/account?/changePassword', {
+			currentPassword: login.password,
+			newPassword: 'correct horse battery',
+			confirmPassword: 'correct horse batterY'
+		});
+		expect(JSON.stringify(mismatch)).toContain('The two new passwords are not the same.');
+		const wrongCurrent = await laptop.action('/staff/account?/changePassword', {
+			currentPassword: 'not it',
+			newPassword: 'correct horse battery',
+			confirmPassword: 'correct horse battery'
+		});
+		expect(wrongCurrent).toMatchObject({ type: 'failure', status: 400 });
+
+		const changed = await laptop.action('/staff/account?/changePassword', {
+			currentPassword: login.password,
+			newPassword: 'correct horse battery',
+			confirmPassword: 'correct horse battery'
+		});
+		expect(changed.type).toBe('success');
+		expect((await laptop.page(`/staff/${slug}`)).status).toBe(200);
+		expect((await phone.page(`/staff/${slug}`)).status).toBe(303);
+		const old = await new HttpClient(server.url).action('/login?/signIn', {
+			email: login.email,
+			password: login.password
+		});
+		expect(old.type).toBe('failure');
+		await signIn(server.url, { ...login, password: 'correct horse battery' });
+	});
+});

@@ -17,6 +17,7 @@ export const AUDIT_ACTIONS = {
 	staffSignInFailed: 'staff.sign_in_failed',
 	staffSignedOut: 'staff.signed_out',
 	staffTwoFactorEnabled: 'staff.two_factor_enabled',
+	staffPasswordChanged: 'staff.password_changed',
 	staffTwoFactorDisabled: 'staff.two_factor_disabled',
 	staffMemberAdded: 'staff.member_added'
 } as const;

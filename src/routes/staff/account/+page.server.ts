@@ -4,6 +4,8 @@ import { renderSVG } from 'uqr';
 import { z } from 'zod';
 import * as m from '#lib/paraglide/messages.js';
 import { AUDIT_ACTIONS, recordAudit } from '#lib/server/audit/record-audit.ts';
+import { STAFF_MIN_PASSWORD_LENGTH } from '#lib/server/auth/auth.ts';
+import { fieldErrors } from '#lib/server/validation.ts';
 import { getDeps } from '#lib/server/deps.ts';
 import { forwardAuthCookies } from '#lib/server/kit/auth-cookies.ts';
 import { requireStaffUser } from '#lib/server/kit/staff.ts';
@@ -16,6 +18,17 @@ const CodeSchema = z.object({
 		.trim()
 		.regex(/^\d{6}$/)
 });
+
+const NewPasswordSchema = z
+	.object({
+		currentPassword: z.string().min(1).max(256),
+		newPassword: z.string().min(STAFF_MIN_PASSWORD_LENGTH).max(256),
+		confirmPassword: z.string()
+	})
+	.refine((v) => v.newPassword === v.confirmPassword, {
+		path: ['confirmPassword'],
+		message: 'error_passwords_differ'
+	});
 
 export const load: PageServerLoad = (event) => {
 	const staff = requireStaffUser(event);
@@ -100,5 +113,40 @@ export const actions: Actions = {
 			action: AUDIT_ACTIONS.staffTwoFactorDisabled
 		});
 		return { disabled: true };
+	},
+
+	/** A temporary password is replaced here; other sessions of the account end. */
+	changePassword: async (event) => {
+		const staff = requireStaffUser(event);
+		const form = await event.request.formData();
+		const parsed = NewPasswordSchema.safeParse(Object.fromEntries(form));
+		if (!parsed.success)
+			return fail(400, { message: m.error_form_invalid(), errors: fieldErrors(parsed.error) });
+		const { auth, db } = getDeps();
+		try {
+			const { headers } = await auth.api.changePassword({
+				body: {
+					currentPassword: parsed.data.currentPassword,
+					newPassword: parsed.data.newPassword,
+					revokeOtherSessions: true
+				},
+				headers: event.request.headers,
+				returnHeaders: true
+			});
+			forwardAuthCookies(headers, event.cookies);
+		} catch (error) {
+			if (isAPIError(error))
+				return fail(400, {
+					message: m.error_form_invalid(),
+					errors: { currentPassword: m.account_password_wrong() }
+				});
+			throw error;
+		}
+		await recordAudit(db, {
+			programId: null,
+			actor: { kind: 'staff', userId: staff.user.id, ip: event.getClientAddress() },
+			action: AUDIT_ACTIONS.staffPasswordChanged
+		});
+		return { passwordChanged: true };
 	}
 };
