@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/**
+ * Every command a browser can send to a live session, one schema each. The server parses with
+ * `SessionCommandSchema` before anything else; a command that does not parse changes nothing.
+ */
+
+const id = z.string().min(1).max(80);
+const step = z.enum([
+	'opening',
+	'victim_account',
+	'offender_account',
+	'dialogue',
+	'drafting',
+	'signing',
+	'closing'
+]);
+
+export const MEDIATOR_COMMANDS = z.discriminatedUnion('type', [
+	z.object({ type: z.literal('startSession') }),
+	z.object({ type: z.literal('endSession') }),
+	z.object({ type: z.literal('goToStep'), step }),
+	z.object({ type: z.literal('admit'), participantId: id, roomId: id.optional() }),
+	z.object({ type: z.literal('sendToWaiting'), participantId: id }),
+	z.object({ type: z.literal('moveParticipant'), participantId: id, roomId: id }),
+	z.object({ type: z.literal('openPrivateRoom'), participantId: id }),
+	z.object({ type: z.literal('closeRoom'), roomId: id }),
+	z.object({ type: z.literal('joinRoom'), roomId: id }),
+	z.object({ type: z.literal('setArrangement'), arrangement: z.enum(['joint', 'shuttle']) }),
+	z.object({
+		type: z.literal('setSpeakingMode'),
+		mode: z.enum(['open', 'moderated', 'turns']),
+		order: z.array(id).max(16).optional(),
+		turnSeconds: z.number().int().min(15).max(3600).nullable().optional()
+	}),
+	z.object({ type: z.literal('grantFloor'), participantId: id }),
+	z.object({ type: z.literal('revokeFloor') }),
+	z.object({ type: z.literal('nextTurn') }),
+	z.object({ type: z.literal('setMuted'), participantId: id, muted: z.boolean() }),
+	z.object({ type: z.literal('acknowledgeNotice'), noticeId: id })
+]);
+
+export const PARTY_COMMANDS = z.discriminatedUnion('type', [
+	z.object({ type: z.literal('raiseHand') }),
+	z.object({ type: z.literal('lowerHand') }),
+	z.object({ type: z.literal('finishSpeaking') }),
+	z.object({ type: z.literal('stepOut') }),
+	z.object({ type: z.literal('readyToReturn') }),
+	z.object({ type: z.literal('confirmVoluntary') }),
+	z.object({ type: z.literal('withdraw') })
+]);
+
+export const SessionCommandSchema = z.union([MEDIATOR_COMMANDS, PARTY_COMMANDS]);
+
+export type MediatorCommand = z.infer<typeof MEDIATOR_COMMANDS>;
+export type PartyCommand = z.infer<typeof PARTY_COMMANDS>;
+export type SessionCommand = MediatorCommand | PartyCommand;
+export type SessionCommandType = SessionCommand['type'];
+
+/** Commands no limit may delay or refuse: leaving is always possible. */
+export const ALWAYS_ALLOWED: ReadonlySet<SessionCommandType> = new Set(['stepOut', 'withdraw']);

@@ -1,0 +1,28 @@
+export {
+	AGENDA_STEPS,
+	agendaOf,
+	isMediator,
+	isParty,
+	isPresent,
+	JOINT_ROOM_ID,
+	type AgendaStep,
+	type Live,
+	type Participant,
+	type SessionRole,
+	type SessionState
+} from './model.ts';
+export { mediaPolicy, mediaRoomOf, type MediaRoom } from './media-policy.ts';
+export { violations } from './invariants.ts';
+export { REFUSALS, type Refusal, type RefusalReason } from './refusals.ts';
+export { canSpeak } from './speaking.ts';
+export {
+	initialState,
+	SYSTEM,
+	transition,
+	type Envelope,
+	type ParticipantSeed,
+	type SessionEvent,
+	type SystemCommand,
+	type TransitionResult
+} from './transition.ts';
+export { viewFor } from './views.ts';

@@ -1,0 +1,321 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { SessionCommand } from '../protocol/session-commands.ts';
+import type { PartyView } from '../protocol/session-view.ts';
+import { violations } from './invariants.ts';
+import { mediaPolicy } from './media-policy.ts';
+import { isMediator, JOINT_ROOM_ID, type Live, type SessionState } from './model.ts';
+import { CAST, CO_MEDIATOR, connectedSession, jointSession, MEDIATOR, roomOf } from './testing.ts';
+import { SYSTEM, transition, type Envelope } from './transition.ts';
+import { viewFor } from './views.ts';
+
+/**
+ * Whatever anyone sends, in any order — parties trying mediator commands, people dropping and
+ * coming back, mediators moving people around — every state reached keeps the invariants.
+ */
+
+const cast = [...CAST, { id: CO_MEDIATOR, role: 'mediator' as const, name: 'Lee', side: null }];
+const people = cast.map((p) => p.id);
+const parties = cast.filter((p) => p.role !== 'mediator').map((p) => p.id);
+
+/**
+ * A step is drawn as numbers; the command is built from them against the current state, so
+ * that room ids name rooms that exist then (room ids are made from the command count).
+ */
+interface Step {
+	actor: string;
+	system: 'connect' | 'disconnect' | 'reset' | null;
+	kind: number;
+	target: number;
+	room: number;
+	flag: boolean;
+}
+
+const KINDS = [
+	'startSession',
+	'goToStep',
+	'admit',
+	'admitTo',
+	'sendToWaiting',
+	'moveParticipant',
+	'openPrivateRoom',
+	'closeRoom',
+	'joinRoom',
+	'setArrangement',
+	'setSpeakingMode',
+	'grantFloor',
+	'revokeFloor',
+	'nextTurn',
+	'setMuted',
+	'acknowledgeNotice',
+	'raiseHand',
+	'lowerHand',
+	'finishSpeaking',
+	'stepOut',
+	'readyToReturn',
+	'confirmVoluntary',
+	// Ending and withdrawing close doors for the rest of a sequence: rarer, not absent.
+	'endSession',
+	'withdraw'
+] as const;
+
+const PARTY_KINDS = new Set<string>([
+	'raiseHand',
+	'lowerHand',
+	'finishSpeaking',
+	'stepOut',
+	'readyToReturn',
+	'confirmVoluntary'
+]);
+
+function commandFor(state: SessionState, s: Step): SessionCommand {
+	const rooms = state.phase === 'live' ? [...Object.keys(state.rooms), 'nowhere'] : [JOINT_ROOM_ID];
+	const participantId = [...people, 'stranger'][s.target % (people.length + 1)];
+	const roomId = rooms[s.room % rooms.length];
+	const rare = s.kind % 50 === 0;
+	// Mostly what the actor's role can do (so that sessions really move), sometimes anything
+	// (so that every refusal is tried too).
+	const mediatorActor = s.actor === MEDIATOR || s.actor === CO_MEDIATOR;
+	const fitting = KINDS.slice(0, 22).filter((k) => PARTY_KINDS.has(k) !== mediatorActor);
+	const kind = rare
+		? KINDS[22 + (s.target % 2)]
+		: s.kind % 5 === 0
+			? KINDS[s.kind % 22]
+			: fitting[s.kind % fitting.length];
+	switch (kind) {
+		case 'goToStep':
+			return {
+				type: kind,
+				step: (['opening', 'victim_account', 'dialogue', 'closing'] as const)[s.room % 4]
+			};
+		case 'admit':
+			return { type: kind, participantId };
+		case 'admitTo':
+			return { type: 'admit', participantId, roomId };
+		case 'grantFloor': {
+			// Mostly someone who can take the floor: in the joint room.
+			const inJoint = parties.filter((id) => roomOf(state, id) === JOINT_ROOM_ID);
+			const pool = [...inJoint, participantId];
+			return { type: kind, participantId: pool[s.target % pool.length] };
+		}
+		case 'sendToWaiting':
+		case 'openPrivateRoom':
+			return { type: kind, participantId };
+		case 'moveParticipant':
+			return { type: kind, participantId, roomId };
+		case 'closeRoom':
+		case 'joinRoom':
+			return { type: kind, roomId };
+		case 'setArrangement':
+			return { type: kind, arrangement: s.flag ? 'shuttle' : 'joint' };
+		case 'setSpeakingMode':
+			return {
+				type: kind,
+				mode: (['open', 'moderated', 'moderated', 'turns'] as const)[s.room % 4]
+			};
+		case 'setMuted':
+			return { type: kind, participantId, muted: s.flag };
+		case 'acknowledgeNotice': {
+			const notices = state.phase === 'live' ? state.notices : [];
+			return { type: kind, noticeId: notices[s.room % Math.max(1, notices.length)]?.id ?? 'none' };
+		}
+		default:
+			return { type: kind } as SessionCommand;
+	}
+}
+
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+	{
+		weight: 40,
+		arbitrary: fc.record({
+			actor: fc.oneof(
+				{ weight: 3, arbitrary: fc.constantFrom(MEDIATOR, CO_MEDIATOR) },
+				{ weight: 4, arbitrary: fc.constantFrom(...parties, 'stranger') }
+			),
+			system: fc.constant(null),
+			kind: fc.nat(),
+			target: fc.nat(),
+			room: fc.nat(),
+			flag: fc.boolean()
+		})
+	},
+	{
+		weight: 9,
+		arbitrary: fc.record({
+			actor: fc.constantFrom(...people),
+			system: fc.constantFrom('connect' as const, 'connect' as const, 'disconnect' as const),
+			kind: fc.nat(),
+			target: fc.nat(),
+			room: fc.nat(),
+			flag: fc.boolean()
+		})
+	},
+	{
+		weight: 1,
+		arbitrary: fc.record({
+			actor: fc.constant(SYSTEM),
+			system: fc.constant('reset' as const),
+			kind: fc.nat(),
+			target: fc.nat(),
+			room: fc.nat(),
+			flag: fc.boolean()
+		})
+	}
+);
+
+function envelopeFor(state: SessionState, s: Step, at: number): Envelope {
+	if (s.system === 'reset') return { actor: SYSTEM, at, command: { type: 'connectionsReset' } };
+	if (s.system) {
+		const seed = cast.find((p) => p.id === s.actor) ?? cast[0];
+		return s.system === 'connect'
+			? { actor: SYSTEM, at, command: { type: 'connected', participant: seed } }
+			: { actor: SYSTEM, at, command: { type: 'disconnected', participantId: seed.id } };
+	}
+	return { actor: s.actor, at, command: commandFor(state, s) };
+}
+
+/** What the random sequences actually exercised, so that the properties are not vacuous. */
+const exercised = new Map<string, number>();
+
+function checkStep(before: SessionState, envelope: Envelope): SessionState {
+	const result = transition(before, envelope);
+	if (!result.ok) return before;
+	const after = result.state;
+	const key =
+		envelope.actor === SYSTEM ? envelope.command.type : `${after.phase}:${envelope.command.type}`;
+	exercised.set(key, (exercised.get(key) ?? 0) + 1);
+
+	// Invariants 1 and 5 (and the state's consistency) hold in every state.
+	expect(violations(after), JSON.stringify(envelope)).toEqual([]);
+
+	if (after.phase === 'live' && before.phase === 'live' && envelope.actor !== SYSTEM) {
+		const actor = before.participants[envelope.actor];
+		const command = envelope.command as SessionCommand;
+		for (const id of parties) {
+			const was = before.participants[id]?.location;
+			const now = after.participants[id]?.location;
+			if (JSON.stringify(was) === JSON.stringify(now)) continue;
+			// 4. Only a mediator moves people — apart from a party leaving on their own.
+			if (!isMediator(actor))
+				expect(
+					id === actor.id && (command.type === 'stepOut' || command.type === 'withdraw'),
+					`${actor.id} moved ${id} with ${command.type}`
+				).toBe(true);
+			// 2. Nobody enters the joint room unless a mediator is in it.
+			if (now?.kind === 'room' && now.roomId === JOINT_ROOM_ID)
+				expect(
+					mediaPolicy(after)[JOINT_ROOM_ID]?.members.some((m) => isMediator(after.participants[m]))
+				).toBe(true);
+		}
+	}
+
+	// A party's view names only the people in the same room as them.
+	for (const id of parties) {
+		const view = viewFor(after, id, 0) as PartyView | null;
+		if (!view || view.place.kind === 'waiting') continue;
+		const room = roomOf(after, id);
+		const members = Object.values(after.participants)
+			.filter((p) => p.location.kind === 'room' && p.location.roomId === room)
+			.map((p) => p.id);
+		for (const person of view.place.people) expect(members).toContain(person.id);
+	}
+	return after;
+}
+
+describe('any sequence of commands', () => {
+	it('keeps invariants 1–5 after every step', () => {
+		fc.assert(
+			fc.property(
+				fc.boolean(),
+				fc.array(stepArb, { minLength: 20, maxLength: 150, size: 'max' }),
+				(fromJoint, steps) => {
+					// Half the runs start in a session already under way, everyone in the joint room.
+					let state = fromJoint ? jointSession(cast) : connectedSession(cast);
+					let at = 1;
+					for (const s of steps) state = checkStep(state, envelopeFor(state, s, (at += 1000)));
+				}
+			),
+			{ numRuns: 500 }
+		);
+		// The sequences reached live sessions and moved people in every way, not just refusals.
+		for (const key of [
+			'live:admit',
+			'live:moveParticipant',
+			'live:openPrivateRoom',
+			'live:joinRoom',
+			'live:closeRoom',
+			'live:stepOut',
+			'live:grantFloor',
+			'live:raiseHand',
+			'live:nextTurn',
+			'live:setArrangement',
+			'disconnected',
+			'connected'
+		])
+			expect(exercised.get(key) ?? 0, key).toBeGreaterThanOrEqual(3);
+	});
+
+	it('lets an active party step out of any room, whatever happened before (invariant 3)', () => {
+		fc.assert(
+			fc.property(
+				fc.array(stepArb, { maxLength: 80, size: 'max' }),
+				fc.constantFrom(...parties),
+				(steps, party) => {
+					let state = connectedSession(cast);
+					let at = 1;
+					for (const s of steps) state = checkStep(state, envelopeFor(state, s, (at += 1000)));
+					const p = state.participants[party];
+					if (state.phase !== 'live' || p.status !== 'active' || p.location.kind !== 'room') return;
+					if (p.connections === 0) {
+						// Whoever taps "I need a break" is connected: the tap arrives over that connection.
+						const seed = cast.find((c) => c.id === party)!;
+						const back = transition(state, {
+							actor: SYSTEM,
+							at: ++at,
+							command: { type: 'connected', participant: seed }
+						});
+						if (back.ok) state = back.state;
+					}
+					const result = transition(state, {
+						actor: party,
+						at: at + 1,
+						command: { type: 'stepOut' }
+					});
+					expect(result.ok).toBe(true);
+					if (!result.ok) return;
+					const room = roomOf(result.state, party)!;
+					expect((result.state as Live).rooms[room].purpose).toBe('break');
+					expect(mediaPolicy(result.state)[room]?.members ?? [party]).toEqual([party]);
+				}
+			),
+			{ numRuns: 300 }
+		);
+	});
+
+	it('replays to the same state: the log is enough to rebuild a session', () => {
+		fc.assert(
+			fc.property(fc.array(stepArb, { maxLength: 80, size: 'max' }), (steps) => {
+				const applied: Envelope[] = [];
+				let state = connectedSession(cast);
+				const start = state;
+				let at = 1;
+				for (const s of steps) {
+					const envelope = envelopeFor(state, s, (at += 1000));
+					const result = transition(state, envelope);
+					if (result.ok) {
+						applied.push(envelope);
+						state = result.state;
+					}
+				}
+				let replayed = start;
+				for (const envelope of applied) {
+					const result = transition(replayed, envelope);
+					expect(result.ok).toBe(true);
+					if (result.ok) replayed = result.state;
+				}
+				expect(replayed).toEqual(state);
+			}),
+			{ numRuns: 200 }
+		);
+	});
+});

@@ -1,0 +1,575 @@
+import { describe, expect, it } from 'vitest';
+import { violations } from './invariants.ts';
+import { mediaPolicy } from './media-policy.ts';
+import { agendaOf, JOINT_ROOM_ID, type Live, type SessionState } from './model.ts';
+import { canSpeak } from './speaking.ts';
+import {
+	apply,
+	CAST,
+	CO_MEDIATOR,
+	connectedSession,
+	GUARDIAN,
+	jointSession,
+	MEDIATOR,
+	OFFENDER,
+	refusedWith,
+	roomOf,
+	step,
+	SUPPORT,
+	VICTIM
+} from './testing.ts';
+import { SYSTEM } from './transition.ts';
+
+const live = (state: SessionState) => state as Live;
+
+describe('starting a session', () => {
+	it('is for a mediator: the mediator opens in the joint room, every party waits', () => {
+		const before = connectedSession();
+		refusedWith(before, VICTIM, { type: 'startSession' }, 'mediatorOnly');
+		const { state, events } = step(before, MEDIATOR, { type: 'startSession' });
+		expect(state.phase).toBe('live');
+		expect(live(state).step).toBe('opening');
+		expect(roomOf(state, MEDIATOR)).toBe(JOINT_ROOM_ID);
+		for (const id of [VICTIM, SUPPORT, OFFENDER, GUARDIAN]) expect(roomOf(state, id)).toBeNull();
+		expect(events).toEqual([{ type: 'sessionStarted' }]);
+		refusedWith(state, MEDIATOR, { type: 'startSession' }, 'alreadyStarted');
+	});
+
+	it('refuses session commands before the start, except stepping out and withdrawing', () => {
+		const state = connectedSession();
+		refusedWith(state, MEDIATOR, { type: 'admit', participantId: VICTIM }, 'notLive');
+		refusedWith(state, VICTIM, { type: 'raiseHand' }, 'notLive');
+		expect(step(state, VICTIM, { type: 'stepOut' }).state.participants[VICTIM].location).toEqual({
+			kind: 'waiting'
+		});
+	});
+
+	it('counts every applied command, and leaves the state it was given untouched', () => {
+		const before = connectedSession();
+		const frozen = structuredClone(before);
+		const after = apply(before, MEDIATOR, { type: 'startSession' });
+		expect(after.seq).toBe(before.seq + 1);
+		expect(before).toEqual(frozen);
+	});
+});
+
+describe('the waiting room (invariant 2)', () => {
+	it('holds everyone until a mediator admits them, one at a time', () => {
+		let state = apply(connectedSession(), MEDIATOR, { type: 'startSession' });
+		state = apply(state, MEDIATOR, { type: 'admit', participantId: VICTIM });
+		expect(roomOf(state, VICTIM)).toBe(JOINT_ROOM_ID);
+		expect(roomOf(state, OFFENDER)).toBeNull();
+		refusedWith(state, MEDIATOR, { type: 'admit', participantId: VICTIM }, 'notWaiting');
+	});
+
+	it('lets no one into the joint room while no mediator is in it', () => {
+		let state = apply(connectedSession(), MEDIATOR, { type: 'startSession' });
+		state = apply(state, MEDIATOR, { type: 'admit', participantId: OFFENDER });
+		state = apply(state, MEDIATOR, { type: 'openPrivateRoom', participantId: OFFENDER });
+		const caucus = roomOf(state, OFFENDER)!;
+		state = apply(state, MEDIATOR, { type: 'joinRoom', roomId: caucus });
+		refusedWith(state, MEDIATOR, { type: 'admit', participantId: VICTIM }, 'mediatorNotThere');
+	});
+
+	it('is where the mediator can send someone back', () => {
+		const state = apply(jointSession(), MEDIATOR, {
+			type: 'sendToWaiting',
+			participantId: OFFENDER
+		});
+		expect(roomOf(state, OFFENDER)).toBeNull();
+		expect(mediaPolicy(state)[JOINT_ROOM_ID].members).not.toContain(OFFENDER);
+	});
+
+	it('cannot be left by a party on their own, nor can anyone admit but a mediator', () => {
+		const state = apply(connectedSession(), MEDIATOR, { type: 'startSession' });
+		refusedWith(state, VICTIM, { type: 'admit', participantId: VICTIM } as never, 'mediatorOnly');
+		refusedWith(state, OFFENDER, { type: 'admit', participantId: VICTIM } as never, 'mediatorOnly');
+		refusedWith(
+			state,
+			GUARDIAN,
+			{ type: 'moveParticipant', participantId: OFFENDER, roomId: JOINT_ROOM_ID },
+			'mediatorOnly'
+		);
+	});
+});
+
+describe('the agenda', () => {
+	it('follows the victim’s choice of who speaks first', () => {
+		expect(agendaOf('victim')).toEqual([
+			'opening',
+			'victim_account',
+			'offender_account',
+			'dialogue',
+			'drafting',
+			'signing',
+			'closing'
+		]);
+		expect(agendaOf('offender').slice(0, 3)).toEqual([
+			'opening',
+			'offender_account',
+			'victim_account'
+		]);
+	});
+
+	it('leaves the opening only when every party in the meeting confirmed taking part voluntarily', () => {
+		let state = apply(connectedSession(), MEDIATOR, { type: 'startSession' });
+		state = apply(state, MEDIATOR, { type: 'admit', participantId: VICTIM });
+		state = apply(state, MEDIATOR, { type: 'admit', participantId: OFFENDER });
+		state = apply(state, VICTIM, { type: 'confirmVoluntary' });
+		const refusal = refusedWith(
+			state,
+			MEDIATOR,
+			{ type: 'goToStep', step: 'victim_account' },
+			'voluntaryPending'
+		);
+		expect(refusal.detail?.names).toBe('Jordan');
+		state = apply(state, OFFENDER, { type: 'confirmVoluntary' });
+		state = apply(state, MEDIATOR, { type: 'goToStep', step: 'victim_account' });
+		expect(live(state).step).toBe('victim_account');
+	});
+
+	it('can go back, and only a mediator moves it', () => {
+		let state = apply(jointSession(), MEDIATOR, { type: 'goToStep', step: 'dialogue' });
+		state = apply(state, MEDIATOR, { type: 'goToStep', step: 'victim_account' });
+		expect(live(state).step).toBe('victim_account');
+		refusedWith(state, OFFENDER, { type: 'goToStep', step: 'closing' } as never, 'mediatorOnly');
+	});
+});
+
+describe('speaking order (invariant 5)', () => {
+	it('in open mode lets everyone in the joint room speak', () => {
+		const state = jointSession();
+		for (const id of [VICTIM, SUPPORT, OFFENDER, GUARDIAN]) expect(canSpeak(state, id)).toBe(true);
+	});
+
+	it('in moderated mode: hands queue in order, the mediator grants and takes back the floor', () => {
+		let state = apply(jointSession(), MEDIATOR, { type: 'setSpeakingMode', mode: 'moderated' });
+		for (const id of [VICTIM, OFFENDER, GUARDIAN]) expect(canSpeak(state, id)).toBe(false);
+		expect(canSpeak(state, MEDIATOR)).toBe(true);
+		state = apply(state, OFFENDER, { type: 'raiseHand' });
+		state = apply(state, VICTIM, { type: 'raiseHand' });
+		state = apply(state, OFFENDER, { type: 'raiseHand' });
+		expect(live(state).speaking).toEqual({
+			mode: 'moderated',
+			floor: null,
+			queue: [OFFENDER, VICTIM]
+		});
+		state = apply(state, MEDIATOR, { type: 'grantFloor', participantId: VICTIM });
+		expect(canSpeak(state, VICTIM)).toBe(true);
+		expect(canSpeak(state, OFFENDER)).toBe(false);
+		expect(live(state).speaking).toMatchObject({ floor: VICTIM, queue: [OFFENDER] });
+		expect(mediaPolicy(state)[JOINT_ROOM_ID].audio.sort()).toEqual([MEDIATOR, VICTIM].sort());
+		state = apply(state, MEDIATOR, { type: 'revokeFloor' });
+		expect(canSpeak(state, VICTIM)).toBe(false);
+	});
+
+	it('refuses the floor to anyone but a mediator to give, and to someone outside the joint room', () => {
+		let state = apply(jointSession(), MEDIATOR, { type: 'setSpeakingMode', mode: 'moderated' });
+		refusedWith(
+			state,
+			OFFENDER,
+			{ type: 'grantFloor', participantId: OFFENDER } as never,
+			'mediatorOnly'
+		);
+		refusedWith(
+			state,
+			VICTIM,
+			{ type: 'grantFloor', participantId: OFFENDER } as never,
+			'mediatorOnly'
+		);
+		state = apply(state, MEDIATOR, { type: 'sendToWaiting', participantId: GUARDIAN });
+		refusedWith(state, MEDIATOR, { type: 'grantFloor', participantId: GUARDIAN }, 'notInJointRoom');
+		refusedWith(state, MEDIATOR, { type: 'grantFloor', participantId: MEDIATOR }, 'notAParty');
+		refusedWith(
+			apply(state, MEDIATOR, { type: 'setSpeakingMode', mode: 'open' }),
+			MEDIATOR,
+			{ type: 'grantFloor', participantId: VICTIM },
+			'notModerated'
+		);
+	});
+
+	it('lets the floor holder hand it back, and lowers hands of people who leave the joint room', () => {
+		let state = apply(jointSession(), MEDIATOR, { type: 'setSpeakingMode', mode: 'moderated' });
+		state = apply(state, GUARDIAN, { type: 'raiseHand' });
+		state = apply(state, MEDIATOR, { type: 'grantFloor', participantId: OFFENDER });
+		state = apply(state, OFFENDER, { type: 'finishSpeaking' });
+		expect(live(state).speaking).toMatchObject({ floor: null, queue: [GUARDIAN] });
+		state = apply(state, GUARDIAN, { type: 'stepOut' });
+		expect(live(state).speaking).toMatchObject({ queue: [] });
+		refusedWith(state, GUARDIAN, { type: 'raiseHand' }, 'notInJointRoom');
+	});
+
+	it('in turns: the agreed order, victim side first by default, with a timer everyone sees', () => {
+		let state = apply(jointSession(), MEDIATOR, {
+			type: 'setSpeakingMode',
+			mode: 'turns',
+			turnSeconds: 120
+		});
+		const speaking = live(state).speaking;
+		expect(speaking).toMatchObject({
+			mode: 'turns',
+			order: [VICTIM, SUPPORT, OFFENDER, GUARDIAN],
+			current: 0,
+			turnSeconds: 120
+		});
+		expect(canSpeak(state, VICTIM)).toBe(true);
+		expect(canSpeak(state, OFFENDER)).toBe(false);
+		state = apply(state, VICTIM, { type: 'finishSpeaking' });
+		expect(canSpeak(state, SUPPORT)).toBe(true);
+		state = apply(state, MEDIATOR, { type: 'nextTurn' });
+		expect(canSpeak(state, OFFENDER)).toBe(true);
+		expect(live(state).speaking).toMatchObject({ current: 2 });
+		// Someone out of turn finishing does nothing.
+		expect(live(apply(state, VICTIM, { type: 'finishSpeaking' })).speaking).toMatchObject({
+			current: 2
+		});
+	});
+
+	it('refuses a turn order with strangers, duplicates or no one', () => {
+		const state = jointSession();
+		for (const order of [[], [VICTIM, VICTIM], [VICTIM, 'nobody'], [MEDIATOR]])
+			refusedWith(
+				state,
+				MEDIATOR,
+				{ type: 'setSpeakingMode', mode: 'turns', order },
+				'badTurnOrder'
+			);
+	});
+
+	it('lets the mediator mute anyone, in any mode and any room', () => {
+		let state = apply(jointSession(), MEDIATOR, {
+			type: 'setMuted',
+			participantId: OFFENDER,
+			muted: true
+		});
+		expect(canSpeak(state, OFFENDER)).toBe(false);
+		state = apply(state, MEDIATOR, { type: 'openPrivateRoom', participantId: OFFENDER });
+		expect(canSpeak(state, OFFENDER)).toBe(false);
+		state = apply(state, MEDIATOR, { type: 'setMuted', participantId: OFFENDER, muted: false });
+		expect(canSpeak(state, OFFENDER)).toBe(true);
+		refusedWith(
+			state,
+			VICTIM,
+			{ type: 'setMuted', participantId: OFFENDER, muted: true } as never,
+			'mediatorOnly'
+		);
+	});
+});
+
+describe('private rooms (caucus)', () => {
+	it('are opened by the mediator for one party with their companion, joined, left and closed', () => {
+		let state = apply(jointSession(), MEDIATOR, { type: 'openPrivateRoom', participantId: VICTIM });
+		const caucus = roomOf(state, VICTIM)!;
+		expect(caucus).not.toBe(JOINT_ROOM_ID);
+		expect(roomOf(state, SUPPORT)).toBe(caucus);
+		expect(roomOf(state, OFFENDER)).toBe(JOINT_ROOM_ID);
+		expect(live(state).rooms[caucus]).toMatchObject({ purpose: 'caucus', side: VICTIM });
+
+		state = apply(state, MEDIATOR, { type: 'joinRoom', roomId: caucus });
+		expect(mediaPolicy(state)[caucus].members.sort()).toEqual([MEDIATOR, SUPPORT, VICTIM].sort());
+		// The offender's side, alone in the joint room, hears nothing of the caucus.
+		expect(mediaPolicy(state)[JOINT_ROOM_ID].members.sort()).toEqual([GUARDIAN, OFFENDER].sort());
+
+		state = apply(state, MEDIATOR, { type: 'joinRoom', roomId: JOINT_ROOM_ID });
+		state = apply(state, MEDIATOR, { type: 'closeRoom', roomId: caucus });
+		expect(roomOf(state, VICTIM)).toBe(JOINT_ROOM_ID);
+		expect(live(state).rooms[caucus]).toBeUndefined();
+	});
+
+	it('cannot be entered by a party on their own (invariant 4)', () => {
+		let state = apply(jointSession(), MEDIATOR, { type: 'openPrivateRoom', participantId: VICTIM });
+		const caucus = roomOf(state, VICTIM)!;
+		refusedWith(state, OFFENDER, { type: 'joinRoom', roomId: caucus } as never, 'mediatorOnly');
+		refusedWith(
+			state,
+			OFFENDER,
+			{ type: 'moveParticipant', participantId: OFFENDER, roomId: caucus } as never,
+			'mediatorOnly'
+		);
+		// Nor can the mediator put the other side into it without being there.
+		refusedWith(
+			state,
+			MEDIATOR,
+			{ type: 'moveParticipant', participantId: OFFENDER, roomId: caucus },
+			'wouldMixSides'
+		);
+		state = apply(state, MEDIATOR, { type: 'joinRoom', roomId: caucus });
+		// With the mediator in it, the mediator may bring someone in.
+		expect(
+			roomOf(
+				apply(state, MEDIATOR, {
+					type: 'moveParticipant',
+					participantId: GUARDIAN,
+					roomId: caucus
+				}),
+				GUARDIAN
+			)
+		).toBe(caucus);
+	});
+
+	it('may have the other side brought in only while the mediator is inside', () => {
+		let state = apply(jointSession(), MEDIATOR, {
+			type: 'openPrivateRoom',
+			participantId: OFFENDER
+		});
+		const caucus = roomOf(state, OFFENDER)!;
+		state = apply(state, MEDIATOR, { type: 'joinRoom', roomId: caucus });
+		state = apply(state, MEDIATOR, {
+			type: 'moveParticipant',
+			participantId: SUPPORT,
+			roomId: caucus
+		});
+		expect(mediaPolicy(state)[caucus].members.sort()).toEqual(
+			[GUARDIAN, MEDIATOR, OFFENDER, SUPPORT].sort()
+		);
+		// Now the mediator cannot walk out and leave them together.
+		refusedWith(
+			state,
+			MEDIATOR,
+			{ type: 'joinRoom', roomId: JOINT_ROOM_ID },
+			'wouldLeaveSidesAlone'
+		);
+	});
+
+	it('refuses to close the joint room, or a room whose people would meet the other side alone', () => {
+		let state = jointSession();
+		refusedWith(state, MEDIATOR, { type: 'closeRoom', roomId: JOINT_ROOM_ID }, 'cannotCloseJoint');
+		state = apply(state, MEDIATOR, { type: 'openPrivateRoom', participantId: VICTIM });
+		const caucus = roomOf(state, VICTIM)!;
+		state = apply(state, MEDIATOR, { type: 'joinRoom', roomId: caucus });
+		refusedWith(state, MEDIATOR, { type: 'closeRoom', roomId: 'no-such-room' }, 'unknownRoom');
+		// Closing the caucus from inside brings the mediator back too: allowed.
+		expect(roomOf(apply(state, MEDIATOR, { type: 'closeRoom', roomId: caucus }), MEDIATOR)).toBe(
+			JOINT_ROOM_ID
+		);
+	});
+});
+
+describe('a mediator leaving a room', () => {
+	it('is refused when two sides would stay there without a mediator', () => {
+		let state = jointSession();
+		state = apply(state, MEDIATOR, { type: 'openPrivateRoom', participantId: VICTIM });
+		const caucus = roomOf(state, VICTIM)!;
+		state = apply(state, MEDIATOR, {
+			type: 'moveParticipant',
+			participantId: SUPPORT,
+			roomId: JOINT_ROOM_ID
+		});
+		// Joint room: the support person (victim side) with the offender and guardian.
+		refusedWith(state, MEDIATOR, { type: 'joinRoom', roomId: caucus }, 'wouldLeaveSidesAlone');
+		expect(violations(state)).toEqual([]);
+	});
+});
+
+describe('shuttle mediation', () => {
+	it('gives each side its own room; the mediator moves between them; sides never meet', () => {
+		let state = apply(jointSession(), MEDIATOR, { type: 'setArrangement', arrangement: 'shuttle' });
+		const victimRoom = roomOf(state, VICTIM)!;
+		const offenderRoom = roomOf(state, OFFENDER)!;
+		expect(victimRoom).not.toBe(offenderRoom);
+		expect(roomOf(state, SUPPORT)).toBe(victimRoom);
+		expect(roomOf(state, GUARDIAN)).toBe(offenderRoom);
+		state = apply(state, MEDIATOR, { type: 'joinRoom', roomId: victimRoom });
+		state = apply(state, MEDIATOR, { type: 'joinRoom', roomId: offenderRoom });
+		expect(mediaPolicy(state)[offenderRoom].members).toContain(MEDIATOR);
+		// Even with the mediator present, the sides may not share a room.
+		refusedWith(
+			state,
+			MEDIATOR,
+			{ type: 'moveParticipant', participantId: VICTIM, roomId: offenderRoom },
+			'wouldMixSides'
+		);
+		// Nor anywhere else: with the victim in the (empty) joint room, the offender cannot join.
+		state = apply(state, MEDIATOR, {
+			type: 'moveParticipant',
+			participantId: VICTIM,
+			roomId: JOINT_ROOM_ID
+		});
+		refusedWith(
+			state,
+			MEDIATOR,
+			{ type: 'moveParticipant', participantId: OFFENDER, roomId: JOINT_ROOM_ID },
+			'wouldMixSides'
+		);
+		expect(live(state).arrangement).toBe('shuttle');
+	});
+
+	it('admits a newcomer into their own side’s room', () => {
+		let state = apply(connectedSession(), MEDIATOR, { type: 'startSession' });
+		state = apply(state, MEDIATOR, { type: 'setArrangement', arrangement: 'shuttle' });
+		state = apply(state, MEDIATOR, { type: 'admit', participantId: OFFENDER });
+		state = apply(state, MEDIATOR, { type: 'admit', participantId: GUARDIAN });
+		state = apply(state, MEDIATOR, { type: 'admit', participantId: VICTIM });
+		expect(roomOf(state, GUARDIAN)).toBe(roomOf(state, OFFENDER));
+		expect(roomOf(state, VICTIM)).not.toBe(roomOf(state, OFFENDER));
+		expect(violations(state)).toEqual([]);
+	});
+});
+
+describe('"I need a break" (invariant 3)', () => {
+	it('takes a party out of the joint room into a room of their own and tells the mediator', () => {
+		const { state, events } = step(jointSession(), VICTIM, { type: 'stepOut' });
+		const room = roomOf(state, VICTIM)!;
+		expect(live(state).rooms[room]).toMatchObject({ purpose: 'break' });
+		expect(mediaPolicy(state)[room].members).toEqual([VICTIM]);
+		expect(live(state).notices).toMatchObject([{ kind: 'break', participantId: VICTIM }]);
+		expect(events).toContainEqual({ type: 'noticeRaised', kind: 'break', participantId: VICTIM });
+	});
+
+	it('works from anywhere, at any moment, even from a private room with the mediator', () => {
+		let state = apply(jointSession(), MEDIATOR, { type: 'setSpeakingMode', mode: 'moderated' });
+		state = apply(state, MEDIATOR, { type: 'grantFloor', participantId: OFFENDER });
+		// The floor holder may step out too; the floor is released.
+		state = apply(state, OFFENDER, { type: 'stepOut' });
+		expect(live(state).speaking).toMatchObject({ floor: null });
+		state = apply(state, MEDIATOR, { type: 'openPrivateRoom', participantId: VICTIM });
+		const caucus = roomOf(state, VICTIM)!;
+		state = apply(state, MEDIATOR, { type: 'joinRoom', roomId: caucus });
+		state = apply(state, VICTIM, { type: 'stepOut' });
+		expect(roomOf(state, VICTIM)).not.toBe(caucus);
+		expect(live(state).rooms[roomOf(state, VICTIM)!].purpose).toBe('break');
+	});
+
+	it('only the mediator brings them back; the party can say they are ready', () => {
+		let state = apply(jointSession(), VICTIM, { type: 'stepOut' });
+		refusedWith(
+			state,
+			VICTIM,
+			{ type: 'moveParticipant', participantId: VICTIM, roomId: JOINT_ROOM_ID } as never,
+			'mediatorOnly'
+		);
+		state = apply(state, VICTIM, { type: 'readyToReturn' });
+		expect(live(state).notices.map((n) => n.kind)).toEqual(['break', 'ready_to_return']);
+		state = apply(state, MEDIATOR, {
+			type: 'moveParticipant',
+			participantId: VICTIM,
+			roomId: JOINT_ROOM_ID
+		});
+		expect(roomOf(state, VICTIM)).toBe(JOINT_ROOM_ID);
+		const notice = live(state).notices[0].id;
+		state = apply(state, MEDIATOR, { type: 'acknowledgeNotice', noticeId: notice });
+		expect(live(state).notices).toHaveLength(1);
+		refusedWith(state, MEDIATOR, { type: 'acknowledgeNotice', noticeId: notice }, 'unknownNotice');
+	});
+});
+
+describe('the mediator’s connection dropping (invariant 1)', () => {
+	it('separates the sides in the same step, and their return puts everyone back', () => {
+		let state = apply(jointSession(), MEDIATOR, { type: 'setSpeakingMode', mode: 'moderated' });
+		state = apply(state, OFFENDER, { type: 'raiseHand' });
+		state = apply(state, MEDIATOR, { type: 'goToStep', step: 'dialogue' });
+		const before = state;
+
+		state = apply(state, SYSTEM, { type: 'disconnected', participantId: MEDIATOR });
+		expect(roomOf(state, VICTIM)).not.toBe(JOINT_ROOM_ID);
+		expect(roomOf(state, VICTIM)).toBe(roomOf(state, SUPPORT));
+		expect(roomOf(state, OFFENDER)).toBe(roomOf(state, GUARDIAN));
+		expect(roomOf(state, VICTIM)).not.toBe(roomOf(state, OFFENDER));
+		expect(violations(state)).toEqual([]);
+
+		state = apply(state, SYSTEM, { type: 'connected', participant: CAST[0] });
+		for (const id of [VICTIM, SUPPORT, OFFENDER, GUARDIAN])
+			expect(roomOf(state, id)).toBe(JOINT_ROOM_ID);
+		expect(live(state).step).toBe('dialogue');
+		expect(live(state).separation).toBeNull();
+		expect(Object.keys(live(state).rooms)).toEqual([JOINT_ROOM_ID]);
+		expect(live(state).speaking).toEqual(live(before).speaking);
+	});
+
+	it('keeps a co-mediator’s room as it is, and separates only where no mediator remains', () => {
+		const cast = [...CAST, { id: CO_MEDIATOR, role: 'mediator' as const, name: 'Lee', side: null }];
+		let state = jointSession(cast);
+		state = apply(state, MEDIATOR, { type: 'openPrivateRoom', participantId: OFFENDER });
+		const caucus = roomOf(state, OFFENDER)!;
+		state = apply(state, CO_MEDIATOR, { type: 'joinRoom', roomId: caucus });
+		state = apply(state, MEDIATOR, {
+			type: 'moveParticipant',
+			participantId: SUPPORT,
+			roomId: caucus
+		});
+		state = apply(state, SYSTEM, { type: 'disconnected', participantId: MEDIATOR });
+		// Joint: victim alone (one side): unchanged. Caucus: two sides with the co-mediator: unchanged.
+		expect(roomOf(state, VICTIM)).toBe(JOINT_ROOM_ID);
+		expect(roomOf(state, SUPPORT)).toBe(caucus);
+		state = apply(state, SYSTEM, { type: 'disconnected', participantId: CO_MEDIATOR });
+		expect(roomOf(state, SUPPORT)).not.toBe(roomOf(state, OFFENDER));
+		expect(violations(state)).toEqual([]);
+	});
+
+	it('leaves a party who took a break during the separation on their break', () => {
+		let state = apply(jointSession(), SYSTEM, { type: 'disconnected', participantId: MEDIATOR });
+		state = apply(state, VICTIM, { type: 'stepOut' });
+		state = apply(state, SYSTEM, { type: 'connected', participant: CAST[0] });
+		expect(live(state).rooms[roomOf(state, VICTIM)!].purpose).toBe('break');
+		expect(roomOf(state, OFFENDER)).toBe(JOINT_ROOM_ID);
+	});
+
+	it('waits for the last of a mediator’s tabs to close', () => {
+		let state = apply(jointSession(), SYSTEM, { type: 'connected', participant: CAST[0] });
+		state = apply(state, SYSTEM, { type: 'disconnected', participantId: MEDIATOR });
+		expect(roomOf(state, VICTIM)).toBe(JOINT_ROOM_ID);
+		state = apply(state, SYSTEM, { type: 'disconnected', participantId: MEDIATOR });
+		expect(roomOf(state, VICTIM)).not.toBe(JOINT_ROOM_ID);
+	});
+
+	it('after a server restart, separates until the mediator is back, then everything is as before', () => {
+		const before = jointSession();
+		let state = apply(before, SYSTEM, { type: 'connectionsReset' });
+		expect(violations(state)).toEqual([]);
+		expect(roomOf(state, VICTIM)).not.toBe(roomOf(state, OFFENDER));
+		for (const seed of CAST) state = apply(state, SYSTEM, { type: 'connected', participant: seed });
+		for (const id of [VICTIM, OFFENDER]) expect(roomOf(state, id)).toBe(roomOf(before, id));
+	});
+});
+
+describe('withdrawal and the end', () => {
+	it('a party can withdraw at any moment: out of every room, queue and turn, and the mediator is told', () => {
+		let state = apply(jointSession(), MEDIATOR, { type: 'setSpeakingMode', mode: 'turns' });
+		const { state: after, events } = step(state, VICTIM, { type: 'withdraw' });
+		state = after;
+		expect(state.participants[VICTIM]).toMatchObject({
+			status: 'withdrawn',
+			location: { kind: 'waiting' }
+		});
+		expect(live(state).speaking).toMatchObject({ order: [SUPPORT, OFFENDER, GUARDIAN] });
+		expect(events).toContainEqual({ type: 'participantWithdrew', participantId: VICTIM });
+		expect(live(state).notices.map((n) => n.kind)).toContain('withdrew');
+		// Whatever they send afterwards is refused.
+		refusedWith(state, VICTIM, { type: 'raiseHand' }, 'withdrawn');
+		refusedWith(state, VICTIM, { type: 'stepOut' }, 'withdrawn');
+		// And nobody can bring them back.
+		refusedWith(state, MEDIATOR, { type: 'admit', participantId: VICTIM }, 'withdrawn');
+		refusedWith(
+			state,
+			MEDIATOR,
+			{ type: 'moveParticipant', participantId: VICTIM, roomId: JOINT_ROOM_ID },
+			'withdrawn'
+		);
+	});
+
+	it('only a mediator ends the session; then no one is in any media room', () => {
+		const state = jointSession();
+		refusedWith(state, OFFENDER, { type: 'endSession' } as never, 'mediatorOnly');
+		const { state: ended, events } = step(state, MEDIATOR, { type: 'endSession' });
+		expect(ended.phase).toBe('ended');
+		expect(events).toEqual([{ type: 'sessionEnded' }]);
+		expect(mediaPolicy(ended)).toEqual({});
+		refusedWith(ended, MEDIATOR, { type: 'goToStep', step: 'closing' }, 'notLive');
+	});
+
+	it('refuses commands from someone unknown to the session', () => {
+		refusedWith(jointSession(), 'stranger', { type: 'raiseHand' }, 'unknownParticipant');
+		refusedWith(
+			jointSession(),
+			MEDIATOR,
+			{ type: 'grantFloor', participantId: 'stranger' } as never,
+			'notModerated'
+		);
+		refusedWith(
+			jointSession(),
+			MEDIATOR,
+			{ type: 'admit', participantId: 'stranger' },
+			'unknownParticipant'
+		);
+	});
+});

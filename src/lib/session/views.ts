@@ -1,0 +1,171 @@
+import type { PartyRole } from '../protocol/roles.ts';
+import type {
+	MediatorView,
+	ParticipantDetail,
+	PartyView,
+	PersonSummary,
+	Place,
+	SessionView,
+	SpeakingView
+} from '../protocol/session-view.ts';
+import {
+	agendaOf,
+	isMediator,
+	isPresent,
+	JOINT_ROOM_ID,
+	type Live,
+	type Participant,
+	type SessionState
+} from './model.ts';
+import { canSpeak } from './speaking.ts';
+
+/**
+ * What each person receives of the session. A mediator sees everything; a party sees where
+ * they are, who is in the same room, and — only in the joint room — who may speak. Nothing of
+ * another room's membership, and never anyone's contact details (the state has none).
+ */
+export function viewFor(
+	state: SessionState,
+	participantId: string,
+	serverTime: number
+): SessionView | null {
+	const me = state.participants[participantId];
+	if (!me) return null;
+	return isMediator(me) ? mediatorView(state, me, serverTime) : partyView(state, me, serverTime);
+}
+
+const summary = (p: Participant): PersonSummary => ({
+	id: p.id,
+	name: p.name,
+	role: p.role,
+	present: isPresent(p)
+});
+
+const mediatorPresent = (state: SessionState) =>
+	Object.values(state.participants).some((p) => isMediator(p) && isPresent(p));
+
+function peopleIn(state: SessionState, roomId: string): PersonSummary[] {
+	return Object.values(state.participants)
+		.filter(
+			(p) => p.status === 'active' && p.location.kind === 'room' && p.location.roomId === roomId
+		)
+		.map(summary);
+}
+
+function placeOf(state: SessionState, me: Participant): Place {
+	if (state.phase !== 'live' || me.location.kind === 'waiting') return { kind: 'waiting' };
+	const roomId = me.location.roomId;
+	if (roomId === JOINT_ROOM_ID) return { kind: 'joint', people: peopleIn(state, roomId) };
+	const room = state.rooms[roomId];
+	return {
+		kind: 'private',
+		purpose: room && room.purpose !== 'joint' ? room.purpose : 'caucus',
+		people: peopleIn(state, roomId)
+	};
+}
+
+function speakingView(state: Live): SpeakingView {
+	const { speaking } = state;
+	const person = (id: string | null) => {
+		const p = id ? state.participants[id] : undefined;
+		return p ? summary(p) : null;
+	};
+	switch (speaking.mode) {
+		case 'open':
+			return { mode: 'open' };
+		case 'moderated':
+			return { mode: 'moderated', floor: person(speaking.floor), hands: speaking.queue.length };
+		case 'turns':
+			return {
+				mode: 'turns',
+				order: speaking.order.flatMap((id) => person(id) ?? []),
+				currentId: speaking.order[speaking.current] ?? null,
+				turnSeconds: speaking.turnSeconds,
+				turnStartedAt: speaking.turnStartedAt
+			};
+	}
+}
+
+function partyView(state: SessionState, me: Participant, serverTime: number): PartyView {
+	const live = state.phase === 'live' ? state : null;
+	const inJoint = me.location.kind === 'room' && me.location.roomId === JOINT_ROOM_ID;
+	const queue = live?.speaking.mode === 'moderated' ? live.speaking.queue : [];
+	const position = queue.indexOf(me.id);
+	return {
+		audience: 'party',
+		meetingId: state.meetingId,
+		seq: state.seq,
+		serverTime,
+		mediatorPresent: mediatorPresent(state),
+		status: me.status === 'withdrawn' ? 'withdrawn' : state.phase,
+		step: live?.step ?? null,
+		agenda: agendaOf(state.firstSpeaker),
+		you: {
+			id: me.id,
+			name: me.name,
+			role: me.role as PartyRole,
+			confirmedVoluntary: me.confirmedVoluntary,
+			mutedByMediator: me.mutedByMediator,
+			queuePosition: position === -1 ? null : position + 1,
+			canSpeak: canSpeak(state, me.id)
+		},
+		place: me.status === 'withdrawn' ? { kind: 'waiting' } : placeOf(state, me),
+		speaking: live && inJoint && me.status === 'active' ? speakingView(live) : null,
+		separated: Boolean(live?.separation && me.id in live.separation.previous)
+	};
+}
+
+function mediatorView(state: SessionState, me: Participant, serverTime: number): MediatorView {
+	const live = state.phase === 'live' ? state : null;
+	const participants: ParticipantDetail[] = Object.values(state.participants).map((p) => ({
+		...summary(p),
+		side: p.side,
+		status: p.status,
+		location: p.location,
+		confirmedVoluntary: p.confirmedVoluntary,
+		mutedByMediator: p.mutedByMediator,
+		canSpeak: canSpeak(state, p.id)
+	}));
+	const rooms = live
+		? Object.values(live.rooms).map((room) => ({
+				...room,
+				members: Object.values(live.participants)
+					.filter((p) => p.location.kind === 'room' && p.location.roomId === room.id)
+					.map((p) => p.id)
+			}))
+		: [];
+	const speaking = live?.speaking;
+	return {
+		audience: 'mediator',
+		meetingId: state.meetingId,
+		seq: state.seq,
+		serverTime,
+		mediatorPresent: mediatorPresent(state),
+		status: state.phase,
+		step: live?.step ?? null,
+		agenda: agendaOf(state.firstSpeaker),
+		youId: me.id,
+		mode: !live
+			? 'joint'
+			: live.arrangement === 'shuttle'
+				? 'shuttle'
+				: rooms.some((r) => r.purpose === 'caucus')
+					? 'caucus'
+					: 'joint',
+		participants,
+		rooms,
+		speaking: !speaking
+			? null
+			: speaking.mode === 'turns'
+				? {
+						mode: 'turns',
+						order: speaking.order,
+						currentId: speaking.order[speaking.current] ?? null,
+						turnSeconds: speaking.turnSeconds,
+						turnStartedAt: speaking.turnStartedAt
+					}
+				: speaking,
+		notices: live?.notices ?? [],
+		separatedSince: live?.separation?.since ?? null
+	};
+}
