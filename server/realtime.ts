@@ -7,6 +7,8 @@ import type { Identity } from '#lib/protocol/identity.ts';
 import { ok } from '#lib/protocol/result.ts';
 import { PROTOCOL_VERSION, REALTIME_PATH } from '#lib/protocol/version.ts';
 import type { Deps } from '#lib/server/deps.ts';
+import { attachControl } from './control/attach-control.ts';
+import type { SessionHost } from './control/session-host.ts';
 import { originOf, requestOrigin } from './http.ts';
 import { resolveIdentity } from './identity.ts';
 
@@ -21,6 +23,7 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 
 export interface Realtime {
 	io: RealtimeServer;
+	sessions: SessionHost;
 	close(): Promise<void>;
 }
 
@@ -70,12 +73,14 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 			if (typeof ack === 'function') ack(ok(socket.data.identity));
 		});
 	});
+	const sessions = attachControl(io, deps);
 
 	return {
 		io,
-		close: () =>
-			new Promise<void>((resolve) => {
-				io.close(() => resolve());
-			})
+		sessions,
+		close: async () => {
+			await new Promise<void>((resolve) => io.close(() => resolve()));
+			await sessions.drain();
+		}
 	};
 }

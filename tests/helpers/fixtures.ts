@@ -39,7 +39,7 @@ export async function addStaff(
 	role: StaffRole,
 	name = `${role} ${randomBytes(3).toString('hex')}`
 ): Promise<StaffLogin> {
-	const email = `${name.replace(/\W+/g, '.').toLowerCase()}@staff.example`;
+	const email = `${name.replace(/\W+/g, '.').toLowerCase()}.${randomBytes(3).toString('hex')}@staff.example`;
 	const password = `pw-${randomBytes(8).toString('hex')}`;
 	const { userId } = await createStaffAccount(deps.db, { programId, name, email, role, password });
 	return { userId, name, email, password };

@@ -110,7 +110,12 @@ export interface MediatorView extends ViewBase {
 				turnStartedAt: number;
 		  }
 		| null;
-	notices: { id: string; kind: 'break' | 'ready_to_return' | 'withdrew'; participantId: string; at: number }[];
+	notices: {
+		id: string;
+		kind: 'break' | 'ready_to_return' | 'withdrew';
+		participantId: string;
+		at: number;
+	}[];
 	separatedSince: number | null;
 }
 

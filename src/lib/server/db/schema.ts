@@ -141,6 +141,8 @@ export const meetings = pgTable(
 		scheduledAt: timestamp('scheduled_at', { withTimezone: true }).notNull(),
 		durationMinutes: integer('duration_minutes').notNull(),
 		status: text('status').$type<MeetingStatus>().notNull(),
+		/** Whose account comes first in a joint session: the victim's choice. */
+		firstSpeaker: text('first_speaker').$type<'victim' | 'offender'>().notNull().default('victim'),
 		endedAt: timestamp('ended_at', { withTimezone: true }),
 		createdAt: createdAt()
 	},
@@ -215,4 +217,25 @@ export const auditEvents = pgTable(
 		index('audit_events_case_idx').on(table.caseId, table.at),
 		index('audit_events_program_idx').on(table.programId, table.at)
 	]
+);
+
+/**
+ * The live session's log: every accepted command, in order, each entry carrying the hash of
+ * the one before. A session is rebuilt by replaying it; its last hash seals its history.
+ * Append-only: rows are never updated or deleted.
+ */
+export const sessionEvents = pgTable(
+	'session_events',
+	{
+		meetingId: uuid('meeting_id')
+			.notNull()
+			.references(() => meetings.id, { onDelete: 'cascade' }),
+		seq: integer('seq').notNull(),
+		at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+		actor: text('actor').notNull(),
+		command: jsonb('command').$type<Record<string, unknown>>().notNull(),
+		prevHash: text('prev_hash'),
+		hash: text('hash').notNull()
+	},
+	(table) => [primaryKey({ columns: [table.meetingId, table.seq] })]
 );

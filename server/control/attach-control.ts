@@ -1,0 +1,84 @@
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import * as m from '#lib/paraglide/messages.js';
+import { ERROR_CODES } from '#lib/protocol/errors.ts';
+import { err, ok } from '#lib/protocol/result.ts';
+import { ALWAYS_ALLOWED, SessionCommandSchema } from '#lib/protocol/session-commands.ts';
+import type { Deps } from '#lib/server/deps.ts';
+import type { RealtimeServer } from '../realtime.ts';
+import { refusalMessage } from './refusal-messages.ts';
+import { SessionHost, seatOf, type LiveSession } from './session-host.ts';
+
+/** socket.io room of one participant's connections (several tabs or devices). */
+export const participantRoom = (meetingId: string, participantId: string): string =>
+	`p:${meetingId}:${participantId}`;
+
+/** Commands per connection: a burst of 20, then 10 a second. Leaving is never limited. */
+export const COMMANDS_PER_2_S = 20;
+
+/**
+ * The control plane's transport: each connection is seated in its meeting's session, its
+ * commands parsed, rate-limited and handed to the host, which answers and broadcasts.
+ */
+export function attachControl(io: RealtimeServer, deps: Deps): SessionHost {
+	const host = new SessionHost(deps, {
+		sendView: (meetingId, participantId, view) =>
+			io.to(participantRoom(meetingId, participantId)).emit('view', view),
+		disconnect: (meetingId, participantId) =>
+			io.in(participantRoom(meetingId, participantId)).disconnectSockets(true)
+	});
+	const limiter = new RateLimiterMemory({ keyPrefix: 'command', points: COMMANDS_PER_2_S, duration: 2 });
+
+	io.on('connection', (socket) => {
+		const identity = socket.data.identity;
+		let session: LiveSession | null = null;
+		let closed = false;
+		let seatId: string | null = null;
+
+		const seated = (async () => {
+			const seat = identity.kind === 'party' ? await host.partySeat(identity) : seatOf(identity);
+			seatId = seat.id;
+			await socket.join(participantRoom(identity.meetingId, seat.id));
+			const joined = await host.connect(identity.meetingId, seat);
+			// The connection may have dropped while the session was loading.
+			if (closed) host.disconnect(joined, seat.id);
+			else session = joined;
+			return joined;
+		})();
+		seated.catch((error) => {
+			deps.log.error('control: seating failed', { error: String(error) });
+			socket.disconnect(true);
+		});
+
+		socket.on('disconnect', () => {
+			closed = true;
+			if (session && seatId) host.disconnect(session, seatId);
+		});
+
+		socket.on('command', async (raw, ack) => {
+			if (typeof ack !== 'function') return;
+			const parsed = SessionCommandSchema.safeParse(raw);
+			if (!parsed.success) return ack(err(ERROR_CODES.invalidInput, m.session_refused_invalid()));
+			if (!ALWAYS_ALLOWED.has(parsed.data.type)) {
+				try {
+					await limiter.consume(socket.id);
+				} catch {
+					return ack(err(ERROR_CODES.rateLimited, m.session_refused_rate_limited()));
+				}
+			}
+			try {
+				const joined = await seated;
+				const result = await host.dispatch(joined, seatId as string, parsed.data);
+				ack(
+					result.ok
+						? ok({ seq: result.seq })
+						: err(result.code, refusalMessage(result.reason, result.detail))
+				);
+			} catch (error) {
+				deps.log.error('control: command failed', { error: String(error) });
+				ack(err(ERROR_CODES.internal, m.error_unexpected()));
+			}
+		});
+	});
+
+	return host;
+}

@@ -1,0 +1,228 @@
+import type { Identity } from '#lib/protocol/identity.ts';
+import type { SessionCommand } from '#lib/protocol/session-commands.ts';
+import type { SessionView } from '#lib/protocol/session-view.ts';
+import type { Deps } from '#lib/server/deps.ts';
+import {
+	loadSessionSetup,
+	markSessionEnded,
+	markSessionStarted,
+	partySeed,
+	recordWithdrawal,
+	staffParticipantId,
+	type SessionSetup
+} from '#lib/server/sessions/session-records.ts';
+import {
+	initialState,
+	SYSTEM,
+	transition,
+	type Envelope,
+	type ParticipantSeed,
+	type SessionEvent,
+	type SessionState,
+	type SystemCommand
+} from '#lib/session/index.ts';
+import type { Refusal } from '#lib/session/refusals.ts';
+import { viewFor } from '#lib/session/views.ts';
+import { SessionLog } from './session-log.ts';
+
+/** How the host reaches browsers; socket.io in production, anything in tests of the host. */
+export interface Audience {
+	/** Sends a view to every connection of one participant. */
+	sendView(meetingId: string, participantId: string, view: SessionView): void;
+	/** Closes every connection of one participant (withdrawn, or the session ended). */
+	disconnect(meetingId: string, participantId: string): void;
+}
+
+export interface LiveSession {
+	setup: SessionSetup;
+	state: SessionState;
+	lastHash: string | null;
+	/** Open connections per participant, as this process counts them. */
+	connections: Map<string, number>;
+	/** The last view sent to each participant (without its clock), to send only changes. */
+	lastSent: Map<string, string>;
+}
+
+export type Dispatched = { ok: true; seq: number } | Refusal;
+
+/** The participant a connection speaks for, and who they are to the session. */
+export function seatOf(identity: Identity, party?: ParticipantSeed): ParticipantSeed {
+	if (identity.kind === 'staff')
+		return { id: staffParticipantId(identity.userId), role: 'mediator', name: identity.name, side: null };
+	return party ?? { id: identity.partyId, role: identity.role, name: identity.displayName, side: identity.partyId };
+}
+
+/**
+ * Owns the live sessions of this process: loads each from its log on first use, applies
+ * commands through the pure `transition`, appends them to the log, and sends each person
+ * their own view. Thin on purpose: the rules are in src/lib/session.
+ */
+export class SessionHost {
+	readonly #deps: Deps;
+	readonly #audience: Audience;
+	readonly log: SessionLog;
+	readonly #sessions = new Map<string, Promise<LiveSession>>();
+	/** The same sessions once loaded, for synchronous reads. */
+	readonly #loaded = new Map<string, LiveSession>();
+
+	constructor(deps: Deps, audience: Audience) {
+		this.#deps = deps;
+		this.#audience = audience;
+		this.log = new SessionLog(deps.db, deps.log);
+	}
+
+	/** The session of a meeting, loaded (and rebuilt from its log) on first use. */
+	session(meetingId: string): Promise<LiveSession> {
+		let loading = this.#sessions.get(meetingId);
+		if (!loading) {
+			loading = this.#load(meetingId);
+			this.#sessions.set(meetingId, loading);
+			loading.then(
+				(session) => this.#loaded.set(meetingId, session),
+				() => this.#sessions.delete(meetingId)
+			);
+		}
+		return loading;
+	}
+
+	/** The state in memory right now, read synchronously (the media layer, tests). */
+	current(meetingId: string): SessionState | undefined {
+		return this.#loaded.get(meetingId)?.state;
+	}
+
+	async #load(meetingId: string): Promise<LiveSession> {
+		const setup = await loadSessionSetup(this.#deps.db, meetingId);
+		if (!setup) throw new Error(`no meeting ${meetingId}`);
+		const entries = await this.log.load(meetingId);
+		const session: LiveSession = {
+			setup,
+			state: initialState(meetingId, setup.firstSpeaker),
+			lastHash: null,
+			connections: new Map(),
+			lastSent: new Map()
+		};
+		for (const entry of entries) {
+			const result = transition(session.state, entry.envelope);
+			if (!result.ok) throw new Error(`session ${meetingId}: entry ${entry.seq} no longer applies`);
+			session.state = result.state;
+			session.lastHash = entry.hash;
+		}
+		if (entries.length === 0)
+			this.#applySystem(session, { type: 'seedParticipants', participants: setup.invitees });
+		else if (Object.values(session.state.participants).some((p) => p.connections > 0))
+			// Rebuilt after a restart: nobody is connected to this process yet.
+			this.#applySystem(session, { type: 'connectionsReset' });
+		return session;
+	}
+
+	/**
+	 * Applies a server observation at once, in this very turn (a mediator's dropped connection
+	 * separates people before anything else happens), and logs it behind the commands before it.
+	 */
+	#applySystem(session: LiveSession, command: SystemCommand): void {
+		const envelope: Envelope = { actor: SYSTEM, at: this.#deps.clock.now().getTime(), command };
+		const result = transition(session.state, envelope);
+		if (!result.ok) return;
+		this.#commit(session, envelope, result.state);
+		this.#broadcast(session);
+	}
+
+	#commit(session: LiveSession, envelope: Envelope, state: SessionState): Promise<void> {
+		session.state = state;
+		const { hash, committed } = this.log.append(
+			session.setup.meetingId,
+			state.seq,
+			envelope,
+			session.lastHash
+		);
+		session.lastHash = hash;
+		committed.catch(() => this.#evict(session));
+		return committed;
+	}
+
+	/** The log refused a write: forget the in-memory session; reconnecting rebuilds it. */
+	#evict(session: LiveSession): void {
+		const { meetingId } = session.setup;
+		this.#sessions.delete(meetingId);
+		this.#loaded.delete(meetingId);
+		for (const participantId of session.connections.keys())
+			this.#audience.disconnect(meetingId, participantId);
+	}
+
+	async connect(meetingId: string, seat: ParticipantSeed): Promise<LiveSession> {
+		const session = await this.session(meetingId);
+		session.connections.set(seat.id, (session.connections.get(seat.id) ?? 0) + 1);
+		session.lastSent.delete(seat.id);
+		this.#applySystem(session, { type: 'connected', participant: seat });
+		return session;
+	}
+
+	/** Synchronous on purpose: see #applySystem. */
+	disconnect(session: LiveSession, participantId: string): void {
+		const left = (session.connections.get(participantId) ?? 1) - 1;
+		if (left > 0) session.connections.set(participantId, left);
+		else session.connections.delete(participantId);
+		this.#applySystem(session, { type: 'disconnected', participantId });
+	}
+
+	/**
+	 * A person's command: applied if the rules allow it, then logged; the answer and everyone's
+	 * new view go out once the log entry is durable.
+	 */
+	async dispatch(session: LiveSession, actor: string, command: SessionCommand): Promise<Dispatched> {
+		const envelope: Envelope = { actor, at: this.#deps.clock.now().getTime(), command };
+		const result = transition(session.state, envelope);
+		if (!result.ok) return result;
+		await this.#commit(session, envelope, result.state);
+		this.#broadcast(session);
+		void this.#sideEffects(session, result.events, actor, envelope.at);
+		return { ok: true, seq: result.state.seq };
+	}
+
+	async #sideEffects(session: LiveSession, events: SessionEvent[], actor: string, at: number) {
+		const { db, log } = this.#deps;
+		const staffId = actor.startsWith('staff:') ? actor.slice('staff:'.length) : null;
+		try {
+			for (const event of events) {
+				if (event.type === 'sessionStarted') await markSessionStarted(db, session.setup, staffId);
+				if (event.type === 'participantWithdrew') {
+					await recordWithdrawal(db, session.setup, event.participantId, new Date(at));
+					this.#audience.disconnect(session.setup.meetingId, event.participantId);
+				}
+				if (event.type === 'sessionEnded') {
+					await markSessionEnded(db, session.setup, staffId, new Date(at));
+					for (const participantId of session.connections.keys())
+						this.#audience.disconnect(session.setup.meetingId, participantId);
+				}
+			}
+		} catch (error) {
+			log.error('session: recording an event failed', { error: String(error) });
+		}
+	}
+
+	/** Sends each connected person their view, when it changed since the last one sent. */
+	#broadcast(session: LiveSession): void {
+		const now = this.#deps.clock.now().getTime();
+		for (const participantId of session.connections.keys()) {
+			const view = viewFor(session.state, participantId, 0);
+			if (!view) continue;
+			const key = JSON.stringify(view);
+			if (session.lastSent.get(participantId) === key) continue;
+			session.lastSent.set(participantId, key);
+			this.#audience.sendView(session.setup.meetingId, participantId, { ...view, serverTime: now });
+		}
+	}
+
+	/** The party as the case records know them (name, side), for a connecting browser. */
+	async partySeat(identity: Extract<Identity, { kind: 'party' }>): Promise<ParticipantSeed> {
+		const party = await this.#deps.db.query.parties.findFirst({
+			where: (p, { eq }) => eq(p.id, identity.partyId)
+		});
+		return party ? partySeed(party) : seatOf(identity);
+	}
+
+	/** Durability of everything logged so far (shutdown, tests). */
+	drain(): Promise<void> {
+		return this.log.drain();
+	}
+}

@@ -1,0 +1,127 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { MEETING_STATUSES } from '#lib/cases/vocabulary.ts';
+import type { ParticipantSeed } from '#lib/session/transition.ts';
+import { AUDIT_ACTIONS, recordAudit } from '../audit/record-audit.ts';
+import type { Database } from '../db/client.ts';
+import { cases, invitations, meetings, parties, partySessions } from '../db/schema.ts';
+
+/** What a live session needs from the case records to begin. */
+export interface SessionSetup {
+	meetingId: string;
+	caseId: string;
+	programId: string;
+	status: (typeof meetings.$inferSelect)['status'];
+	firstSpeaker: 'victim' | 'offender';
+	/** The people invited to this meeting (an active link), as the session knows them. */
+	invitees: ParticipantSeed[];
+}
+
+export async function loadSessionSetup(
+	db: Database,
+	meetingId: string
+): Promise<SessionSetup | null> {
+	const [meeting] = await db
+		.select({ meeting: meetings, programId: cases.programId })
+		.from(meetings)
+		.innerJoin(cases, eq(cases.id, meetings.caseId))
+		.where(eq(meetings.id, meetingId));
+	if (!meeting) return null;
+	const invited = await db
+		.selectDistinct({ party: parties })
+		.from(invitations)
+		.innerJoin(parties, eq(parties.id, invitations.partyId))
+		.where(and(eq(invitations.meetingId, meetingId), isNull(invitations.revokedAt)));
+	return {
+		meetingId,
+		caseId: meeting.meeting.caseId,
+		programId: meeting.programId,
+		status: meeting.meeting.status,
+		firstSpeaker: meeting.meeting.firstSpeaker,
+		invitees: invited.map(({ party }) => partySeed(party))
+	};
+}
+
+/** A party as the session knows them: no contact details, only name, role and side. */
+export function partySeed(party: typeof parties.$inferSelect): ParticipantSeed {
+	return {
+		id: party.id,
+		role: party.role,
+		name: party.displayName,
+		side: party.accompaniesPartyId ?? party.id
+	};
+}
+
+export const staffParticipantId = (userId: string): string => `staff:${userId}`;
+
+export async function markSessionStarted(
+	db: Database,
+	setup: SessionSetup,
+	actorUserId: string | null
+) {
+	await db.transaction(async (tx) => {
+		await tx
+			.update(meetings)
+			.set({ status: MEETING_STATUSES.live })
+			.where(eq(meetings.id, setup.meetingId));
+		await recordAudit(tx, {
+			programId: setup.programId,
+			caseId: setup.caseId,
+			actor: actorUserId ? { kind: 'staff', userId: actorUserId } : { kind: 'system' },
+			action: AUDIT_ACTIONS.sessionStarted,
+			detail: { meetingId: setup.meetingId }
+		});
+	});
+}
+
+/** The meeting is over: every link to it now says so. */
+export async function markSessionEnded(
+	db: Database,
+	setup: SessionSetup,
+	actorUserId: string | null,
+	endedAt: Date
+) {
+	await db.transaction(async (tx) => {
+		await tx
+			.update(meetings)
+			.set({ status: MEETING_STATUSES.ended, endedAt })
+			.where(eq(meetings.id, setup.meetingId));
+		await recordAudit(tx, {
+			programId: setup.programId,
+			caseId: setup.caseId,
+			actor: actorUserId ? { kind: 'staff', userId: actorUserId } : { kind: 'system' },
+			action: AUDIT_ACTIONS.sessionEnded,
+			detail: { meetingId: setup.meetingId }
+		});
+	});
+}
+
+/** A party withdrew: recorded, and their link stops working for this meeting. */
+export async function recordWithdrawal(
+	db: Database,
+	setup: SessionSetup,
+	partyId: string,
+	at: Date
+) {
+	await db.transaction(async (tx) => {
+		const revoked = await tx
+			.update(invitations)
+			.set({ revokedAt: at, revokedReason: 'withdrawn' })
+			.where(
+				and(
+					eq(invitations.meetingId, setup.meetingId),
+					eq(invitations.partyId, partyId),
+					isNull(invitations.revokedAt)
+				)
+			)
+			.returning({ id: invitations.id });
+		for (const { id } of revoked)
+			await tx.delete(partySessions).where(eq(partySessions.invitationId, id));
+		await recordAudit(tx, {
+			programId: setup.programId,
+			caseId: setup.caseId,
+			actor: { kind: 'party', partyId },
+			action: AUDIT_ACTIONS.partyWithdrew,
+			detail: { meetingId: setup.meetingId }
+		});
+	});
+}

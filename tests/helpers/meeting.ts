@@ -1,0 +1,103 @@
+import { eq } from 'drizzle-orm';
+import { parties } from '#lib/server/db/schema.ts';
+import type { MediatorView, PartyView } from '#lib/protocol/session-view.ts';
+import {
+	addStaff,
+	createCase,
+	createProgram,
+	daysFromNow,
+	signIn,
+	type StaffLogin
+} from './fixtures.ts';
+import { HttpClient, successData } from './http.ts';
+import type { TestServer } from './server.ts';
+import { SessionClient } from './session-client.ts';
+
+export type PartyName = 'victim' | 'offender' | 'guardian';
+
+export interface MeetingFixture {
+	slug: string;
+	caseId: string;
+	meetingId: string;
+	mediator: StaffLogin;
+	mediatorHttp: HttpClient;
+	coordinatorHttp: HttpClient;
+	/** Each party's id and a browser that opened their link (holding its cookie). */
+	parties: Record<PartyName, { id: string; http: HttpClient; path: string }>;
+}
+
+/**
+ * A joint session ready to run: a case with a victim, a juvenile offender and their guardian,
+ * an assigned mediator, and each party's link opened in their own browser.
+ */
+export async function jointMeeting(server: TestServer): Promise<MeetingFixture> {
+	const program = await createProgram(server.deps);
+	const coordinatorHttp = await signIn(
+		server.url,
+		await addStaff(server.deps, program.id, 'coordinator')
+	);
+	const mediator = await addStaff(server.deps, program.id, 'mediator', 'Dana Mediator');
+	const mediatorHttp = await signIn(server.url, mediator);
+	const caseId = await createCase(coordinatorHttp, program.slug);
+	const base = `/staff/${program.slug}/cases/${caseId}`;
+	successData(
+		await coordinatorHttp.action(`${base}?/assignMediator`, { mediatorUserId: mediator.userId })
+	);
+	const { meetingCreated: meetingId } = successData<{ meetingCreated: string }>(
+		await coordinatorHttp.action(`${base}?/createMeeting`, {
+			kind: 'joint',
+			scheduledAt: daysFromNow(1)
+		})
+	);
+	const rows = await server.deps.db.select().from(parties).where(eq(parties.caseId, caseId));
+	const byRole = (role: PartyName) => rows.find((p) => p.role === role)!;
+	const entries = await Promise.all(
+		(['victim', 'offender', 'guardian'] as const).map(async (role) => {
+			const { issued } = successData<{ issued: { url: string } }>(
+				await coordinatorHttp.action(`${base}?/issueInvitation`, {
+					meetingId,
+					partyId: byRole(role).id
+				})
+			);
+			const http = new HttpClient(server.url);
+			const path = new URL(issued.url).pathname;
+			await http.page(path);
+			return [role, { id: byRole(role).id, http, path }] as const;
+		})
+	);
+	return {
+		slug: program.slug,
+		caseId,
+		meetingId,
+		mediator,
+		mediatorHttp,
+		coordinatorHttp,
+		parties: Object.fromEntries(entries) as MeetingFixture['parties']
+	};
+}
+
+export async function joinAsMediator(
+	server: TestServer,
+	meeting: MeetingFixture,
+	http = meeting.mediatorHttp
+) {
+	const client = new SessionClient<MediatorView>(server.url, {
+		cookie: http.cookieHeader,
+		meetingId: meeting.meetingId,
+		as: 'staff'
+	});
+	await client.connected();
+	await client.until(() => true);
+	return client;
+}
+
+export async function joinAsParty(server: TestServer, meeting: MeetingFixture, who: PartyName) {
+	const client = new SessionClient<PartyView>(server.url, {
+		cookie: meeting.parties[who].http.cookieHeader,
+		meetingId: meeting.meetingId,
+		as: 'party'
+	});
+	await client.connected();
+	await client.until(() => true);
+	return client;
+}
