@@ -1,0 +1,132 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { MediatorView, PartyView } from '#lib/protocol/session-view.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { HttpClient } from '../helpers/http.ts';
+import { startMendProcess, type MendProcess } from '../helpers/process.ts';
+import { TEST_AUTH_SECRET } from '../helpers/server.ts';
+import { SessionClient } from '../helpers/session-client.ts';
+
+/**
+ * The server process is killed (SIGKILL) in the middle of a session and started again: every
+ * browser reconnects by itself and finds the session as it was — phase, rooms, floor, queue.
+ */
+
+let dataDir: string;
+let database: TestDatabase | undefined;
+let mend: MendProcess | undefined;
+const clients: SessionClient[] = [];
+
+afterAll(async () => {
+	for (const client of clients) client.close();
+	await mend?.stop('SIGKILL');
+	await database?.drop();
+	if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+	const server = createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as { port: number };
+	await new Promise((resolve) => server.close(resolve));
+	return port;
+}
+
+describe('a session across a server crash', () => {
+	it('comes back as it was, with everyone reconnected', async () => {
+		dataDir = await mkdtemp(path.join(tmpdir(), 'mend-restart-'));
+		database = await createTestDatabase();
+		const env: Record<string, string> = {
+			PORT: String(await freePort()),
+			AUTH_SECRET: TEST_AUTH_SECRET,
+			LOG_LEVEL: 'warn',
+			...(database.config.kind === 'postgres'
+				? { DATABASE_URL: database.config.url }
+				: { DATA_DIR: path.join(dataDir, 'data') })
+		};
+		mend = await startMendProcess({ ...env, SEED_DEMO: 'true' });
+		const links = Object.fromEntries(
+			[...mend.output().matchAll(/^\s+(victim|offender|guardian)\s.*?(http:\/\/\S+)$/gm)].map(
+				(m) => [m[1], new URL(m[2]).pathname]
+			)
+		) as Record<'victim' | 'offender' | 'guardian', string>;
+
+		const staff = new HttpClient(mend.url);
+		await staff.action('/login?/signIn', {
+			email: 'mediator@riverside.example',
+			password: 'mend-demo-password'
+		});
+		const browsers = Object.fromEntries(
+			await Promise.all(
+				Object.entries(links).map(async ([role, link]) => {
+					const http = new HttpClient(mend!.url);
+					const { html } = await http.page(link);
+					return [role, { http, meetingId: html.match(/meetingId:"([0-9a-f-]{36})"/)![1] }];
+				})
+			)
+		) as Record<'victim' | 'offender' | 'guardian', { http: HttpClient; meetingId: string }>;
+		const meetingId = browsers.victim.meetingId;
+
+		const connect = <V extends MediatorView | PartyView>(cookie: string, as: 'party' | 'staff') => {
+			const client = new SessionClient<V>(mend!.url, { cookie, meetingId, as, reconnection: true });
+			clients.push(client);
+			return client.connected();
+		};
+		const mediator = await connect<MediatorView>(staff.cookieHeader, 'staff');
+		const parties = {
+			victim: await connect<PartyView>(browsers.victim.http.cookieHeader, 'party'),
+			offender: await connect<PartyView>(browsers.offender.http.cookieHeader, 'party'),
+			guardian: await connect<PartyView>(browsers.guardian.http.cookieHeader, 'party')
+		};
+		await mediator.until((v) => v.participants.filter((p) => p.present).length === 4);
+		const idOf = (role: string) => mediator.view.participants.find((p) => p.role === role)!.id;
+
+		await mediator.do({ type: 'startSession' });
+		for (const role of ['victim', 'offender', 'guardian'] as const) {
+			await mediator.do({ type: 'admit', participantId: idOf(role) });
+			await parties[role].until((v) => v.place.kind === 'joint');
+			await parties[role].do({ type: 'confirmVoluntary' });
+		}
+		await mediator.do({ type: 'goToStep', step: 'victim_account' });
+		await mediator.do({ type: 'setSpeakingMode', mode: 'moderated' });
+		await mediator.do({ type: 'grantFloor', participantId: idOf('victim') });
+		await parties.offender.do({ type: 'raiseHand' });
+		await parties.guardian.do({ type: 'stepOut' });
+		const before = await mediator.until((v) => v.notices.length === 1);
+
+		// Every command above was acknowledged, so it is in the log. Now the process dies.
+		expect(await mend.stop('SIGKILL')).toBeNull();
+		await parties.victim.until(() => !parties.victim.socket.connected, 5000).catch(() => {});
+		mend = await startMendProcess({ ...env, SEED_DEMO: 'false' });
+
+		const after = await mediator.until(
+			(v) =>
+				v.seq > before.seq &&
+				v.participants.filter((p) => p.present).length === 4 &&
+				v.separatedSince === null,
+			30_000
+		);
+		expect(after.step).toBe('victim_account');
+		expect(after.speaking).toEqual(before.speaking);
+		expect(after.rooms.map((r) => r.purpose).sort()).toEqual(
+			before.rooms.map((r) => r.purpose).sort()
+		);
+		for (const p of before.participants)
+			expect(after.participants.find((q) => q.id === p.id)?.location, p.name).toEqual(p.location);
+		expect(after.notices).toEqual(before.notices);
+
+		const victimView = await parties.victim.until(
+			(v) => v.seq >= after.seq && v.place.kind === 'joint'
+		);
+		expect(victimView.you.canSpeak).toBe(true);
+		expect((await parties.offender.until((v) => v.you.queuePosition === 1)).place.kind).toBe(
+			'joint'
+		);
+		expect((await parties.guardian.until((v) => v.place.kind === 'private')).place).toMatchObject({
+			purpose: 'break'
+		});
+	});
+});
