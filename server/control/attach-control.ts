@@ -26,7 +26,11 @@ export function attachControl(io: RealtimeServer, deps: Deps): SessionHost {
 		disconnect: (meetingId, participantId) =>
 			io.in(participantRoom(meetingId, participantId)).disconnectSockets(true)
 	});
-	const limiter = new RateLimiterMemory({ keyPrefix: 'command', points: COMMANDS_PER_2_S, duration: 2 });
+	const limiter = new RateLimiterMemory({
+		keyPrefix: 'command',
+		points: COMMANDS_PER_2_S,
+		duration: 2
+	});
 
 	io.on('connection', (socket) => {
 		const identity = socket.data.identity;

@@ -25,5 +25,7 @@ const MESSAGES: Record<RefusalReason, (detail: Record<string, string>) => string
 	unknownNotice: () => m.session_refused_unknown_notice()
 };
 
-export const refusalMessage = (reason: RefusalReason, detail: Record<string, string> = {}): string =>
-	MESSAGES[reason](detail);
+export const refusalMessage = (
+	reason: RefusalReason,
+	detail: Record<string, string> = {}
+): string => MESSAGES[reason](detail);

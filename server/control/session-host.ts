@@ -48,8 +48,20 @@ export type Dispatched = { ok: true; seq: number } | Refusal;
 /** The participant a connection speaks for, and who they are to the session. */
 export function seatOf(identity: Identity, party?: ParticipantSeed): ParticipantSeed {
 	if (identity.kind === 'staff')
-		return { id: staffParticipantId(identity.userId), role: 'mediator', name: identity.name, side: null };
-	return party ?? { id: identity.partyId, role: identity.role, name: identity.displayName, side: identity.partyId };
+		return {
+			id: staffParticipantId(identity.userId),
+			role: 'mediator',
+			name: identity.name,
+			side: null
+		};
+	return (
+		party ?? {
+			id: identity.partyId,
+			role: identity.role,
+			name: identity.displayName,
+			side: identity.partyId
+		}
+	);
 }
 
 /**
@@ -169,33 +181,45 @@ export class SessionHost {
 	 * A person's command: applied if the rules allow it, then logged; the answer and everyone's
 	 * new view go out once the log entry is durable.
 	 */
-	async dispatch(session: LiveSession, actor: string, command: SessionCommand): Promise<Dispatched> {
+	async dispatch(
+		session: LiveSession,
+		actor: string,
+		command: SessionCommand
+	): Promise<Dispatched> {
 		const envelope: Envelope = { actor, at: this.#deps.clock.now().getTime(), command };
 		const result = transition(session.state, envelope);
 		if (!result.ok) return result;
 		await this.#commit(session, envelope, result.state);
+		// Records that decide who may still enter (a link revoked, the meeting ended) are
+		// written before anyone is told, so that what people see is already true.
+		await this.#record(session, result.events, actor, envelope.at);
 		this.#broadcast(session);
-		void this.#sideEffects(session, result.events, actor, envelope.at);
+		// After the answer and the last view have gone out (the next turn), close the doors.
+		setImmediate(() => {
+			for (const event of result.events) {
+				if (event.type === 'participantWithdrew')
+					this.#audience.disconnect(session.setup.meetingId, event.participantId);
+				if (event.type === 'sessionEnded')
+					for (const participantId of session.connections.keys())
+						this.#audience.disconnect(session.setup.meetingId, participantId);
+			}
+		});
 		return { ok: true, seq: result.state.seq };
 	}
 
-	async #sideEffects(session: LiveSession, events: SessionEvent[], actor: string, at: number) {
+	async #record(session: LiveSession, events: SessionEvent[], actor: string, at: number) {
 		const { db, log } = this.#deps;
 		const staffId = actor.startsWith('staff:') ? actor.slice('staff:'.length) : null;
 		try {
 			for (const event of events) {
 				if (event.type === 'sessionStarted') await markSessionStarted(db, session.setup, staffId);
-				if (event.type === 'participantWithdrew') {
+				if (event.type === 'participantWithdrew')
 					await recordWithdrawal(db, session.setup, event.participantId, new Date(at));
-					this.#audience.disconnect(session.setup.meetingId, event.participantId);
-				}
-				if (event.type === 'sessionEnded') {
+				if (event.type === 'sessionEnded')
 					await markSessionEnded(db, session.setup, staffId, new Date(at));
-					for (const participantId of session.connections.keys())
-						this.#audience.disconnect(session.setup.meetingId, participantId);
-				}
 			}
 		} catch (error) {
+			// The log already holds the event; the records can be mended from it.
 			log.error('session: recording an event failed', { error: String(error) });
 		}
 	}

@@ -38,7 +38,10 @@ export function entryHash(
 export function verifyChain(meetingId: string, entries: LoggedEntry[]): number | null {
 	let prev: string | null = null;
 	for (const entry of entries) {
-		if (entry.prevHash !== prev || entryHash(meetingId, prev, entry.seq, entry.envelope) !== entry.hash)
+		if (
+			entry.prevHash !== prev ||
+			entryHash(meetingId, prev, entry.seq, entry.envelope) !== entry.hash
+		)
 			return entry.seq;
 		prev = entry.hash;
 	}
@@ -146,7 +149,10 @@ export class SessionLog {
 				);
 				for (const p of batch) p.resolve();
 			} catch (error) {
-				this.#log.error('session log: append failed', { error: String(error), entries: batch.length });
+				this.#log.error('session log: append failed', {
+					error: String(error),
+					entries: batch.length
+				});
 				for (const p of batch) p.reject(error);
 			} finally {
 				this.#flushing = null;
