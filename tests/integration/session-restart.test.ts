@@ -18,7 +18,7 @@ import { SessionClient } from '../helpers/session-client.ts';
 let dataDir: string;
 let database: TestDatabase | undefined;
 let mend: MendProcess | undefined;
-const clients: SessionClient[] = [];
+const clients: { close(): void }[] = [];
 
 afterAll(async () => {
 	for (const client of clients) client.close();
