@@ -90,7 +90,9 @@ export const MeetingInputSchema = z
 		kind: z.enum(values(MEETING_KINDS)),
 		partyId: z.uuid().optional(),
 		scheduledAt: zLocalDateTime,
-		durationMinutes: z.coerce.number().int().min(15).max(480).default(90)
+		durationMinutes: z.coerce.number().int().min(15).max(480).default(90),
+		/** In a joint session, whose account comes first: the victim's choice. */
+		firstSpeaker: z.enum(['victim', 'offender']).default('victim')
 	})
 	.superRefine((input, ctx) => {
 		if (input.kind === MEETING_KINDS.preparation && !input.partyId)

@@ -1,4 +1,8 @@
+import * as m from '../paraglide/messages.js';
 import type { Identity } from '../protocol/identity.ts';
+import type { Result } from '../protocol/result.ts';
+import type { SessionCommand } from '../protocol/session-commands.ts';
+import type { SessionView } from '../protocol/session-view.ts';
 import { connectRealtime, type RealtimeSocket } from './realtime.ts';
 
 /** Where the control-plane connection stands, as the person should see it. */
@@ -6,11 +10,20 @@ export type ConnectionState =
 	| { kind: 'connecting' }
 	| { kind: 'connected'; identity: Identity }
 	| { kind: 'reconnecting' }
-	| { kind: 'refused'; code: string };
+	/** Refused for good (link revoked, withdrawn, meeting ended): reloading shows why. */
+	| { kind: 'closed'; code: string };
 
-/** A live connection to one meeting; `state` is reactive. */
-export class MeetingConnection {
+/**
+ * A live connection to one meeting: its state, the latest view of the session, and commands.
+ * socket.io reconnects by itself; the server puts the person back where they were and sends
+ * their view again.
+ */
+export class MeetingConnection<V extends SessionView = SessionView> {
 	#state = $state<ConnectionState>({ kind: 'connecting' });
+	#view = $state<V | null>(null);
+	/** Difference between the server's clock and ours (ms), for timers everyone agrees on. */
+	#clockOffset = $state(0);
+	#lastError = $state<string | null>(null);
 	readonly socket: RealtimeSocket;
 
 	constructor(meetingId: string, as: 'party' | 'staff') {
@@ -19,21 +32,61 @@ export class MeetingConnection {
 			this.socket.emit('hello', (result) => {
 				this.#state = result.ok
 					? { kind: 'connected', identity: result.value }
-					: { kind: 'refused', code: result.error.code };
+					: { kind: 'closed', code: result.error.code };
 			});
 		});
-		this.socket.on('disconnect', () => {
-			if (this.#state.kind !== 'refused') this.#state = { kind: 'reconnecting' };
+		this.socket.on('view', (view) => {
+			// Views can cross on a reconnect: keep the newest.
+			if (this.#view && view.seq < this.#view.seq) return;
+			this.#view = view as V;
+			this.#clockOffset = view.serverTime - Date.now();
+		});
+		this.socket.on('disconnect', (reason) => {
+			if (this.#state.kind === 'closed') return;
+			// The server closing us (withdrawn, ended) is final; anything else is a dropped link.
+			this.#state =
+				reason === 'io server disconnect'
+					? { kind: 'closed', code: 'closed' }
+					: { kind: 'reconnecting' };
 		});
 		this.socket.on('connect_error', (error) => {
-			// A refusal by the server is final; a network error is retried by socket.io.
-			if (!this.socket.active) this.#state = { kind: 'refused', code: error.message };
-			else if (this.#state.kind === 'connected') this.#state = { kind: 'reconnecting' };
+			if (!this.socket.active) this.#state = { kind: 'closed', code: error.message };
+			else if (this.#state.kind !== 'connecting') this.#state = { kind: 'reconnecting' };
 		});
 	}
 
 	get state(): ConnectionState {
 		return this.#state;
+	}
+
+	get view(): V | null {
+		return this.#view;
+	}
+
+	get lastError(): string | null {
+		return this.#lastError;
+	}
+
+	/** Now, by the server's clock (ms). */
+	serverNow(): number {
+		return Date.now() + this.#clockOffset;
+	}
+
+	/** Sends a command; a refusal's message is kept in `lastError` for the page to show. */
+	async send(command: SessionCommand): Promise<Result<{ seq: number }>> {
+		this.#lastError = null;
+		try {
+			const result = await this.socket.timeout(10_000).emitWithAck('command', command);
+			if (!result.ok) this.#lastError = result.error.message;
+			return result;
+		} catch {
+			this.#lastError = m.session_no_answer();
+			return { ok: false, error: { code: 'internal', message: this.#lastError } };
+		}
+	}
+
+	clearError(): void {
+		this.#lastError = null;
 	}
 
 	close(): void {

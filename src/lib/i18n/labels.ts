@@ -8,6 +8,7 @@ import type {
 	ReferralStage
 } from '../cases/vocabulary.ts';
 import type { PartyRole, StaffRole } from '../protocol/roles.ts';
+import type { AgendaStepName, PrivateRoomPurpose, ViewRole } from '../protocol/session-view.ts';
 
 /** Every stored value has exactly one label per language; TypeScript checks none is missing. */
 
@@ -98,3 +99,29 @@ const AUDIT_LABELS: Record<string, () => string> = {
 
 /** What happened, as the case history shows it; an action without a label shows its name. */
 export const auditActionLabel = (action: string): string => AUDIT_LABELS[action]?.() ?? action;
+
+export const agendaStepLabel = (v: AgendaStepName): string =>
+	({
+		opening: m.step_opening,
+		victim_account: m.step_victim_account,
+		offender_account: m.step_offender_account,
+		dialogue: m.step_dialogue,
+		drafting: m.step_drafting,
+		signing: m.step_signing,
+		closing: m.step_closing
+	})[v]();
+
+export const roomPurposeLabel = (v: 'joint' | PrivateRoomPurpose): string =>
+	({
+		joint: m.room_joint,
+		caucus: m.room_caucus,
+		break: m.room_break,
+		shuttle: m.room_shuttle,
+		separation: m.room_separation
+	})[v]();
+
+export const viewRoleLabel = (v: ViewRole): string =>
+	v === 'mediator' ? m.staff_role_mediator() : partyRoleLabel(v);
+
+export const speakingModeLabel = (v: 'open' | 'moderated' | 'turns'): string =>
+	({ open: m.speaking_open, moderated: m.speaking_moderated, turns: m.speaking_turns })[v]();

@@ -58,6 +58,7 @@ export async function createMeeting(
 				partyId: partyId ?? null,
 				scheduledAt,
 				durationMinutes: data.durationMinutes,
+				firstSpeaker: data.firstSpeaker,
 				status: MEETING_STATUSES.scheduled
 			})
 			.returning({ id: meetings.id });

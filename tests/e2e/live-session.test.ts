@@ -1,0 +1,170 @@
+import { mkdir } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { chromiumPath, launchChromium } from '../helpers/browser.ts';
+import { jointMeeting, type MeetingFixture } from '../helpers/meeting.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+/**
+ * Three browsers run a short session: the mediator on a laptop, the victim and the offender on
+ * 360-pixel-wide phones. Admit, the floor to the victim first, a raised hand, a private room,
+ * a break, the end.
+ */
+
+const PHONE = { width: 360, height: 740 };
+const SHOTS = 'test-results/screenshots';
+
+let server: TestServer;
+let meeting: MeetingFixture;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+let mediator: Page;
+let victim: Page;
+let offender: Page;
+
+async function contextFor(cookies: Map<string, string>, viewport = { width: 1280, height: 900 }) {
+	const context = await browser.newContext({ baseURL: server.url, viewport });
+	const url = new URL(server.url);
+	await context.addCookies(
+		[...cookies].map(([name, value]) => ({ name, value, domain: url.hostname, path: '/' }))
+	);
+	contexts.push(context);
+	return context.newPage();
+}
+
+const consoleButton = (name: string | RegExp) => mediator.getByRole('button', { name });
+
+/** Waits until a person would see it, and says so as an assertion. */
+async function see(locator: Locator) {
+	await locator.waitFor();
+	expect(await locator.isVisible()).toBe(true);
+}
+
+beforeAll(async () => {
+	if (!chromiumPath) return;
+	server = await startTestServer();
+	meeting = await jointMeeting(server);
+	browser = await launchChromium();
+	await mkdir(SHOTS, { recursive: true });
+	mediator = await contextFor(meeting.mediatorHttp.cookies);
+	victim = await contextFor(meeting.parties.victim.http.cookies, PHONE);
+	offender = await contextFor(meeting.parties.offender.http.cookies, PHONE);
+});
+
+afterAll(async () => {
+	await browser?.close();
+	await server?.close();
+});
+
+describe.skipIf(!chromiumPath)('a short session in three browsers', () => {
+	it('the mediator opens the console and starts; the parties wait', async () => {
+		await mediator.goto(`/staff/${meeting.slug}/cases/${meeting.caseId}`);
+		await mediator.getByRole('link', { name: 'Open the session' }).click();
+		await mediator.getByTestId('mediator-console').waitFor();
+		await victim.goto(meeting.parties.victim.path);
+		await offender.goto(meeting.parties.offender.path);
+		await see(victim.getByRole('heading', { name: 'The meeting has not started yet' }));
+		await consoleButton('Start the session').click();
+		await see(victim.getByRole('heading', { name: 'You are in the waiting room' }));
+		await see(offender.getByRole('heading', { name: 'You are in the waiting room' }));
+		await victim.screenshot({ path: `${SHOTS}/party-waiting-360.png`, fullPage: true });
+	});
+
+	it('admits both; each confirms taking part voluntarily', async () => {
+		const waiting = mediator.getByTestId('waiting-room');
+		await waiting
+			.getByRole('listitem')
+			.filter({ hasText: 'Vera Victim' })
+			.getByRole('button', { name: 'Let in', exact: true })
+			.click();
+		await see(victim.getByRole('heading', { name: 'You are in the joint room' }));
+		await waiting
+			.getByRole('listitem')
+			.filter({ hasText: 'Otto Offender' })
+			.getByRole('button', { name: 'Let in', exact: true })
+			.click();
+		await see(offender.getByRole('heading', { name: 'You are in the joint room' }));
+		for (const page of [victim, offender]) {
+			await page.getByRole('button', { name: 'I understand and take part voluntarily' }).click();
+			await page
+				.getByRole('button', { name: 'I understand and take part voluntarily' })
+				.waitFor({ state: 'detached' });
+		}
+	});
+
+	it('moves to the victim’s account and gives the victim the floor first', async () => {
+		await consoleButton("The victim's account").click();
+		await consoleButton('Raise hands').click();
+		const joint = mediator.getByTestId('room-joint');
+		await joint
+			.getByRole('listitem')
+			.filter({ hasText: 'Vera Victim' })
+			.getByRole('button', { name: 'Give the floor' })
+			.click();
+		await see(victim.getByText('You have the floor: you can speak now.'));
+		await see(offender.getByText('Vera Victim has the floor.'));
+	});
+
+	it('the offender raises a hand; the mediator sees it and gives the floor', async () => {
+		await offender.getByRole('button', { name: 'Raise my hand' }).click();
+		await see(offender.getByText('number 1 in line'));
+		const panel = mediator.getByTestId('speaking-panel');
+		await panel.getByRole('listitem').filter({ hasText: 'Otto Offender' }).waitFor();
+		await panel
+			.getByRole('listitem')
+			.filter({ hasText: 'Otto Offender' })
+			.getByRole('button', { name: 'Give the floor' })
+			.click();
+		await see(offender.getByText('You have the floor: you can speak now.'));
+		await see(victim.getByText('Otto Offender has the floor.'));
+		await offender.screenshot({ path: `${SHOTS}/party-floor-360.png`, fullPage: true });
+	});
+
+	it('opens a private room with the victim; the offender is told nothing of it', async () => {
+		const joint = mediator.getByTestId('room-joint');
+		await joint
+			.getByRole('listitem')
+			.filter({ hasText: 'Vera Victim' })
+			.getByRole('button', { name: 'Private room' })
+			.click();
+		await see(victim.getByRole('heading', { name: 'Private room' }));
+		const caucus = mediator.getByTestId('room-caucus');
+		await caucus.getByRole('button', { name: 'Go to this room' }).click();
+		await see(victim.getByText(/With: Dana Mediator/));
+		await offender
+			.getByText('With: Gail Guardian')
+			.or(offender.getByText('With: nobody else yet'))
+			.first()
+			.waitFor();
+		expect(await offender.locator('main').innerText()).not.toContain('Vera');
+		await mediator.screenshot({ path: `${SHOTS}/mediator-console-laptop.png`, fullPage: true });
+		await mediator
+			.getByTestId('room-joint')
+			.getByRole('button', { name: 'Go to this room' })
+			.click();
+		await mediator
+			.getByTestId('room-caucus')
+			.getByRole('button', { name: 'Close this room' })
+			.click();
+		await see(victim.getByRole('heading', { name: 'You are in the joint room' }));
+	});
+
+	it('the victim taps "I need a break": out at once, and the mediator is told', async () => {
+		await victim.getByTestId('need-break').click();
+		await see(victim.getByRole('heading', { name: 'You are on a break' }));
+		await mediator
+			.getByText('Vera Victim asked for a break and is in a room of their own.')
+			.waitFor();
+		await victim.screenshot({ path: `${SHOTS}/party-break-360.png`, fullPage: true });
+		// The break page fits a phone: nothing wider than the screen.
+		const width = await victim.evaluate(() => document.documentElement.scrollWidth);
+		expect(width).toBeLessThanOrEqual(PHONE.width);
+	});
+
+	it('the mediator ends the session; both parties see it has ended', async () => {
+		await consoleButton('End the session').click();
+		await consoleButton('Yes, end it').click();
+		await see(victim.getByRole('heading', { name: 'The meeting has ended' }));
+		await see(offender.getByRole('heading', { name: 'The meeting has ended' }));
+	});
+});
