@@ -45,6 +45,9 @@ export interface LiveSession {
 
 export type Dispatched = { ok: true; seq: number } | Refusal;
 
+/** A session nobody is connected to is dropped from memory after this; its log remains. */
+export const IDLE_UNLOAD_MS = 10 * 60_000;
+
 /** The participant a connection speaks for, and who they are to the session. */
 export function seatOf(identity: Identity, party?: ParticipantSeed): ParticipantSeed {
 	if (identity.kind === 'staff')
@@ -76,6 +79,7 @@ export class SessionHost {
 	readonly #sessions = new Map<string, Promise<LiveSession>>();
 	/** The same sessions once loaded, for synchronous reads. */
 	readonly #loaded = new Map<string, LiveSession>();
+	readonly #idleTimers = new Map<string, NodeJS.Timeout>();
 
 	constructor(deps: Deps, audience: Audience) {
 		this.#deps = deps;
@@ -162,6 +166,8 @@ export class SessionHost {
 	}
 
 	async connect(meetingId: string, seat: ParticipantSeed): Promise<LiveSession> {
+		clearTimeout(this.#idleTimers.get(meetingId));
+		this.#idleTimers.delete(meetingId);
 		const session = await this.session(meetingId);
 		session.connections.set(seat.id, (session.connections.get(seat.id) ?? 0) + 1);
 		session.lastSent.delete(seat.id);
@@ -175,6 +181,23 @@ export class SessionHost {
 		if (left > 0) session.connections.set(participantId, left);
 		else session.connections.delete(participantId);
 		this.#applySystem(session, { type: 'disconnected', participantId });
+		if (session.connections.size === 0) this.#unloadWhenIdle(session);
+	}
+
+	#unloadWhenIdle(session: LiveSession): void {
+		const { meetingId } = session.setup;
+		clearTimeout(this.#idleTimers.get(meetingId));
+		const timer = setTimeout(async () => {
+			this.#idleTimers.delete(meetingId);
+			if (session.connections.size > 0 || this.#loaded.get(meetingId) !== session) return;
+			// Everything it logged is durable before it is forgotten; the next use replays it.
+			await this.log.drain();
+			if (session.connections.size > 0) return;
+			this.#sessions.delete(meetingId);
+			this.#loaded.delete(meetingId);
+		}, IDLE_UNLOAD_MS);
+		timer.unref();
+		this.#idleTimers.set(meetingId, timer);
 	}
 
 	/**
@@ -247,6 +270,8 @@ export class SessionHost {
 
 	/** Durability of everything logged so far (shutdown, tests). */
 	drain(): Promise<void> {
+		for (const timer of this.#idleTimers.values()) clearTimeout(timer);
+		this.#idleTimers.clear();
 		return this.log.drain();
 	}
 }

@@ -379,7 +379,15 @@ describe('shuttle mediation', () => {
 			{ type: 'moveParticipant', participantId: VICTIM, roomId: offenderRoom },
 			'wouldMixSides'
 		);
-		// Nor anywhere else: with the victim in the (empty) joint room, the offender cannot join.
+		// Not into the joint room either, where no mediator is now…
+		refusedWith(
+			state,
+			MEDIATOR,
+			{ type: 'moveParticipant', participantId: VICTIM, roomId: JOINT_ROOM_ID },
+			'mediatorNotThere'
+		);
+		// …and even with the mediator there, only one side at a time.
+		state = apply(state, MEDIATOR, { type: 'joinRoom', roomId: JOINT_ROOM_ID });
 		state = apply(state, MEDIATOR, {
 			type: 'moveParticipant',
 			participantId: VICTIM,
