@@ -51,3 +51,33 @@ describe('loadConfig', () => {
 		);
 	});
 });
+
+describe('media settings', () => {
+	it('default to browser-to-browser media with no ICE servers', () => {
+		expect(loadConfig({}).media).toEqual({ kind: 'p2p', iceServers: [] });
+	});
+
+	it('read STUN/TURN servers as JSON, and refuse anything else with an example', () => {
+		const config = loadConfig({
+			ICE_SERVERS: '[{"urls":"turn:turn.example.org:3478","username":"u","credential":"p"}]'
+		});
+		expect(config.media).toMatchObject({
+			kind: 'p2p',
+			iceServers: [{ urls: 'turn:turn.example.org:3478' }]
+		});
+		expect(() => loadConfig({ ICE_SERVERS: 'stun.example.org' })).toThrow(
+			/ICE_SERVERS: must be a JSON array/
+		);
+		expect(() => loadConfig({ ICE_SERVERS: '[{"urls":"http://x"}]' })).toThrow(/ICE_SERVERS/);
+	});
+
+	it('use LiveKit only with all three of its settings', () => {
+		const config = loadConfig({
+			LIVEKIT_URL: 'wss://lk.example.org',
+			LIVEKIT_API_KEY: 'key',
+			LIVEKIT_API_SECRET: 'secret'
+		});
+		expect(config.media).toMatchObject({ kind: 'livekit', e2ee: false, tokenTtlS: 300 });
+		expect(() => loadConfig({ LIVEKIT_URL: 'wss://lk.example.org' })).toThrow(/set all three/);
+	});
+});

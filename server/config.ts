@@ -37,8 +37,43 @@ const EnvSchema = z.object({
 		.string()
 		.regex(/^\d+[KMG]?$/, 'must be a size such as 512K or 1M')
 		.default('512K'),
-	LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')
+	LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+	ICE_SERVERS: z
+		.string()
+		.transform((value, ctx) => {
+			try {
+				return IceServersSchema.parse(JSON.parse(value));
+			} catch {
+				ctx.addIssue({
+					code: 'custom',
+					message:
+						'must be a JSON array such as [{"urls":"stun:stun.example.org:3478"},{"urls":"turn:turn.example.org:3478","username":"u","credential":"p"}]'
+				});
+				return z.NEVER;
+			}
+		})
+		.optional(),
+	LIVEKIT_URL: z
+		.url({ protocol: /^(wss?|https?)$/, error: 'must be a ws(s):// or http(s):// URL' })
+		.optional(),
+	LIVEKIT_API_KEY: z.string().min(1).optional(),
+	LIVEKIT_API_SECRET: z.string().min(1).optional(),
+	LIVEKIT_E2EE: flag.default(false),
+	LIVEKIT_TOKEN_TTL_MINUTES: positiveInt.max(60).default(5)
 });
+
+const IceServersSchema = z
+	.array(
+		z.object({
+			urls: z.union([
+				z.string().regex(/^(stun|turns?):/),
+				z.array(z.string().regex(/^(stun|turns?):/)).min(1)
+			]),
+			username: z.string().optional(),
+			credential: z.string().optional()
+		})
+	)
+	.max(8);
 
 export type LogLevel = z.infer<typeof EnvSchema>['LOG_LEVEL'];
 
@@ -64,7 +99,22 @@ export interface Config {
 	accessCode: { maxAttempts: number; lockMs: number };
 	bodySizeLimit: string;
 	logLevel: LogLevel;
+	media: MediaConfig;
 }
+
+export type MediaConfig =
+	/** WebRTC between the browsers, signalled through Mend: nothing else to install. */
+	| { kind: 'p2p'; iceServers: z.infer<typeof IceServersSchema> }
+	| {
+			kind: 'livekit';
+			url: string;
+			apiKey: string;
+			apiSecret: string;
+			e2ee: boolean;
+			tokenTtlS: number;
+			/** Also handed to browsers for the cases where LiveKit is unreachable. */
+			iceServers: z.infer<typeof IceServersSchema>;
+	  };
 
 export class ConfigError extends Error {
 	readonly problems: string[];
@@ -95,6 +145,25 @@ export function loadConfig(env: Env = process.env): Config {
 		]);
 	}
 
+	const livekitKeys = [e.LIVEKIT_URL, e.LIVEKIT_API_KEY, e.LIVEKIT_API_SECRET];
+	if (livekitKeys.some(Boolean) && !livekitKeys.every(Boolean))
+		throw new ConfigError([
+			'LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET: set all three to use LiveKit, or none for browser-to-browser media'
+		]);
+	const iceServers = e.ICE_SERVERS ?? [];
+	const media: MediaConfig =
+		e.LIVEKIT_URL && e.LIVEKIT_API_KEY && e.LIVEKIT_API_SECRET
+			? {
+					kind: 'livekit',
+					url: e.LIVEKIT_URL,
+					apiKey: e.LIVEKIT_API_KEY,
+					apiSecret: e.LIVEKIT_API_SECRET,
+					e2ee: e.LIVEKIT_E2EE,
+					tokenTtlS: e.LIVEKIT_TOKEN_TTL_MINUTES * 60,
+					iceServers
+				}
+			: { kind: 'p2p', iceServers };
+
 	const database: DatabaseConfig = e.DATABASE_URL
 		? { kind: 'postgres', url: e.DATABASE_URL }
 		: { kind: 'pglite', dataDir: path.resolve(e.DATA_DIR) };
@@ -116,7 +185,8 @@ export function loadConfig(env: Env = process.env): Config {
 			lockMs: e.ACCESS_CODE_LOCK_MINUTES * 60_000
 		},
 		bodySizeLimit: e.BODY_SIZE_LIMIT,
-		logLevel: e.LOG_LEVEL
+		logLevel: e.LOG_LEVEL,
+		media
 	};
 }
 

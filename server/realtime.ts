@@ -10,10 +10,15 @@ import type { Deps } from '#lib/server/deps.ts';
 import { attachControl } from './control/attach-control.ts';
 import type { SessionHost } from './control/session-host.ts';
 import { originOf, requestOrigin } from './http.ts';
+import { createLiveKitBackend } from './media/livekit.ts';
+import { createP2PBackend } from './media/p2p.ts';
+import { attachSignalRelay } from './media/signal-relay.ts';
 import { resolveIdentity } from './identity.ts';
 
 export interface SocketData {
 	identity: Identity;
+	/** The participant id this connection speaks for, once seated in its session. */
+	seatId?: string;
 }
 
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, object, SocketData>;
@@ -73,7 +78,12 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 			if (typeof ack === 'function') ack(ok(socket.data.identity));
 		});
 	});
-	const sessions = attachControl(io, deps);
+	const media =
+		deps.config.media.kind === 'p2p'
+			? createP2PBackend(deps.config.media.iceServers)
+			: createLiveKitBackend(deps.config.media, deps.log);
+	const sessions = attachControl(io, deps, media);
+	attachSignalRelay(io, sessions);
 
 	return {
 		io,

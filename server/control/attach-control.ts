@@ -4,6 +4,7 @@ import { ERROR_CODES } from '#lib/protocol/errors.ts';
 import { err, ok } from '#lib/protocol/result.ts';
 import { ALWAYS_ALLOWED, SessionCommandSchema } from '#lib/protocol/session-commands.ts';
 import type { Deps } from '#lib/server/deps.ts';
+import type { MediaBackend } from '../media/backend.ts';
 import type { RealtimeServer } from '../realtime.ts';
 import { refusalMessage } from './refusal-messages.ts';
 import { SessionHost, seatOf, type LiveSession } from './session-host.ts';
@@ -19,10 +20,12 @@ export const COMMANDS_PER_2_S = 20;
  * The control plane's transport: each connection is seated in its meeting's session, its
  * commands parsed, rate-limited and handed to the host, which answers and broadcasts.
  */
-export function attachControl(io: RealtimeServer, deps: Deps): SessionHost {
-	const host = new SessionHost(deps, {
+export function attachControl(io: RealtimeServer, deps: Deps, media: MediaBackend): SessionHost {
+	const host = new SessionHost(deps, media, {
 		sendView: (meetingId, participantId, view) =>
 			io.to(participantRoom(meetingId, participantId)).emit('view', view),
+		sendMedia: (meetingId, participantId, update) =>
+			io.to(participantRoom(meetingId, participantId)).emit('media', update),
 		disconnect: (meetingId, participantId) =>
 			io.in(participantRoom(meetingId, participantId)).disconnectSockets(true)
 	});
@@ -41,6 +44,7 @@ export function attachControl(io: RealtimeServer, deps: Deps): SessionHost {
 		const seated = (async () => {
 			const seat = identity.kind === 'party' ? await host.partySeat(identity) : seatOf(identity);
 			seatId = seat.id;
+			socket.data.seatId = seat.id;
 			await socket.join(participantRoom(identity.meetingId, seat.id));
 			const joined = await host.connect(identity.meetingId, seat);
 			// The connection may have dropped while the session was loading.

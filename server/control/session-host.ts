@@ -1,4 +1,5 @@
 import type { Identity } from '#lib/protocol/identity.ts';
+import type { MediaTransport, MediaUpdate } from '#lib/protocol/media.ts';
 import type { SessionCommand } from '#lib/protocol/session-commands.ts';
 import type { SessionView } from '#lib/protocol/session-view.ts';
 import type { Deps } from '#lib/server/deps.ts';
@@ -21,14 +22,18 @@ import {
 	type SessionState,
 	type SystemCommand
 } from '#lib/session/index.ts';
+import { mediaAssignmentFor } from '#lib/session/media-policy.ts';
 import type { Refusal } from '#lib/session/refusals.ts';
 import { viewFor } from '#lib/session/views.ts';
+import type { MediaBackend } from '../media/backend.ts';
 import { SessionLog } from './session-log.ts';
 
 /** How the host reaches browsers; socket.io in production, anything in tests of the host. */
 export interface Audience {
 	/** Sends a view to every connection of one participant. */
 	sendView(meetingId: string, participantId: string, view: SessionView): void;
+	/** Sends one participant's media assignment and transport. */
+	sendMedia(meetingId: string, participantId: string, update: MediaUpdate): void;
 	/** Closes every connection of one participant (withdrawn, or the session ended). */
 	disconnect(meetingId: string, participantId: string): void;
 }
@@ -41,6 +46,10 @@ export interface LiveSession {
 	connections: Map<string, number>;
 	/** The last view sent to each participant (without its clock), to send only changes. */
 	lastSent: Map<string, string>;
+	/** The last media assignment sent to each participant, likewise. */
+	lastMedia: Map<string, string>;
+	/** Per participant, the media update on its way (a transport can take the network). */
+	mediaQueue: Map<string, Promise<void>>;
 }
 
 export type Dispatched = { ok: true; seq: number } | Refusal;
@@ -74,6 +83,7 @@ export function seatOf(identity: Identity, party?: ParticipantSeed): Participant
  */
 export class SessionHost {
 	readonly #deps: Deps;
+	readonly #media: MediaBackend;
 	readonly #audience: Audience;
 	readonly log: SessionLog;
 	readonly #sessions = new Map<string, Promise<LiveSession>>();
@@ -81,8 +91,9 @@ export class SessionHost {
 	readonly #loaded = new Map<string, LiveSession>();
 	readonly #idleTimers = new Map<string, NodeJS.Timeout>();
 
-	constructor(deps: Deps, audience: Audience) {
+	constructor(deps: Deps, media: MediaBackend, audience: Audience) {
 		this.#deps = deps;
+		this.#media = media;
 		this.#audience = audience;
 		this.log = new SessionLog(deps.db, deps.log);
 	}
@@ -115,7 +126,9 @@ export class SessionHost {
 			state: initialState(meetingId, setup.firstSpeaker),
 			lastHash: null,
 			connections: new Map(),
-			lastSent: new Map()
+			lastSent: new Map(),
+			lastMedia: new Map(),
+			mediaQueue: new Map()
 		};
 		for (const entry of entries) {
 			const result = transition(session.state, entry.envelope);
@@ -171,6 +184,7 @@ export class SessionHost {
 		const session = await this.session(meetingId);
 		session.connections.set(seat.id, (session.connections.get(seat.id) ?? 0) + 1);
 		session.lastSent.delete(seat.id);
+		session.lastMedia.delete(seat.id);
 		this.#applySystem(session, { type: 'connected', participant: seat });
 		return session;
 	}
@@ -238,8 +252,10 @@ export class SessionHost {
 				if (event.type === 'sessionStarted') await markSessionStarted(db, session.setup, staffId);
 				if (event.type === 'participantWithdrew')
 					await recordWithdrawal(db, session.setup, event.participantId, new Date(at));
-				if (event.type === 'sessionEnded')
+				if (event.type === 'sessionEnded') {
 					await markSessionEnded(db, session.setup, staffId, new Date(at));
+					await this.#media.closeMeeting?.(session.setup.meetingId);
+				}
 			}
 		} catch (error) {
 			// The log already holds the event; the records can be mended from it.
@@ -247,17 +263,52 @@ export class SessionHost {
 		}
 	}
 
-	/** Sends each connected person their view, when it changed since the last one sent. */
+	/**
+	 * Sends each connected person their view and their media assignment, each only when it
+	 * changed. With built-in media this all happens in the current turn.
+	 */
 	#broadcast(session: LiveSession): void {
 		const now = this.#deps.clock.now().getTime();
+		const { meetingId } = session.setup;
 		for (const participantId of session.connections.keys()) {
 			const view = viewFor(session.state, participantId, 0);
 			if (!view) continue;
 			const key = JSON.stringify(view);
-			if (session.lastSent.get(participantId) === key) continue;
-			session.lastSent.set(participantId, key);
-			this.#audience.sendView(session.setup.meetingId, participantId, { ...view, serverTime: now });
+			if (session.lastSent.get(participantId) !== key) {
+				session.lastSent.set(participantId, key);
+				this.#audience.sendView(meetingId, participantId, { ...view, serverTime: now });
+			}
+			this.#sendMedia(session, participantId);
 		}
+	}
+
+	#sendMedia(session: LiveSession, participantId: string): void {
+		const { meetingId } = session.setup;
+		const { state } = session;
+		const assignment = mediaAssignmentFor(state, participantId);
+		const key = JSON.stringify(assignment);
+		if (session.lastMedia.get(participantId) === key) return;
+		session.lastMedia.set(participantId, key);
+		const update = (transport: MediaTransport | null): MediaUpdate => ({
+			meetingId,
+			you: participantId,
+			seq: state.seq,
+			...assignment,
+			transport
+		});
+		const name = state.participants[participantId]?.name ?? '';
+		const transport = this.#media.transportFor(meetingId, participantId, name, assignment);
+		if (!(transport instanceof Promise)) {
+			this.#audience.sendMedia(meetingId, participantId, update(transport));
+			return;
+		}
+		// Updates for one person go out in the order they were decided.
+		const previous = session.mediaQueue.get(participantId) ?? Promise.resolve();
+		const next = previous
+			.then(() => transport)
+			.then((ready) => this.#audience.sendMedia(meetingId, participantId, update(ready)))
+			.catch((error) => this.#deps.log.error('media: transport failed', { error: String(error) }));
+		session.mediaQueue.set(participantId, next);
 	}
 
 	/** The party as the case records know them (name, side), for a connecting browser. */

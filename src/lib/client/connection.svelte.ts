@@ -85,6 +85,17 @@ export class MeetingConnection<V extends SessionView = SessionView> {
 		}
 	}
 
+	/** Round-trip time to the server (ms), for the connection check before joining. */
+	async ping(): Promise<number | null> {
+		const started = performance.now();
+		try {
+			await this.socket.timeout(5000).emitWithAck('hello');
+			return Math.round(performance.now() - started);
+		} catch {
+			return null;
+		}
+	}
+
 	clearError(): void {
 		this.#lastError = null;
 	}

@@ -50,11 +50,21 @@ export const PARTY_COMMANDS = z.discriminatedUnion('type', [
 	z.object({ type: z.literal('withdraw') })
 ]);
 
-export const SessionCommandSchema = z.union([MEDIATOR_COMMANDS, PARTY_COMMANDS]);
+/** What anyone may change about themselves, whatever their role. */
+export const OWN_COMMANDS = z.discriminatedUnion('type', [
+	z.object({
+		type: z.literal('setMediaPreferences'),
+		cameraOff: z.boolean().optional(),
+		audioOnly: z.boolean().optional()
+	})
+]);
+
+export const SessionCommandSchema = z.union([MEDIATOR_COMMANDS, PARTY_COMMANDS, OWN_COMMANDS]);
 
 export type MediatorCommand = z.infer<typeof MEDIATOR_COMMANDS>;
 export type PartyCommand = z.infer<typeof PARTY_COMMANDS>;
-export type SessionCommand = MediatorCommand | PartyCommand;
+export type OwnCommand = z.infer<typeof OWN_COMMANDS>;
+export type SessionCommand = MediatorCommand | PartyCommand | OwnCommand;
 export type SessionCommandType = SessionCommand['type'];
 
 /** Commands no limit may delay or refuse: leaving is always possible. */

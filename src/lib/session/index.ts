@@ -11,7 +11,13 @@ export {
 	type SessionRole,
 	type SessionState
 } from './model.ts';
-export { mediaPolicy, mediaRoomOf, type MediaRoom } from './media-policy.ts';
+export {
+	mediaAssignmentFor,
+	mediaPolicy,
+	mediaRoomOf,
+	type MediaAssignment,
+	type MediaRoom
+} from './media-policy.ts';
 export { violations } from './invariants.ts';
 export { REFUSALS, type Refusal, type RefusalReason } from './refusals.ts';
 export { canSpeak } from './speaking.ts';

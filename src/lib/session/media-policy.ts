@@ -7,7 +7,7 @@ export interface MediaRoom {
 	members: string[];
 	/** Whose microphone may be heard in this room (invariant 5). */
 	audio: string[];
-	/** Whose camera may be seen (everyone in the room; a person may still choose camera off). */
+	/** Whose camera may be seen: everyone in the room who has not chosen to be unseen. */
 	video: string[];
 }
 
@@ -24,7 +24,7 @@ export function mediaPolicy(state: SessionState): Record<string, MediaRoom> {
 		const id = p.location.roomId;
 		rooms[id] ??= { id, members: [], audio: [], video: [] };
 		rooms[id].members.push(p.id);
-		rooms[id].video.push(p.id);
+		if (!p.media.cameraOff && !p.media.audioOnly) rooms[id].video.push(p.id);
 		if (canSpeak(state, p.id)) rooms[id].audio.push(p.id);
 	}
 	return rooms;
@@ -35,4 +35,54 @@ export function mediaRoomOf(state: SessionState, participantId: string): string 
 	const p = state.participants[participantId];
 	if (state.phase !== 'live' || !p || !isPresent(p) || p.location.kind !== 'room') return null;
 	return p.location.roomId;
+}
+
+/** One person's part in the media: their room, whether they may be heard or seen, and who else is there. */
+export interface MediaAssignment {
+	room: string | null;
+	canSpeak: boolean;
+	sendsVideo: boolean;
+	audioOnly: boolean;
+	peers: {
+		id: string;
+		name: string;
+		role: string;
+		canSpeak: boolean;
+		sendsVideo: boolean;
+		/** Send them no video: they asked for audio only. */
+		audioOnly: boolean;
+	}[];
+}
+
+export function mediaAssignmentFor(state: SessionState, participantId: string): MediaAssignment {
+	const me = state.participants[participantId];
+	const roomId = mediaRoomOf(state, participantId);
+	const room = roomId ? mediaPolicy(state)[roomId] : undefined;
+	if (!me || !room)
+		return {
+			room: null,
+			canSpeak: false,
+			sendsVideo: false,
+			audioOnly: Boolean(me?.media.audioOnly),
+			peers: []
+		};
+	return {
+		room: room.id,
+		canSpeak: room.audio.includes(participantId),
+		sendsVideo: room.video.includes(participantId),
+		audioOnly: me.media.audioOnly,
+		peers: room.members
+			.filter((id) => id !== participantId)
+			.map((id) => {
+				const p = state.participants[id];
+				return {
+					id,
+					name: p.name,
+					role: p.role,
+					canSpeak: room.audio.includes(id),
+					sendsVideo: room.video.includes(id),
+					audioOnly: p.media.audioOnly
+				};
+			})
+	};
 }

@@ -63,6 +63,15 @@ export interface Participant {
 	confirmedVoluntary: boolean;
 	/** Silenced by the mediator: their microphone reaches no one until released. */
 	mutedByMediator: boolean;
+	/** Their own choices, kept for the whole meeting (a reconnect does not undo them). */
+	media: MediaPreferences;
+}
+
+export interface MediaPreferences {
+	/** Not seen: their camera reaches no one (a victim chooses whether they are seen). */
+	cameraOff: boolean;
+	/** On a weak link: they send no video and receive none. */
+	audioOnly: boolean;
 }
 
 export type Speaking =

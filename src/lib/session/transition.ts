@@ -135,7 +135,8 @@ function seedParticipant(state: SessionState, seed: ParticipantSeed): Participan
 		location: { kind: 'waiting' },
 		status: 'active',
 		confirmedVoluntary: false,
-		mutedByMediator: false
+		mutedByMediator: false,
+		media: { cameraOff: false, audioOnly: false }
 	};
 	state.participants[seed.id] = participant;
 	return participant;
@@ -182,6 +183,11 @@ function applyPersonCommand(
 	if (actor.status === 'withdrawn') return refuse('withdrawn');
 	// Commands come over a connection; the state must agree that the sender is here.
 	if (actor.connections === 0) return refuse('notConnected');
+	if (command.type === 'setMediaPreferences') {
+		if (command.cameraOff !== undefined) actor.media.cameraOff = command.cameraOff;
+		if (command.audioOnly !== undefined) actor.media.audioOnly = command.audioOnly;
+		return state;
+	}
 	if (MEDIATOR_ONLY.has(command.type)) {
 		if (!isMediator(actor)) return refuse('mediatorOnly');
 		return applyMediatorCommand(state, command as MediatorCommand, actor, at, events);

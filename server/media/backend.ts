@@ -1,0 +1,22 @@
+import type { MediaTransport } from '#lib/protocol/media.ts';
+import type { MediaAssignment } from '#lib/session/media-policy.ts';
+
+/**
+ * How media reaches people. The session decides the assignment (room, who is heard and seen);
+ * a backend turns it into a transport a browser can use, and enforces it where it can.
+ */
+export interface MediaBackend {
+	readonly kind: 'p2p' | 'livekit';
+	/**
+	 * The transport for one person's current assignment. Synchronous for the built-in mode, so
+	 * that a separation reaches browsers in the same turn; LiveKit needs the network.
+	 */
+	transportFor(
+		meetingId: string,
+		participantId: string,
+		name: string,
+		assignment: MediaAssignment
+	): MediaTransport | null | Promise<MediaTransport | null>;
+	/** The meeting is over: close whatever it holds. */
+	closeMeeting?(meetingId: string): Promise<void>;
+}

@@ -1,0 +1,105 @@
+import type { MediaUpdate } from '../../protocol/media.ts';
+import type { MeetingConnection } from '../connection.svelte.ts';
+import type { MediaEngine, RemotePeer } from './engine.ts';
+import { LocalMedia } from './local-media.svelte.ts';
+import { P2PEngine } from './p2p-engine.svelte.ts';
+
+/**
+ * A person's audio and video in a meeting: their devices and choices, and the transport the
+ * server assigns (LiveKit is loaded only when the server says LiveKit).
+ */
+export class MediaSession {
+	readonly local = new LocalMedia();
+	readonly #connection: MeetingConnection;
+	#engine = $state<MediaEngine | null>(null);
+	#update = $state<MediaUpdate | null>(null);
+	#joined = $state(false);
+	#selfMuted = $state(false);
+
+	constructor(connection: MeetingConnection) {
+		this.#connection = connection;
+		const socket = connection.socket;
+		socket.on('media', (update) => {
+			this.#update = update;
+			if (this.#joined) void this.#apply(update);
+		});
+		socket.on('signal', ({ from, payload }) => void this.#engine?.onSignal?.(from, payload));
+		// Back after a dropped connection: start every media link afresh.
+		socket.io.on('reconnect', () => this.#engine?.reset?.());
+	}
+
+	get joined(): boolean {
+		return this.#joined;
+	}
+	get update(): MediaUpdate | null {
+		return this.#update;
+	}
+	get peers(): RemotePeer[] {
+		return this.#engine?.peers ?? [];
+	}
+	/** Whether this person's microphone reaches the room now (by the policy, and not self-muted). */
+	get heard(): boolean {
+		return Boolean(this.#update?.canSpeak) && !this.#selfMuted;
+	}
+	get selfMuted(): boolean {
+		return this.#selfMuted;
+	}
+
+	/** Joins with the devices and choices made in the check before joining. */
+	async join(): Promise<void> {
+		this.local.stopMeter();
+		await this.#sendPreferences();
+		this.#joined = true;
+		if (this.#update) await this.#apply(this.#update);
+	}
+
+	async #apply(update: MediaUpdate): Promise<void> {
+		const kind = update.transport?.kind ?? 'p2p';
+		if (!this.#engine || (kind === 'livekit') !== !(this.#engine instanceof P2PEngine)) {
+			this.#engine?.close();
+			this.#engine =
+				kind === 'livekit'
+					? new (await import('./livekit-engine.svelte.ts')).LiveKitEngine()
+					: new P2PEngine(this.#connection.socket, update.you);
+		}
+		this.#syncTracks();
+		await this.#engine.apply(update);
+	}
+
+	#syncTracks(): void {
+		const audio = this.local.audioTrack;
+		if (audio) audio.enabled = !this.#selfMuted;
+		this.#engine?.setLocalTracks(audio, this.local.sendsVideo ? this.local.videoTrack : null);
+	}
+
+	async #sendPreferences(): Promise<void> {
+		await this.#connection.send({
+			type: 'setMediaPreferences',
+			cameraOff: this.local.cameraOff,
+			audioOnly: this.local.audioOnly
+		});
+	}
+
+	async setCameraOff(off: boolean): Promise<void> {
+		await this.local.setCameraOff(off);
+		this.#syncTracks();
+		if (this.#joined) await this.#sendPreferences();
+	}
+
+	async setAudioOnly(on: boolean): Promise<void> {
+		await this.local.setAudioOnly(on);
+		this.#syncTracks();
+		if (this.#joined) await this.#sendPreferences();
+	}
+
+	/** One's own mute, on top of the policy: nobody hears this microphone while set. */
+	setSelfMuted(muted: boolean): void {
+		this.#selfMuted = muted;
+		this.#syncTracks();
+	}
+
+	close(): void {
+		this.#engine?.close();
+		this.local.stop();
+	}
+}
