@@ -61,8 +61,13 @@ describe.skipIf(!chromiumPath)('a short session in three browsers', () => {
 		await mediator.goto(`/staff/${meeting.slug}/cases/${meeting.caseId}`);
 		await mediator.getByRole('link', { name: 'Open the session' }).click();
 		await mediator.getByTestId('mediator-console').waitFor();
-		await victim.goto(meeting.parties.victim.path);
-		await offender.goto(meeting.parties.offender.path);
+		for (const [page, party] of [
+			[victim, meeting.parties.victim],
+			[offender, meeting.parties.offender]
+		] as const) {
+			await page.goto(party.path);
+			await page.getByRole('button', { name: 'Join with these settings' }).click();
+		}
 		await see(victim.getByRole('heading', { name: 'The meeting has not started yet' }));
 		await consoleButton('Start the session').click();
 		await see(victim.getByRole('heading', { name: 'You are in the waiting room' }));

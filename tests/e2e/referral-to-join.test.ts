@@ -96,6 +96,7 @@ describe.skipIf(!chromiumPath)('from referral to the victim opening their link',
 	it('opens, in another browser, the victim’s join page — connected, without an account', async () => {
 		await victim.goto(link);
 		await victim.getByRole('heading', { name: 'Welcome, Rosa Alvarez' }).waitFor();
+		await victim.getByRole('button', { name: 'Join with these settings' }).click();
 		await victim.locator('[data-testid="connection-status"][data-status="connected"]').waitFor();
 		const text = await victim.locator('main').innerText();
 		expect(text).toContain('Joint session');

@@ -85,15 +85,13 @@ export class MeetingConnection<V extends SessionView = SessionView> {
 		}
 	}
 
-	/** Round-trip time to the server (ms), for the connection check before joining. */
-	async ping(): Promise<number | null> {
-		const started = performance.now();
-		try {
-			await this.socket.timeout(5000).emitWithAck('hello');
-			return Math.round(performance.now() - started);
-		} catch {
-			return null;
-		}
+	/** Runs `callback` once this connection is seated and has said hello. */
+	onceConnected(callback: () => void): void {
+		const check = () => {
+			if (this.#state.kind !== 'connected') return setTimeout(check, 100);
+			callback();
+		};
+		check();
 	}
 
 	clearError(): void {

@@ -1,23 +1,24 @@
 import type { MediaUpdate } from '../../protocol/media.ts';
 import type { MeetingConnection } from '../connection.svelte.ts';
 import type { MediaEngine, RemotePeer } from './engine.ts';
-import { LocalMedia } from './local-media.svelte.ts';
-import { P2PEngine } from './p2p-engine.svelte.ts';
+import type { LocalMedia } from './local-media.svelte.ts';
 
 /**
  * A person's audio and video in a meeting: their devices and choices, and the transport the
  * server assigns (LiveKit is loaded only when the server says LiveKit).
  */
 export class MediaSession {
-	readonly local = new LocalMedia();
+	readonly local: LocalMedia;
 	readonly #connection: MeetingConnection;
 	#engine = $state<MediaEngine | null>(null);
 	#update = $state<MediaUpdate | null>(null);
 	#joined = $state(false);
 	#selfMuted = $state(false);
 
-	constructor(connection: MeetingConnection) {
+	/** `local` carries the devices and choices made in the check before joining. */
+	constructor(connection: MeetingConnection, local: LocalMedia) {
 		this.#connection = connection;
+		this.local = local;
 		const socket = connection.socket;
 		socket.on('media', (update) => {
 			this.#update = update;
@@ -48,19 +49,30 @@ export class MediaSession {
 	/** Joins with the devices and choices made in the check before joining. */
 	async join(): Promise<void> {
 		this.local.stopMeter();
-		await this.#sendPreferences();
 		this.#joined = true;
 		if (this.#update) await this.#apply(this.#update);
+		// Sent once the connection is seated (a command before that would be refused).
+		const send = () => void this.#sendPreferences();
+		if (this.#connection.state.kind === 'connected') send();
+		else this.#connection.onceConnected(send);
 	}
+
+	#engineKind: 'p2p' | 'livekit' | null = null;
 
 	async #apply(update: MediaUpdate): Promise<void> {
 		const kind = update.transport?.kind ?? 'p2p';
-		if (!this.#engine || (kind === 'livekit') !== !(this.#engine instanceof P2PEngine)) {
+		if (!this.#engine || this.#engineKind !== kind) {
 			this.#engine?.close();
+			this.#engineKind = kind;
+			// Each transport is its own chunk, loaded when the server assigns it: the page a
+			// party first opens carries neither.
 			this.#engine =
 				kind === 'livekit'
 					? new (await import('./livekit-engine.svelte.ts')).LiveKitEngine()
-					: new P2PEngine(this.#connection.socket, update.you);
+					: new (await import('./p2p-engine.svelte.ts')).P2PEngine(
+							this.#connection.socket,
+							update.you
+						);
 		}
 		this.#syncTracks();
 		await this.#engine.apply(update);
