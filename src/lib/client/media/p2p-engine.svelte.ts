@@ -34,6 +34,8 @@ export class P2PEngine implements MediaEngine {
 	readonly #socket: RealtimeSocket;
 	readonly #selfId: string;
 	#iceServers: IceServer[] = [];
+	// Plain Maps on purpose: the connections are not rendered; `peers` is the reactive view.
+	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	#links = new Map<string, Link>();
 	#update: MediaUpdate | null = null;
 	#local: { audio: MediaStreamTrack | null; video: MediaStreamTrack | null } = {
@@ -61,6 +63,7 @@ export class P2PEngine implements MediaEngine {
 	apply(update: MediaUpdate): void {
 		this.#update = update;
 		if (update.transport?.kind === 'p2p') this.#iceServers = update.transport.iceServers;
+		// eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local lookup, not state
 		const wanted = new Map(update.room ? update.peers.map((p) => [p.id, p]) : []);
 		// Whoever the policy no longer puts with us: the connection closes now.
 		for (const [id, link] of this.#links)
