@@ -5,6 +5,8 @@ import { systemClock, type Clock } from '#lib/server/clock.ts';
 import { openDatabase } from '#lib/server/db/client.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import { createLogger, type Logger } from '#lib/server/log.ts';
+import { createLiveKitBackend } from './media/livekit.ts';
+import { createP2PBackend } from './media/p2p.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
 
@@ -16,7 +18,7 @@ export interface Booted {
 /** Opens the database, applies pending migrations and builds the services: once per process. */
 export async function boot(
 	config: Config,
-	options: { clock?: Clock; log?: Logger } = {}
+	options: { clock?: Clock; log?: Logger; reconcileIntervalMs?: number } = {}
 ): Promise<Booted> {
 	const log = options.log ?? createLogger(config.logLevel);
 	const database = await openDatabase(config.database);
@@ -33,7 +35,19 @@ export async function boot(
 		db: database.db,
 		auth: createAuth(database.db, config, log),
 		clock: options.clock ?? systemClock,
-		log
+		log,
+		media:
+			config.media.kind === 'livekit'
+				? createLiveKitBackend(config.media, log, {
+						reconcileIntervalMs: options.reconcileIntervalMs
+					})
+				: createP2PBackend(config.media.iceServers)
 	};
-	return { deps, close: () => database.close() };
+	return {
+		deps,
+		close: async () => {
+			deps.media.stop?.();
+			await database.close();
+		}
+	};
 }

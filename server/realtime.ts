@@ -10,8 +10,6 @@ import type { Deps } from '#lib/server/deps.ts';
 import { attachControl } from './control/attach-control.ts';
 import type { SessionHost } from './control/session-host.ts';
 import { originOf, requestOrigin } from './http.ts';
-import { createLiveKitBackend } from './media/livekit.ts';
-import { createP2PBackend } from './media/p2p.ts';
 import { attachSignalRelay } from './media/signal-relay.ts';
 import { resolveIdentity } from './identity.ts';
 
@@ -78,11 +76,7 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 			if (typeof ack === 'function') ack(ok(socket.data.identity));
 		});
 	});
-	const media =
-		deps.config.media.kind === 'p2p'
-			? createP2PBackend(deps.config.media.iceServers)
-			: createLiveKitBackend(deps.config.media, deps.log);
-	const sessions = attachControl(io, deps, media);
+	const sessions = attachControl(io, deps, deps.media);
 	attachSignalRelay(io, sessions);
 
 	return {

@@ -19,4 +19,7 @@ export interface MediaBackend {
 	): MediaTransport | null | Promise<MediaTransport | null>;
 	/** The meeting is over: close whatever it holds. */
 	closeMeeting?(meetingId: string): Promise<void>;
+	/** A webhook from the media server (LiveKit only). */
+	handleWebhook?(body: string, authorization: string | null): Promise<'accepted' | 'refused'>;
+	stop?(): void;
 }

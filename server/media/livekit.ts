@@ -1,12 +1,287 @@
-import type { MediaConfig } from '../config.ts';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+	AccessToken,
+	RoomServiceClient,
+	TrackSource,
+	WebhookReceiver,
+	type VideoGrant
+} from 'livekit-server-sdk';
+import type { MediaTransport } from '#lib/protocol/media.ts';
 import type { Logger } from '#lib/server/log.ts';
+import type { MediaAssignment } from '#lib/session/media-policy.ts';
+import type { MediaConfig } from '../config.ts';
 import type { MediaBackend } from './backend.ts';
 
-/** Placeholder until the LiveKit backend lands: refuses to start rather than pretend. */
+/**
+ * LiveKit as Mend's media: every session room is a LiveKit room Mend creates itself, with a
+ * fresh name; each person gets a short-lived token for exactly the room the session puts them
+ * in, allowed to publish only what the policy allows (microphone while they may speak, camera
+ * while they are seen). Floor changes are applied with `updateParticipant` and the FULL
+ * permission object (a partial one resets the omitted fields). LiveKit cannot revoke a token,
+ * so webhooks and a periodic `listParticipants` remove anyone in a room they are not assigned to.
+ */
+
+export type LiveKitConfig = Extract<MediaConfig, { kind: 'livekit' }>;
+
+/** More than a mediation ever has (two parties, companions, co-mediators); refuses crowds. */
+export const MAX_PARTICIPANTS_PER_ROOM = 10;
+/** A LiveKit room left empty this long closes itself (the session may reopen it later). */
+export const EMPTY_TIMEOUT_S = 300;
+export const DEPARTURE_TIMEOUT_S = 20;
+export const RECONCILE_INTERVAL_MS = 30_000;
+
+interface LiveKitRoom {
+	name: string;
+	meetingId: string;
+	/** Per-room key for end-to-end encryption, when turned on; never put in a token. */
+	e2eeKey: string | null;
+	created: Promise<void>;
+}
+
+interface Seat {
+	roomName: string;
+	/** The permission last applied, to skip updates that change nothing. */
+	permission: string;
+}
+
+export interface LiveKitBackend extends MediaBackend {
+	readonly kind: 'livekit';
+	/** A webhook from LiveKit: refused unless signed with our key over exactly this body. */
+	handleWebhook(body: string, authorization: string | null): Promise<'accepted' | 'refused'>;
+	/** Removes anyone present in a room Mend did not assign them to. */
+	reconcile(): Promise<void>;
+	stop(): void;
+}
+
+/** What a participant may publish now: nothing beyond what the policy allows. */
+function sourcesFor(assignment: MediaAssignment): TrackSource[] {
+	const sources: TrackSource[] = [];
+	if (assignment.canSpeak) sources.push(TrackSource.MICROPHONE);
+	if (assignment.sendsVideo) sources.push(TrackSource.CAMERA);
+	return sources;
+}
+
+/** The full permission object, every field set (see the module comment). */
+export function permissionFor(assignment: MediaAssignment) {
+	const sources = sourcesFor(assignment);
+	return {
+		canSubscribe: true,
+		// An empty source list with canPublish would mean "any source": publish nothing instead.
+		canPublish: sources.length > 0,
+		canPublishSources: sources,
+		canPublishData: false,
+		canUpdateMetadata: false,
+		canSubscribeMetrics: false,
+		canManageAgentSession: false,
+		hidden: false,
+		recorder: false,
+		agent: false
+	};
+}
+
 export function createLiveKitBackend(
-	config: Extract<MediaConfig, { kind: 'livekit' }>,
-	log: Logger
-): MediaBackend {
-	log.error(`LiveKit (${config.url}) is configured but not supported by this build`);
-	throw new Error('LiveKit media is not implemented yet');
+	config: LiveKitConfig,
+	log: Logger,
+	options: { reconcileIntervalMs?: number } = {}
+): LiveKitBackend {
+	const rooms = new RoomServiceClient(config.url, config.apiKey, config.apiSecret);
+	const receiver = new WebhookReceiver(config.apiKey, config.apiSecret);
+	const byMeeting = new Map<string, Map<string, LiveKitRoom>>();
+	const byName = new Map<string, LiveKitRoom>();
+	const seats = new Map<string, Seat>();
+	const queues = new Map<string, Promise<unknown>>();
+	const seenEvents = new Set<string>();
+
+	const seatKey = (meetingId: string, participantId: string) => `${meetingId}|${participantId}`;
+
+	/** One person's media changes are applied in order. */
+	function serialize<T>(key: string, task: () => Promise<T>): Promise<T> {
+		const run = (queues.get(key) ?? Promise.resolve()).then(task, task);
+		queues.set(
+			key,
+			run.catch(() => {})
+		);
+		return run;
+	}
+
+	function roomFor(meetingId: string, roomId: string): LiveKitRoom {
+		let meetingRooms = byMeeting.get(meetingId);
+		if (!meetingRooms) byMeeting.set(meetingId, (meetingRooms = new Map()));
+		let room = meetingRooms.get(roomId);
+		if (room) return room;
+		// Fresh, unguessable names: a token for an earlier room of the same name cannot exist.
+		const tag = createHash('sha256').update(`${meetingId}/${roomId}`).digest('hex').slice(0, 12);
+		const name = `mend-${tag}-${randomBytes(6).toString('hex')}`;
+		room = {
+			name,
+			meetingId,
+			e2eeKey: config.e2ee ? randomBytes(32).toString('base64') : null,
+			created: rooms
+				.createRoom({
+					name,
+					emptyTimeout: EMPTY_TIMEOUT_S,
+					departureTimeout: DEPARTURE_TIMEOUT_S,
+					maxParticipants: MAX_PARTICIPANTS_PER_ROOM
+					// No egress: sessions are never recorded.
+				})
+				.then(() => undefined)
+		};
+		room.created.catch(() => forgetRoom(room!));
+		meetingRooms.set(roomId, room);
+		byName.set(name, room);
+		return room;
+	}
+
+	function forgetRoom(room: LiveKitRoom): void {
+		byName.delete(room.name);
+		const meetingRooms = byMeeting.get(room.meetingId);
+		for (const [roomId, candidate] of meetingRooms ?? [])
+			if (candidate === room) meetingRooms!.delete(roomId);
+	}
+
+	async function quietly(what: string, call: () => Promise<unknown>): Promise<void> {
+		try {
+			await call();
+		} catch (error) {
+			// Not in the room (yet, or any more) is expected; anything else is logged.
+			if (!/not.?found|does not exist/i.test(String(error)))
+				log.warn(`livekit: ${what} failed`, { error: String(error) });
+		}
+	}
+
+	async function token(
+		room: LiveKitRoom,
+		identity: string,
+		name: string,
+		assignment: MediaAssignment
+	) {
+		const sources = sourcesFor(assignment);
+		const grant: VideoGrant = {
+			roomJoin: true,
+			room: room.name,
+			canSubscribe: true,
+			canPublish: sources.length > 0,
+			canPublishSources: sources,
+			canPublishData: false,
+			canUpdateOwnMetadata: false,
+			hidden: false,
+			recorder: false,
+			roomCreate: false,
+			roomList: false,
+			roomRecord: false,
+			roomAdmin: false
+		};
+		const accessToken = new AccessToken(config.apiKey, config.apiSecret, {
+			identity,
+			name,
+			ttl: config.tokenTtlS
+		});
+		accessToken.addGrant(grant);
+		return accessToken.toJwt();
+	}
+
+	/** Whether `identity` is assigned to the LiveKit room `roomName` right now. */
+	function assigned(roomName: string, identity: string): boolean {
+		const room = byName.get(roomName);
+		return Boolean(room && seats.get(seatKey(room.meetingId, identity))?.roomName === roomName);
+	}
+
+	async function reconcile(): Promise<void> {
+		for (const room of [...byName.values()]) {
+			try {
+				await room.created;
+				for (const participant of await rooms.listParticipants(room.name))
+					if (!assigned(room.name, participant.identity))
+						await quietly('remove', () => rooms.removeParticipant(room.name, participant.identity));
+			} catch (error) {
+				if (/not.?found|does not exist/i.test(String(error))) forgetRoom(room);
+				else log.warn('livekit: reconcile failed', { room: room.name, error: String(error) });
+			}
+		}
+	}
+
+	const timer = setInterval(
+		() => void reconcile(),
+		options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS
+	);
+	timer.unref();
+
+	return {
+		kind: 'livekit',
+
+		transportFor(meetingId, participantId, name, assignment) {
+			const key = seatKey(meetingId, participantId);
+			return serialize(key, async (): Promise<MediaTransport | null> => {
+				const previous = seats.get(key);
+				if (!assignment.room) {
+					seats.delete(key);
+					if (previous)
+						await quietly('remove', () =>
+							rooms.removeParticipant(previous.roomName, participantId)
+						);
+					return null;
+				}
+				const room = roomFor(meetingId, assignment.room);
+				await room.created;
+				const permission = permissionFor(assignment);
+				const permissionKey = JSON.stringify(permission);
+				seats.set(key, { roomName: room.name, permission: permissionKey });
+				if (previous && previous.roomName !== room.name)
+					// Out of the room they were in: LiveKit drops their media there at once.
+					await quietly('remove', () => rooms.removeParticipant(previous.roomName, participantId));
+				else if (previous && previous.permission !== permissionKey)
+					await quietly('update permission', () =>
+						rooms.updateParticipant(room.name, participantId, { permission })
+					);
+				return {
+					kind: 'livekit',
+					url: config.url,
+					token: await token(room, participantId, name, assignment),
+					roomName: room.name,
+					e2eeKey: room.e2eeKey
+				};
+			});
+		},
+
+		async closeMeeting(meetingId) {
+			for (const room of byMeeting.get(meetingId)?.values() ?? []) {
+				byName.delete(room.name);
+				await quietly('delete room', () => rooms.deleteRoom(room.name));
+			}
+			byMeeting.delete(meetingId);
+			for (const key of [...seats.keys()]) if (key.startsWith(`${meetingId}|`)) seats.delete(key);
+		},
+
+		async handleWebhook(body, authorization) {
+			let event;
+			try {
+				event = await receiver.receive(body, authorization ?? undefined);
+			} catch {
+				return 'refused';
+			}
+			// Delivered at least once: the same event twice changes nothing the second time.
+			if (event.id) {
+				if (seenEvents.has(event.id)) return 'accepted';
+				seenEvents.add(event.id);
+				if (seenEvents.size > 10_000) seenEvents.delete(seenEvents.values().next().value!);
+			}
+			const roomName = event.room?.name ?? '';
+			if (event.event === 'participant_joined' && event.participant) {
+				const identity = event.participant.identity;
+				if (!assigned(roomName, identity))
+					await quietly('remove intruder', () => rooms.removeParticipant(roomName, identity));
+			}
+			if (event.event === 'room_finished') {
+				const room = byName.get(roomName);
+				if (room) forgetRoom(room);
+			}
+			return 'accepted';
+		},
+
+		reconcile,
+
+		stop() {
+			clearInterval(timer);
+		}
+	};
 }

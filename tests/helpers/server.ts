@@ -31,7 +31,10 @@ export interface TestServer {
  * The real Mend — built pages, realtime, real database — on 127.0.0.1, port 0, over a fresh
  * database. Requires `npm run build` (which `npm test` runs first).
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+	env: Record<string, string> = {},
+	options: { reconcileIntervalMs?: number } = {}
+): Promise<TestServer> {
 	const database = await createTestDatabase();
 	const clock = new TestClock();
 	const config: Config = {
@@ -46,7 +49,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
 		}),
 		database: database.config
 	};
-	const booted = await boot(config, { clock });
+	const booted = await boot(config, { clock, ...options });
 	const mend = await startMend(config, booted.deps);
 	return {
 		url: mend.url,

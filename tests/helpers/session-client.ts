@@ -1,6 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import { expect } from 'vitest';
 import type { ClientToServerEvents, ServerToClientEvents } from '#lib/protocol/events.ts';
+import type { MediaUpdate } from '#lib/protocol/media.ts';
 import type { Result } from '#lib/protocol/result.ts';
 import type { SessionCommand } from '#lib/protocol/session-commands.ts';
 import type { MediatorView, PartyView, SessionView } from '#lib/protocol/session-view.ts';
@@ -13,6 +14,8 @@ import { PROTOCOL_VERSION, REALTIME_PATH } from '#lib/protocol/version.ts';
 export class SessionClient<V extends SessionView = SessionView> {
 	readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
 	views: V[] = [];
+	/** Every media assignment received, in order. */
+	media: MediaUpdate[] = [];
 	#waiters: { test: (view: V) => boolean; resolve: (view: V) => void }[] = [];
 
 	constructor(
@@ -29,6 +32,7 @@ export class SessionClient<V extends SessionView = SessionView> {
 			extraHeaders: { cookie: options.cookie },
 			auth: { protocol: PROTOCOL_VERSION, meetingId: options.meetingId, as: options.as }
 		});
+		this.socket.on('media', (update) => this.media.push(update));
 		this.socket.on('view', (view) => {
 			this.views.push(view as V);
 			this.#waiters = this.#waiters.filter((w) => {
@@ -62,6 +66,18 @@ export class SessionClient<V extends SessionView = SessionView> {
 				}
 			});
 		});
+	}
+
+	/** The newest media update (already received or coming) that passes `test`. */
+	async mediaUntil(test: (update: MediaUpdate) => boolean, timeoutMs = 5000): Promise<MediaUpdate> {
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			const found = [...this.media].reverse().find(test);
+			if (found) return found;
+			if (Date.now() > deadline)
+				throw new Error(`no matching media update; last: ${JSON.stringify(this.media.at(-1))}`);
+			await new Promise((resolve) => setTimeout(resolve, 20));
+		}
 	}
 
 	send(

@@ -1,4 +1,5 @@
 import type { Config } from '#server/config.ts';
+import type { MediaBackend } from '#server/media/backend.ts';
 import type { Auth } from './auth/auth.ts';
 import type { Clock } from './clock.ts';
 import type { Database } from './db/client.ts';
@@ -11,6 +12,8 @@ export interface Deps {
 	auth: Auth;
 	clock: Clock;
 	log: Logger;
+	/** LiveKit, or the built-in browser-to-browser mode. */
+	media: MediaBackend;
 }
 
 // On globalThis, not in a module variable: in `vite dev` the host (a Vite plugin) and the pages

@@ -1,0 +1,281 @@
+/**
+ * LiveKit integration — CONTRACT TESTS AT THE HTTP BOUNDARY.
+ *
+ * No LiveKit server can run on these machines (there is no npm or Debian package, and building
+ * it needs Go modules this network cannot reach). These tests therefore check Mend's side of
+ * the boundary against a local stub (tests/helpers/livekit-stub.ts) that verifies every
+ * request's JWT with `TokenVerifier` and parses every body with `@livekit/protocol`, exactly as
+ * LiveKit's RoomService would receive them; and they check the tokens Mend hands to browsers.
+ *
+ * NOT covered here (needs a real LiveKit): that LiveKit routes media as the tokens and
+ * permissions say; that a permission change unpublishes a track; TURN; simulcast and adaptive
+ * stream; end-to-end encryption in the browser; the browser engine's reconnection. The
+ * browser-to-browser mode covers the session's media rules end to end (tests/e2e/media-p2p).
+ */
+import { createHash } from 'node:crypto';
+import { AccessToken, TokenVerifier, TrackSource } from 'livekit-server-sdk';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { MediaUpdate } from '#lib/protocol/media.ts';
+import { HttpClient } from '../helpers/http.ts';
+import { LiveKitStub } from '../helpers/livekit-stub.ts';
+import {
+	joinAsMediator,
+	joinAsParty,
+	jointMeeting,
+	type MeetingFixture
+} from '../helpers/meeting.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { MediatorClient, PartyClient } from '../helpers/session-client.ts';
+
+let stub: LiveKitStub;
+let server: TestServer;
+let meeting: MeetingFixture;
+let mediator: MediatorClient;
+let victim: PartyClient;
+let offender: PartyClient;
+let verifier: TokenVerifier;
+
+const lk = (update: MediaUpdate) => {
+	if (update.transport?.kind !== 'livekit')
+		throw new Error(`no LiveKit transport: ${JSON.stringify(update)}`);
+	return update.transport;
+};
+const grantsOf = async (update: MediaUpdate) => verifier.verify(lk(update).token);
+
+beforeAll(async () => {
+	stub = await new LiveKitStub().start();
+	verifier = new TokenVerifier(stub.apiKey, stub.apiSecret);
+	server = await startTestServer(
+		{
+			LIVEKIT_URL: stub.url,
+			LIVEKIT_API_KEY: stub.apiKey,
+			LIVEKIT_API_SECRET: stub.apiSecret,
+			LIVEKIT_E2EE: 'true'
+		},
+		{ reconcileIntervalMs: 200 }
+	);
+	meeting = await jointMeeting(server);
+	mediator = await joinAsMediator(server, meeting);
+	victim = await joinAsParty(server, meeting, 'victim');
+	offender = await joinAsParty(server, meeting, 'offender');
+	await mediator.do({ type: 'startSession' });
+});
+
+afterAll(async () => {
+	for (const client of [mediator, victim, offender]) client?.close();
+	await server?.close();
+	await stub?.stop();
+});
+
+describe('LiveKit tokens', () => {
+	it('are given to no one in the waiting room', async () => {
+		const waiting = await victim.mediaUntil((u) => u.seq > 0);
+		expect(waiting.room).toBeNull();
+		expect(waiting.transport).toBeNull();
+	});
+
+	it('are short-lived, for one room, with least privilege, per person', async () => {
+		await mediator.do({ type: 'admit', participantId: meeting.parties.victim.id });
+		const update = await victim.mediaUntil((u) => u.transport?.kind === 'livekit');
+		const grants = await grantsOf(update);
+		expect(grants.sub).toBe(meeting.parties.victim.id);
+		expect(grants.name).toBe('Vera Victim');
+		expect((grants.exp ?? 0) - (grants.nbf ?? 0)).toBe(5 * 60);
+		expect(grants.video).toMatchObject({
+			roomJoin: true,
+			room: lk(update).roomName,
+			canSubscribe: true,
+			canPublish: true,
+			canPublishData: false,
+			canUpdateOwnMetadata: false
+		});
+		expect(grants.video?.canPublishSources?.sort()).toEqual(['camera', 'microphone']);
+		for (const power of [
+			'roomAdmin',
+			'roomCreate',
+			'roomList',
+			'roomRecord',
+			'recorder',
+			'hidden'
+		] as const)
+			expect(grants.video?.[power] ?? false, power).toBe(false);
+		// No key, secret or contact detail travels in the token.
+		expect(JSON.stringify(grants)).not.toMatch(/secret|e2ee|@|\+1/i);
+	});
+
+	it('name rooms Mend created itself: fresh names, a participant cap, no recording', async () => {
+		const update = await victim.mediaUntil((u) => u.transport?.kind === 'livekit');
+		const [create] = stub.callsOf('CreateRoom').filter((c) => c.body.name === lk(update).roomName);
+		expect(create.grants.video).toMatchObject({ roomCreate: true });
+		expect(create.body).toMatchObject({
+			emptyTimeout: 300,
+			departureTimeout: 20,
+			maxParticipants: 10
+		});
+		expect(create.body.egress).toBeUndefined();
+		expect(lk(update).roomName).toMatch(/^mend-[0-9a-f]{12}-[0-9a-f]{12}$/);
+		expect(lk(update).roomName).not.toContain(meeting.meetingId);
+	});
+
+	it('carry a per-room encryption key beside the token, never inside it', async () => {
+		await mediator.do({ type: 'admit', participantId: meeting.parties.offender.id });
+		const forVictim = lk(await victim.mediaUntil((u) => u.transport?.kind === 'livekit'));
+		const forOffender = lk(await offender.mediaUntil((u) => u.transport?.kind === 'livekit'));
+		expect(forOffender.roomName).toBe(forVictim.roomName);
+		expect(Buffer.from(forVictim.e2eeKey ?? '', 'base64')).toHaveLength(32);
+		expect(forOffender.e2eeKey).toBe(forVictim.e2eeKey);
+		expect(forVictim.token).not.toContain(forVictim.e2eeKey);
+	});
+});
+
+describe('the floor in LiveKit', () => {
+	it('is applied with UpdateParticipant and the full permission object', async () => {
+		const room = lk(await victim.mediaUntil((u) => u.transport?.kind === 'livekit')).roomName;
+		// LiveKit would now report them present in the room.
+		stub.present.set(room, [
+			meeting.parties.victim.id,
+			meeting.parties.offender.id,
+			`staff:${meeting.mediator.userId}`
+		]);
+		await mediator.do({ type: 'setSpeakingMode', mode: 'moderated' });
+		await mediator.do({ type: 'grantFloor', participantId: meeting.parties.victim.id });
+
+		const updates = () => stub.callsOf('UpdateParticipant').filter((c) => c.body.room === room);
+		const last = (identity: string) =>
+			updates()
+				.filter((c) => c.body.identity === identity)
+				.at(-1);
+		// The floor's update follows the one for the change of mode: wait for both.
+		await vi.waitFor(() =>
+			expect(last(meeting.parties.victim.id)?.body.permission?.canPublishSources).toHaveLength(2)
+		);
+		const victimPermission = last(meeting.parties.victim.id)!.body.permission!;
+		const offenderPermission = last(meeting.parties.offender.id)!.body.permission!;
+		// Every field set: an omitted canSubscribe would have cut their subscriptions.
+		expect(victimPermission).toMatchObject({
+			canSubscribe: true,
+			canPublish: true,
+			canPublishData: false,
+			hidden: false
+		});
+		expect(victimPermission.canPublishSources.sort()).toEqual(
+			[TrackSource.CAMERA, TrackSource.MICROPHONE].sort()
+		);
+		expect(offenderPermission).toMatchObject({ canSubscribe: true, canPublish: true });
+		expect(offenderPermission.canPublishSources).toEqual([TrackSource.CAMERA]);
+		expect(last(meeting.parties.victim.id)!.grants.video).toMatchObject({ roomAdmin: true, room });
+
+		// New tokens say the same, should a browser reconnect.
+		const offenderToken = await grantsOf(
+			await offender.mediaUntil((u) => u.canSpeak === false && u.room !== null)
+		);
+		expect(offenderToken.video?.canPublishSources).toEqual(['camera']);
+	});
+});
+
+describe('private rooms in LiveKit', () => {
+	it('are separate rooms; the party leaves the joint room; the other side never gets a token for it', async () => {
+		const joint = lk(await victim.mediaUntil((u) => u.transport?.kind === 'livekit')).roomName;
+		await mediator.do({ type: 'openPrivateRoom', participantId: meeting.parties.victim.id });
+		const caucus = lk(
+			await victim.mediaUntil((u) => u.transport?.kind === 'livekit' && lk(u).roomName !== joint)
+		);
+		expect(caucus.roomName).not.toBe(joint);
+		expect(stub.callsOf('CreateRoom').map((c) => c.body.name)).toContain(caucus.roomName);
+		await expect
+			.poll(() =>
+				stub
+					.callsOf('RemoveParticipant')
+					.some((c) => c.body.room === joint && c.body.identity === meeting.parties.victim.id)
+			)
+			.toBe(true);
+		expect((await verifier.verify(caucus.token)).video?.room).toBe(caucus.roomName);
+		const offenderRooms = offender.media.flatMap((u) =>
+			u.transport?.kind === 'livekit' ? [u.transport.roomName] : []
+		);
+		expect(offenderRooms).not.toContain(caucus.roomName);
+		expect(caucus.e2eeKey).not.toBe(lk(offender.media.at(-1)!).e2eeKey);
+	});
+});
+
+describe('LiveKit webhooks', () => {
+	async function post(body: string, authorization?: string) {
+		const response = await new HttpClient(server.url).fetch('/api/livekit/webhook', {
+			method: 'POST',
+			body,
+			headers: {
+				'content-type': 'application/webhook+json',
+				...(authorization ? { authorization } : {})
+			}
+		});
+		return response.status;
+	}
+	async function signed(body: string, secret = stub.apiSecret) {
+		const token = new AccessToken(stub.apiKey, secret, { ttl: '5m' });
+		token.sha256 = createHash('sha256').update(body).digest('base64');
+		return token.toJwt();
+	}
+	const event = (id: string, room: string, identity: string) =>
+		JSON.stringify({
+			event: 'participant_joined',
+			id,
+			createdAt: String(Math.floor(Date.now() / 1000)),
+			room: { sid: 'RM_1', name: room },
+			participant: { sid: `PA_${identity}`, identity, state: 'ACTIVE' }
+		});
+
+	it('are accepted when signed over the exact body, refused otherwise', async () => {
+		const body = event('EV_ok', 'any-room', 'someone');
+		expect(await post(body, await signed(body))).toBe(200);
+		expect(await post(body.replace('someone', 'someone-else'), await signed(body))).toBe(401);
+		expect(await post(body, await signed(body, 'a-different-secret-that-is-long-enough'))).toBe(
+			401
+		);
+		expect(await post(body)).toBe(401);
+	});
+
+	it('remove someone who joined a room Mend did not assign them to, once per event', async () => {
+		const joint = lk(await offender.mediaUntil((u) => u.transport?.kind === 'livekit')).roomName;
+		// The victim, now in the private room, reuses an old token for the joint room.
+		stub.present.set(joint, [...(stub.present.get(joint) ?? []), meeting.parties.victim.id]);
+		const before = stub.callsOf('RemoveParticipant').length;
+		const body = event('EV_intruder', joint, meeting.parties.victim.id);
+		expect(await post(body, await signed(body))).toBe(200);
+		const removals = stub.callsOf('RemoveParticipant').slice(before);
+		expect(removals.map((c) => [c.body.room, c.body.identity])).toContainEqual([
+			joint,
+			meeting.parties.victim.id
+		]);
+		expect(await post(body, await signed(body))).toBe(200);
+		expect(stub.callsOf('RemoveParticipant').length).toBe(before + removals.length);
+	});
+
+	it('are backed by reconciliation: a missed webhook still ends with the intruder removed', async () => {
+		const joint = lk(await offender.mediaUntil((u) => u.transport?.kind === 'livekit')).roomName;
+		stub.present.set(joint, [...(stub.present.get(joint) ?? []), 'someone-with-a-stolen-token']);
+		await expect
+			.poll(
+				() =>
+					stub
+						.callsOf('RemoveParticipant')
+						.some((c) => c.body.identity === 'someone-with-a-stolen-token'),
+				{
+					timeout: 5000
+				}
+			)
+			.toBe(true);
+		expect(stub.callsOf('ListParticipants').some((c) => c.grants.video?.roomAdmin === true)).toBe(
+			true
+		);
+	});
+});
+
+describe('ending the session', () => {
+	it('deletes the LiveKit rooms it created', async () => {
+		const created = new Set(stub.callsOf('CreateRoom').map((c) => c.body.name));
+		await mediator.do({ type: 'endSession' });
+		await expect
+			.poll(() => new Set(stub.callsOf('DeleteRoom').map((c) => c.body.room)))
+			.toEqual(created);
+	});
+});
