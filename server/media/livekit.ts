@@ -61,6 +61,20 @@ function sourcesFor(assignment: MediaAssignment): TrackSource[] {
 	return sources;
 }
 
+/** Everything off: what a person keeps in a room they were moved out of (nothing). */
+export const NO_PERMISSION = {
+	canSubscribe: false,
+	canPublish: false,
+	canPublishSources: [],
+	canPublishData: false,
+	canUpdateMetadata: false,
+	canSubscribeMetrics: false,
+	canManageAgentSession: false,
+	hidden: false,
+	recorder: false,
+	agent: false
+};
+
 /** The full permission object, every field set (see the module comment). */
 export function permissionFor(assignment: MediaAssignment) {
 	const sources = sourcesFor(assignment);
@@ -149,6 +163,18 @@ export function createLiveKitBackend(
 		}
 	}
 
+	/**
+	 * Out of a room. Self-hosted LiveKit cannot revoke a token, and keeps refreshing the tokens
+	 * of connected people: first every permission goes (so a refreshed token carries none),
+	 * then the person is removed. Reconciliation removes them again should they rejoin.
+	 */
+	async function revokeAndRemove(roomName: string, identity: string): Promise<void> {
+		await quietly('revoke', () =>
+			rooms.updateParticipant(roomName, identity, { permission: NO_PERMISSION })
+		);
+		await quietly('remove', () => rooms.removeParticipant(roomName, identity));
+	}
+
 	async function token(
 		room: LiveKitRoom,
 		identity: string,
@@ -192,7 +218,7 @@ export function createLiveKitBackend(
 				await room.created;
 				for (const participant of await rooms.listParticipants(room.name))
 					if (!assigned(room.name, participant.identity))
-						await quietly('remove', () => rooms.removeParticipant(room.name, participant.identity));
+						await revokeAndRemove(room.name, participant.identity);
 			} catch (error) {
 				if (/not.?found|does not exist/i.test(String(error))) forgetRoom(room);
 				else log.warn('livekit: reconcile failed', { room: room.name, error: String(error) });
@@ -228,7 +254,7 @@ export function createLiveKitBackend(
 				seats.set(key, { roomName: room.name, permission: permissionKey });
 				if (previous && previous.roomName !== room.name)
 					// Out of the room they were in: LiveKit drops their media there at once.
-					await quietly('remove', () => rooms.removeParticipant(previous.roomName, participantId));
+					await revokeAndRemove(previous.roomName, participantId);
 				else if (previous && previous.permission !== permissionKey)
 					await quietly('update permission', () =>
 						rooms.updateParticipant(room.name, participantId, { permission })
@@ -268,8 +294,7 @@ export function createLiveKitBackend(
 			const roomName = event.room?.name ?? '';
 			if (event.event === 'participant_joined' && event.participant) {
 				const identity = event.participant.identity;
-				if (!assigned(roomName, identity))
-					await quietly('remove intruder', () => rooms.removeParticipant(roomName, identity));
+				if (!assigned(roomName, identity)) await revokeAndRemove(roomName, identity);
 			}
 			if (event.event === 'room_finished') {
 				const room = byName.get(roomName);

@@ -246,6 +246,16 @@ describe('LiveKit webhooks', () => {
 			joint,
 			meeting.parties.victim.id
 		]);
+		// First stripped of every permission (a refreshed token then carries none), then removed.
+		const revoked = stub
+			.callsOf('UpdateParticipant')
+			.filter((c) => c.body.room === joint && c.body.identity === meeting.parties.victim.id)
+			.at(-1)!;
+		expect(revoked.body.permission).toMatchObject({
+			canSubscribe: false,
+			canPublish: false,
+			canPublishData: false
+		});
 		expect(await post(body, await signed(body))).toBe(200);
 		expect(stub.callsOf('RemoveParticipant').length).toBe(before + removals.length);
 	});
