@@ -24,7 +24,10 @@ export class LiveKitEngine implements MediaEngine {
 	#room: Room | null = null;
 	#roomName: string | null = null;
 	#update: MediaUpdate | null = null;
-	#local: { audio: MediaStreamTrack | null; video: MediaStreamTrack | null } = { audio: null, video: null };
+	#local: { audio: MediaStreamTrack | null; video: MediaStreamTrack | null } = {
+		audio: null,
+		video: null
+	};
 	#published: { audio?: LocalTrackPublication; video?: LocalTrackPublication } = {};
 	#peers = $state<RemotePeer[]>([]);
 	#connecting: Promise<void> | null = null;
@@ -53,7 +56,9 @@ export class LiveKitEngine implements MediaEngine {
 			e2eeKey && isE2EESupported()
 				? {
 						keyProvider: new ExternalE2EEKeyProvider(),
-						worker: new Worker(new URL('livekit-client/e2ee-worker', import.meta.url), { type: 'module' })
+						worker: new Worker(new URL('livekit-client/e2ee-worker', import.meta.url), {
+							type: 'module'
+						})
 					}
 				: undefined;
 		const room = new Room({
@@ -137,9 +142,7 @@ export class LiveKitEngine implements MediaEngine {
 			const track = (source: Track.Source) =>
 				remote?.getTrackPublication(source)?.track?.mediaStreamTrack ?? null;
 			// Audio-only: do not even receive video (saves the link).
-			remote
-				?.getTrackPublication(Track.Source.Camera)
-				?.setEnabled(!update?.audioOnly);
+			remote?.getTrackPublication(Track.Source.Camera)?.setEnabled(!update?.audioOnly);
 			return {
 				...peer,
 				audio: peer.canSpeak ? track(Track.Source.Microphone) : null,

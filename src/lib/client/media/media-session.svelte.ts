@@ -22,7 +22,7 @@ export class MediaSession {
 		const socket = connection.socket;
 		socket.on('media', (update) => {
 			this.#update = update;
-			if (this.#joined) void this.#apply(update);
+			if (this.#joined) this.#enqueue(update);
 		});
 		socket.on('signal', ({ from, payload }) => void this.#engine?.onSignal?.(from, payload));
 		// Back after a dropped connection: start every media link afresh.
@@ -50,7 +50,7 @@ export class MediaSession {
 	async join(): Promise<void> {
 		this.local.stopMeter();
 		this.#joined = true;
-		if (this.#update) await this.#apply(this.#update);
+		if (this.#update) await this.#enqueue(this.#update);
 		// Sent once the connection is seated (a command before that would be refused).
 		const send = () => void this.#sendPreferences();
 		if (this.#connection.state.kind === 'connected') send();
@@ -58,6 +58,16 @@ export class MediaSession {
 	}
 
 	#engineKind: 'p2p' | 'livekit' | null = null;
+	#applying: Promise<void> = Promise.resolve();
+
+	/**
+	 * Updates are applied one after the other: the first one loads the engine, and an update
+	 * arriving meanwhile must not make a second engine (it would offer a second link).
+	 */
+	#enqueue(update: MediaUpdate): Promise<void> {
+		this.#applying = this.#applying.then(() => this.#apply(update)).catch(() => {});
+		return this.#applying;
+	}
 
 	async #apply(update: MediaUpdate): Promise<void> {
 		const kind = update.transport?.kind ?? 'p2p';
