@@ -56,6 +56,7 @@ export class LiveKitEngine implements MediaEngine {
 			e2eeKey && isE2EESupported()
 				? {
 						keyProvider: new ExternalE2EEKeyProvider(),
+						// eslint-disable-next-line svelte/prefer-svelte-reactivity -- a module URL for the bundler
 						worker: new Worker(new URL('livekit-client/e2ee-worker', import.meta.url), {
 							type: 'module'
 						})
