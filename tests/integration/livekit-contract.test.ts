@@ -103,6 +103,17 @@ describe('LiveKit tokens', () => {
 		expect(JSON.stringify(grants)).not.toMatch(/secret|e2ee|@|\+1/i);
 	});
 
+	it('for the mediator: the same room, always allowed to speak and be seen, still no admin powers', async () => {
+		const update = await mediator.mediaUntil((u) => u.transport?.kind === 'livekit');
+		const grants = await grantsOf(update);
+		expect(grants.sub).toBe(`staff:${meeting.mediator.userId}`);
+		expect(grants.video?.room).toBe(
+			lk(await victim.mediaUntil((u) => u.transport?.kind === 'livekit')).roomName
+		);
+		expect(grants.video?.canPublishSources?.sort()).toEqual(['camera', 'microphone']);
+		expect(grants.video?.roomAdmin ?? false).toBe(false);
+	});
+
 	it('name rooms Mend created itself: fresh names, a participant cap, no recording', async () => {
 		const update = await victim.mediaUntil((u) => u.transport?.kind === 'livekit');
 		const [create] = stub.callsOf('CreateRoom').filter((c) => c.body.name === lk(update).roomName);
