@@ -33,6 +33,7 @@ export async function boot(
 	const deps: Deps = {
 		config,
 		db: database.db,
+		logWriter: database.log,
 		auth: createAuth(database.db, config, log),
 		clock: options.clock ?? systemClock,
 		log,

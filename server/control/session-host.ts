@@ -95,7 +95,7 @@ export class SessionHost {
 		this.#deps = deps;
 		this.#media = media;
 		this.#audience = audience;
-		this.log = new SessionLog(deps.db, deps.log);
+		this.log = new SessionLog(deps.db, deps.logWriter, deps.log);
 	}
 
 	/** The session of a meeting, loaded (and rebuilt from its log) on first use. */
@@ -273,7 +273,8 @@ export class SessionHost {
 		for (const participantId of session.connections.keys()) {
 			const view = viewFor(session.state, participantId, 0);
 			if (!view) continue;
-			const key = JSON.stringify(view);
+			// Compared without its seq (which every command changes): an unchanged view is not sent.
+			const key = JSON.stringify({ ...view, seq: 0 });
 			if (session.lastSent.get(participantId) !== key) {
 				session.lastSent.set(participantId, key);
 				this.#audience.sendView(meetingId, participantId, { ...view, serverTime: now });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { asc, eq } from 'drizzle-orm';
 import type { Envelope } from '#lib/session/transition.ts';
-import type { Database } from '#lib/server/db/client.ts';
+import type { Database, LogWriter } from '#lib/server/db/client.ts';
 import { sessionEvents } from '#lib/server/db/schema.ts';
 import type { Logger } from '#lib/server/log.ts';
 
@@ -55,15 +55,23 @@ interface Pending {
 	reject: (error: unknown) => void;
 }
 
+const COLUMNS = ['meeting_id', 'seq', 'at', 'actor', 'command', 'prev_hash', 'hash'] as const;
+/** Entries per INSERT at most (a parameter limit, and a bound on one write's latency). */
+const MAX_BATCH = 1_000;
+
 export class SessionLog {
 	readonly #db: Database;
+	readonly #writer: LogWriter;
 	readonly #log: Logger;
 	#pending: Pending[] = [];
-	#flushing: Promise<void> | null = null;
+	/** Sessions with a batch in flight: their next entries wait for it (order is the chain). */
+	readonly #inFlight = new Set<string>();
+	readonly #writing = new Set<Promise<void>>();
 	#scheduled = false;
 
-	constructor(db: Database, log: Logger) {
+	constructor(db: Database, writer: LogWriter, log: Logger) {
 		this.#db = db;
+		this.#writer = writer;
 		this.#log = log;
 	}
 
@@ -107,9 +115,9 @@ export class SessionLog {
 
 	/** Resolves once everything appended so far is durable. */
 	async drain(): Promise<void> {
-		while (this.#pending.length > 0 || this.#flushing) {
-			this.#schedule();
-			await this.#flushing;
+		while (this.#pending.length > 0 || this.#writing.size > 0) {
+			this.#flush();
+			await Promise.allSettled([...this.#writing]);
 			await new Promise((resolve) => setImmediate(resolve));
 		}
 	}
@@ -117,48 +125,62 @@ export class SessionLog {
 	#schedule(): void {
 		if (this.#scheduled) return;
 		this.#scheduled = true;
-		// Everything appended in this tick (all sessions) becomes one INSERT.
+		// What every session appended in this tick goes out together.
 		setImmediate(() => {
 			this.#scheduled = false;
-			void this.#flush();
+			this.#flush();
 		});
 	}
 
-	async #flush(): Promise<void> {
-		if (this.#flushing) {
-			// One write at a time keeps entries in order; the next batch follows this one.
-			await this.#flushing;
-			if (this.#pending.length > 0) this.#schedule();
-			return;
+	/**
+	 * Starts as many writes as the database allows at once. A batch takes every waiting entry
+	 * of the sessions that have nothing in flight; a session's later entries wait for its
+	 * earlier ones, so the chain is always written in order, while one slow write holds back
+	 * only the sessions it carries.
+	 */
+	#flush(): void {
+		while (this.#pending.length > 0 && this.#writing.size < this.#writer.parallelism) {
+			const batch: Pending[] = [];
+			const waiting: Pending[] = [];
+			for (const pending of this.#pending)
+				if (this.#inFlight.has(pending.meetingId) || batch.length >= MAX_BATCH)
+					waiting.push(pending);
+				else batch.push(pending);
+			if (batch.length === 0) return;
+			const meetings = new Set(batch.map((p) => p.meetingId));
+			this.#pending = waiting;
+			for (const meetingId of meetings) this.#inFlight.add(meetingId);
+			const write = this.#write(batch).finally(() => {
+				for (const meetingId of meetings) this.#inFlight.delete(meetingId);
+				this.#writing.delete(write);
+				if (this.#pending.length > 0) this.#schedule();
+			});
+			this.#writing.add(write);
 		}
-		const batch = this.#pending;
-		this.#pending = [];
-		if (batch.length === 0) return;
-		this.#flushing = (async () => {
-			try {
-				await this.#db.insert(sessionEvents).values(
-					batch.map(({ meetingId, entry }) => ({
-						meetingId,
-						seq: entry.seq,
-						at: new Date(entry.envelope.at),
-						actor: entry.envelope.actor,
-						command: entry.envelope.command as unknown as Record<string, unknown>,
-						prevHash: entry.prevHash,
-						hash: entry.hash
-					}))
-				);
-				for (const p of batch) p.resolve();
-			} catch (error) {
-				this.#log.error('session log: append failed', {
-					error: String(error),
-					entries: batch.length
-				});
-				for (const p of batch) p.reject(error);
-			} finally {
-				this.#flushing = null;
-			}
-		})();
-		await this.#flushing;
-		if (this.#pending.length > 0) this.#schedule();
+	}
+
+	async #write(batch: Pending[]): Promise<void> {
+		try {
+			await this.#writer.append(
+				'session_events',
+				COLUMNS,
+				batch.map(({ meetingId, entry }) => [
+					meetingId,
+					entry.seq,
+					new Date(entry.envelope.at),
+					entry.envelope.actor,
+					JSON.stringify(entry.envelope.command),
+					entry.prevHash,
+					entry.hash
+				])
+			);
+			for (const p of batch) p.resolve();
+		} catch (error) {
+			this.#log.error('session log: append failed', {
+				error: String(error),
+				entries: batch.length
+			});
+			for (const p of batch) p.reject(error);
+		}
 	}
 }

@@ -55,7 +55,7 @@ import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { PROTOCOL_VERSION, REALTIME_PATH } from '#lib/protocol/version.ts';
 import { HttpClient } from '../helpers/http.ts';
-import { NODE } from '../helpers/process.ts';
+import { NODE, SERVER_NODE_FLAGS } from '../helpers/process.ts';
 import {
 	createBenchDatabase,
 	prepareBenchDatabase,
@@ -325,7 +325,8 @@ async function spawnServer(
 	ready: RegExp,
 	timeoutMs = 120_000
 ): Promise<Spawned> {
-	const child = spawn(NODE, [script], {
+	// Both servers run with the V8 flags `npm run serve` uses, for a like-for-like comparison.
+	const child = spawn(NODE, [...SERVER_NODE_FLAGS, script], {
 		env: { PATH: env.PATH ?? '', HOME: env.HOME ?? '', NODE_OPTIONS: NODE_OPTIONS, ...childEnv },
 		stdio: ['ignore', 'pipe', 'pipe']
 	});

@@ -119,7 +119,7 @@ describe('a session across a server crash', () => {
 		expect(after.notices).toEqual(before.notices);
 
 		const victimView = await parties.victim.until(
-			(v) => v.seq >= after.seq && v.place.kind === 'joint'
+			(v) => v.mediatorPresent && v.place.kind === 'joint'
 		);
 		expect(victimView.you.canSpeak).toBe(true);
 		expect((await parties.offender.until((v) => v.you.queuePosition === 1)).place.kind).toBe(

@@ -57,6 +57,13 @@ describe('starting Mend with no configuration', () => {
 		expect(cases.html.match(/\/staff\/riverside\/cases\/[0-9a-f-]{36}"/g)).toHaveLength(1);
 	});
 
+	it('is started by npm with the same V8 flags the tests and benchmarks use', async () => {
+		const { readFile } = await import('node:fs/promises');
+		const { SERVER_NODE_FLAGS } = await import('../helpers/process.ts');
+		const scripts = JSON.parse(await readFile('package.json', 'utf8')).scripts;
+		expect(scripts.serve).toBe(`node ${SERVER_NODE_FLAGS.join(' ')} server/index.ts`);
+	});
+
 	it('refuses to start on a bad setting, naming it', async () => {
 		await expect(
 			startMendProcess({ PORT: 'eighty', DATA_DIR: path.join(dataDir, 'x') })

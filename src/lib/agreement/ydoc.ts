@@ -106,7 +106,7 @@ export function addObligation(
 	kind: ObligationKind,
 	responsible: string,
 	currency: string,
-	id = crypto.randomUUID()
+	id: string = crypto.randomUUID()
 ): string {
 	doc.transact(() => {
 		const map = new Y.Map<unknown>();

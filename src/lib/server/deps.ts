@@ -2,13 +2,15 @@ import type { Config } from '#server/config.ts';
 import type { MediaBackend } from '#server/media/backend.ts';
 import type { Auth } from './auth/auth.ts';
 import type { Clock } from './clock.ts';
-import type { Database } from './db/client.ts';
+import type { Database, LogWriter } from './db/client.ts';
 import type { Logger } from './log.ts';
 
 /** Everything server code needs from the outside world, created once per process by the host. */
 export interface Deps {
 	config: Config;
 	db: Database;
+	/** The append-only logs' lean writer (see LogWriter). */
+	logWriter: LogWriter;
 	auth: Auth;
 	clock: Clock;
 	log: Logger;

@@ -16,9 +16,33 @@ export type Transaction = PgTransaction<
 /** Use cases accept either, so that callers can compose them inside one transaction. */
 export type Executor = Database | Transaction;
 
+/**
+ * Writes to the append-only logs (live-session events, agreement updates): many small rows,
+ * on the hot path of every live interaction. A plain multi-row INSERT, without the ORM: the
+ * callers batch, so one commit (and one disk flush) carries every row of a tick. Commits stay
+ * synchronous — a separation a party was told about must survive a crash of PostgreSQL too.
+ */
+export interface LogWriter {
+	append(table: 'session_events', columns: readonly string[], rows: unknown[][]): Promise<void>;
+	/** How many appends may be in flight at once (one connection each). */
+	readonly parallelism: number;
+}
+
+/** PostgreSQL allows 65,535 parameters per statement. */
+const MAX_PARAMETERS = 60_000;
+
+export function insertStatement(table: string, columns: readonly string[], rows: number): string {
+	const placeholders = Array.from(
+		{ length: rows },
+		(_, r) => `(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(',')})`
+	);
+	return `insert into "${table}" (${columns.map((c) => `"${c}"`).join(',')}) values ${placeholders.join(',')}`;
+}
+
 export interface DatabaseHandle {
 	db: Database;
 	kind: DatabaseConfig['kind'];
+	log: LogWriter;
 	/** Applies every migration in `migrationsFolder` not yet applied. */
 	migrate(migrationsFolder: string): Promise<void>;
 	close(): Promise<void>;
@@ -34,9 +58,17 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
 		]);
 		const pool = new pg.Pool({ connectionString: config.url, max: 10 });
 		const db = drizzlePg({ client: pool, schema });
+		const log: LogWriter = {
+			parallelism: 4,
+			async append(table, columns, rows) {
+				if (rows.length * columns.length > MAX_PARAMETERS) throw new RangeError('batch too large');
+				await pool.query(insertStatement(table, columns, rows.length), rows.flat());
+			}
+		};
 		return {
 			db: db as unknown as Database,
 			kind: config.kind,
+			log,
 			migrate: (migrationsFolder) => migratePg(db, { migrationsFolder }),
 			close: () => pool.end()
 		};
@@ -56,9 +88,17 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
 		client = await PGlite.create({ loadDataDir: config.loadDataDir });
 	}
 	const db = drizzlePglite({ client, schema });
+	const log: LogWriter = {
+		// One connection: PGlite serialises everything anyway.
+		parallelism: 1,
+		async append(table, columns, rows) {
+			await client.query(insertStatement(table, columns, rows.length), rows.flat());
+		}
+	};
 	return {
 		db: db as unknown as Database,
 		kind: config.kind,
+		log,
 		migrate: (migrationsFolder) => migratePglite(db, { migrationsFolder }),
 		close: () => client.close()
 	};
