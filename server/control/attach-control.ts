@@ -22,8 +22,11 @@ export const COMMANDS_PER_2_S = 20;
  */
 export function attachControl(io: RealtimeServer, deps: Deps, media: MediaBackend): SessionHost {
 	const host = new SessionHost(deps, media, {
-		sendView: (meetingId, participantId, view) =>
-			io.to(participantRoom(meetingId, participantId)).emit('view', view),
+		sendView: (meetingId, participantId, view, media) => {
+			const to = io.to(participantRoom(meetingId, participantId));
+			if (media) to.emit('view', view, media);
+			else to.emit('view', view);
+		},
 		sendMedia: (meetingId, participantId, update) =>
 			io.to(participantRoom(meetingId, participantId)).emit('media', update),
 		disconnect: (meetingId, participantId) =>

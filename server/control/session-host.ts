@@ -31,7 +31,12 @@ import { SessionLog } from './session-log.ts';
 /** How the host reaches browsers; socket.io in production, anything in tests of the host. */
 export interface Audience {
 	/** Sends a view to every connection of one participant. */
-	sendView(meetingId: string, participantId: string, view: SessionView): void;
+	sendView(
+		meetingId: string,
+		participantId: string,
+		view: SessionView,
+		media: MediaUpdate | null
+	): void;
 	/** Sends one participant's media assignment and transport. */
 	sendMedia(meetingId: string, participantId: string, update: MediaUpdate): void;
 	/** Closes every connection of one participant (withdrawn, or the session ended). */
@@ -273,22 +278,29 @@ export class SessionHost {
 		for (const participantId of session.connections.keys()) {
 			const view = viewFor(session.state, participantId, 0);
 			if (!view) continue;
+			// Ready now (built-in media) travels with the view: one message per person.
+			const media = this.#mediaChange(session, participantId);
 			// Compared without its seq (which every command changes): an unchanged view is not sent.
 			const key = JSON.stringify({ ...view, seq: 0 });
 			if (session.lastSent.get(participantId) !== key) {
 				session.lastSent.set(participantId, key);
-				this.#audience.sendView(meetingId, participantId, { ...view, serverTime: now });
+				this.#audience.sendView(meetingId, participantId, { ...view, serverTime: now }, media);
+			} else if (media) {
+				this.#audience.sendMedia(meetingId, participantId, media);
 			}
-			this.#sendMedia(session, participantId);
 		}
 	}
 
-	#sendMedia(session: LiveSession, participantId: string): void {
+	/**
+	 * The person's new media assignment if it changed: returned when its transport is ready at
+	 * once, otherwise sent on its own once it is (null is returned then, and when unchanged).
+	 */
+	#mediaChange(session: LiveSession, participantId: string): MediaUpdate | null {
 		const { meetingId } = session.setup;
 		const { state } = session;
 		const assignment = mediaAssignmentFor(state, participantId);
 		const key = JSON.stringify(assignment);
-		if (session.lastMedia.get(participantId) === key) return;
+		if (session.lastMedia.get(participantId) === key) return null;
 		session.lastMedia.set(participantId, key);
 		const update = (transport: MediaTransport | null): MediaUpdate => ({
 			meetingId,
@@ -299,10 +311,7 @@ export class SessionHost {
 		});
 		const name = state.participants[participantId]?.name ?? '';
 		const transport = this.#media.transportFor(meetingId, participantId, name, assignment);
-		if (!(transport instanceof Promise)) {
-			this.#audience.sendMedia(meetingId, participantId, update(transport));
-			return;
-		}
+		if (!(transport instanceof Promise)) return update(transport);
 		// Updates for one person go out in the order they were decided.
 		const previous = session.mediaQueue.get(participantId) ?? Promise.resolve();
 		const next = previous
@@ -310,6 +319,7 @@ export class SessionHost {
 			.then((ready) => this.#audience.sendMedia(meetingId, participantId, update(ready)))
 			.catch((error) => this.#deps.log.error('media: transport failed', { error: String(error) }));
 		session.mediaQueue.set(participantId, next);
+		return null;
 	}
 
 	/** The party as the case records know them (name, side), for a connecting browser. */

@@ -9,7 +9,7 @@ export const NODE = path.resolve('node_modules/.bin/node');
  * a bounded young generation, which V8 otherwise grows to 128 MB under load and never gives
  * back — half of Mend's resident memory. It can only be set when Node starts.
  */
-export const SERVER_NODE_FLAGS = ['--max-semi-space-size=8'];
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=16'];
 
 export interface MendProcess {
 	child: ChildProcess;

@@ -33,7 +33,8 @@ export class SessionClient<V extends SessionView = SessionView> {
 			auth: { protocol: PROTOCOL_VERSION, meetingId: options.meetingId, as: options.as }
 		});
 		this.socket.on('media', (update) => this.media.push(update));
-		this.socket.on('view', (view) => {
+		this.socket.on('view', (view, media) => {
+			if (media) this.media.push(media);
 			this.views.push(view as V);
 			this.#waiters = this.#waiters.filter((w) => {
 				if (!w.test(view as V)) return true;

@@ -12,9 +12,12 @@ export interface ClientToServerEvents {
 }
 
 export interface ServerToClientEvents {
-	/** The receiver's own view of the session, after every change that concerns them. */
-	view: (view: SessionView) => void;
-	/** The receiver's media: room, rights, peers and transport. */
+	/**
+	 * The receiver's own view of the session, after every change that concerns them; with the
+	 * new media assignment when that changed in the same step (one message, not two).
+	 */
+	view: (view: SessionView, media?: MediaUpdate) => void;
+	/** The receiver's media: room, rights, peers and transport, when it changed on its own. */
 	media: (update: MediaUpdate) => void;
 	/** A WebRTC signal from a peer in the same media room. */
 	signal: (message: { from: string; payload: SignalPayload }) => void;

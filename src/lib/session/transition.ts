@@ -1,3 +1,4 @@
+import { klona } from 'klona/json';
 import type {
 	MediatorCommand,
 	PartyCommand,
@@ -95,23 +96,19 @@ export function initialState(meetingId: string, firstSpeaker: 'victim' | 'offend
 
 /**
  * The only way a session changes. Validates the actor's right to the command against the
- * current state, applies it to a copy, and refuses anything that would break the session's
+ * current state, applies it to a copy (the state is plain JSON data), and refuses anything that would break the session's
  * invariants (checked again on the result). The input state is never modified.
  */
 export function transition(current: SessionState, envelope: Envelope): TransitionResult {
 	const events: SessionEvent[] = [];
 	if (envelope.actor === SYSTEM) {
 		// The server's own observations (a connection dropped) are facts: never refused.
-		const state = applySystem(
-			structuredClone(current),
-			envelope.command as SystemCommand,
-			envelope.at
-		);
+		const state = applySystem(klona(current), envelope.command as SystemCommand, envelope.at);
 		if (state.phase === 'live') separate(state, envelope.at);
 		return { ok: true, state: { ...state, seq: current.seq + 1 }, events };
 	}
 	const next = applyPersonCommand(
-		structuredClone(current),
+		klona(current),
 		envelope.command as SessionCommand,
 		envelope.actor,
 		envelope.at,

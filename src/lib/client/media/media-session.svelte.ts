@@ -20,9 +20,13 @@ export class MediaSession {
 		this.#connection = connection;
 		this.local = local;
 		const socket = connection.socket;
-		socket.on('media', (update) => {
+		const onMedia = (update: MediaUpdate) => {
 			this.#update = update;
 			if (this.#joined) this.#enqueue(update);
+		};
+		socket.on('media', onMedia);
+		socket.on('view', (_view, update) => {
+			if (update) onMedia(update);
 		});
 		socket.on('signal', ({ from, payload }) => void this.#engine?.onSignal?.(from, payload));
 		// Back after a dropped connection: start every media link afresh.
