@@ -12,6 +12,7 @@ import {
 	staffParticipantId,
 	type SessionSetup
 } from '#lib/server/sessions/session-records.ts';
+import type { AgendaStep } from '#lib/session/model.ts';
 import {
 	initialState,
 	SYSTEM,
@@ -59,6 +60,12 @@ export interface LiveSession {
 
 export type Dispatched = { ok: true; seq: number } | Refusal;
 
+export type StepListener = (
+	setup: SessionSetup,
+	step: AgendaStep | null,
+	actorUserId: string | null
+) => Promise<void>;
+
 /** A session nobody is connected to is dropped from memory after this; its log remains. */
 export const IDLE_UNLOAD_MS = 10 * 60_000;
 
@@ -95,6 +102,7 @@ export class SessionHost {
 	/** The same sessions once loaded, for synchronous reads. */
 	readonly #loaded = new Map<string, LiveSession>();
 	readonly #idleTimers = new Map<string, NodeJS.Timeout>();
+	readonly #stepListeners: StepListener[] = [];
 
 	constructor(deps: Deps, media: MediaBackend, audience: Audience) {
 		this.#deps = deps;
@@ -115,6 +123,27 @@ export class SessionHost {
 			);
 		}
 		return loading;
+	}
+
+	/**
+	 * Called when a command moves a session to another agenda step, or out of the live phase
+	 * (step null), after the command is logged and before anyone is told: what the listener
+	 * records (the agreement drafted at this step) exists when people learn of the step.
+	 */
+	onStepChange(listener: StepListener): void {
+		this.#stepListeners.push(listener);
+	}
+
+	/** The agenda step of a live session in this process; null when not live or not here. */
+	stepOf(meetingId: string): AgendaStep | null {
+		const state = this.#loaded.get(meetingId)?.state;
+		return state?.phase === 'live' ? state.step : null;
+	}
+
+	/** The last hash of a meeting's log once everything logged so far is durable. */
+	async logHead(meetingId: string): Promise<string | null> {
+		await this.log.drain();
+		return this.#loaded.get(meetingId)?.lastHash ?? (await this.log.head(meetingId));
 	}
 
 	/** The state in memory right now, read synchronously (the media layer, tests). */
@@ -231,10 +260,13 @@ export class SessionHost {
 		const envelope: Envelope = { actor, at: this.#deps.clock.now().getTime(), command };
 		const result = transition(session.state, envelope);
 		if (!result.ok) return result;
+		const stepBefore = this.stepOf(session.setup.meetingId);
 		await this.#commit(session, envelope, result.state);
 		// Records that decide who may still enter (a link revoked, the meeting ended) are
 		// written before anyone is told, so that what people see is already true.
 		await this.#record(session, result.events, actor, envelope.at);
+		const step = this.stepOf(session.setup.meetingId);
+		if (step !== stepBefore) await this.#stepChanged(session, step, actor);
 		this.#broadcast(session);
 		// After the answer and the last view have gone out (the next turn), close the doors.
 		setImmediate(() => {
@@ -266,6 +298,16 @@ export class SessionHost {
 			// The log already holds the event; the records can be mended from it.
 			log.error('session: recording an event failed', { error: String(error) });
 		}
+	}
+
+	async #stepChanged(session: LiveSession, step: AgendaStep | null, actor: string) {
+		const staffId = actor.startsWith('staff:') ? actor.slice('staff:'.length) : null;
+		for (const listener of this.#stepListeners)
+			try {
+				await listener(session.setup, step, staffId);
+			} catch (error) {
+				this.#deps.log.error('session: a step listener failed', { error: String(error) });
+			}
 	}
 
 	/**
