@@ -44,3 +44,8 @@ export function formatMeetingTime(instant: Date, zone: string, locale: string): 
 export function yearIn(instant: Date, zone: string): number {
 	return fromDate(instant, zone).year;
 }
+
+/** The calendar date (`YYYY-MM-DD`) of `instant` in `zone`: "today" for a program. */
+export function dateIn(instant: Date, zone: string): string {
+	return instantToZoned(instant, zone).slice(0, 10);
+}

@@ -57,9 +57,9 @@ function obligation(o: Obligation) {
 	}
 }
 
-export function canonicalForm(input: CanonicalInput): string {
+function formOf(input: CanonicalInput) {
 	const { content } = input;
-	const form = {
+	return {
 		format: CANONICAL_FORMAT,
 		program: text(input.program),
 		caseReference: input.caseReference,
@@ -73,11 +73,52 @@ export function canonicalForm(input: CanonicalInput): string {
 		obligations: content.obligations.map(obligation),
 		freeText: text(content.freeText)
 	};
-	return canonicalize(form) as string;
+}
+
+export function canonicalForm(input: CanonicalInput): string {
+	return canonicalize(formOf(input)) as string;
 }
 
 /** SHA-256 of the canonical form, hex: what every signature names. */
 export async function agreementHash(canonical: string): Promise<string> {
 	const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical));
 	return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** What a canonical form holds, read back: the frozen text exactly as it was hashed. */
+export interface FrozenAgreement {
+	program: string;
+	caseReference: string;
+	version: number;
+	amends: string | null;
+	parties: { id: string; name: string; role: string }[];
+	content: AgreementContent;
+}
+
+/**
+ * Reads a canonical form back (for the PDF and the signing page: they show the text that was
+ * hashed, not the live document). `canonicalForm(readCanonical(c))` gives `c` again.
+ */
+export function readCanonical(canonical: string): FrozenAgreement {
+	const form = JSON.parse(canonical) as ReturnType<typeof formOf>;
+	if (form.format !== CANONICAL_FORMAT) throw new Error(`unknown format ${form.format}`);
+	return {
+		program: form.program,
+		caseReference: form.caseReference,
+		version: form.version,
+		amends: form.amends,
+		parties: form.parties,
+		content: {
+			harm: form.harm,
+			apology: form.apology as AgreementContent['apology'],
+			// The start date is not part of the form: the first instalment's date is the start.
+			obligations: form.obligations.map((o) => {
+				const schedule = 'schedule' in o ? o.schedule : undefined;
+				return schedule?.kind === 'instalments'
+					? { ...o, schedule: { ...schedule, startDate: schedule.instalments?.[0]?.dueDate ?? '' } }
+					: o;
+			}) as Obligation[],
+			freeText: form.freeText
+		}
+	};
 }

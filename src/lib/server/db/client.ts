@@ -22,8 +22,10 @@ export type Executor = Database | Transaction;
  * callers batch, so one commit (and one disk flush) carries every row of a tick. Commits stay
  * synchronous — a separation a party was told about must survive a crash of PostgreSQL too.
  */
+export type LogTable = 'session_events' | 'collab_updates';
+
 export interface LogWriter {
-	append(table: 'session_events', columns: readonly string[], rows: unknown[][]): Promise<void>;
+	append(table: LogTable, columns: readonly string[], rows: unknown[][]): Promise<void>;
 	/** How many appends may be in flight at once (one connection each). */
 	readonly parallelism: number;
 }

@@ -1,14 +1,18 @@
+import { sql } from 'drizzle-orm';
 import {
 	bigserial,
 	boolean,
+	customType,
 	index,
 	integer,
 	jsonb,
+	numeric,
 	pgTable,
 	primaryKey,
 	text,
 	timestamp,
 	unique,
+	uniqueIndex,
 	uuid,
 	type AnyPgColumn
 } from 'drizzle-orm/pg-core';
@@ -20,6 +24,7 @@ import type {
 	ReferralSource,
 	ReferralStage
 } from '../../cases/vocabulary.ts';
+import type { AgreementStatus, PlanItemKind, SignerRole } from '../../agreement/status.ts';
 import type { PartyRole, StaffRole } from '../../protocol/roles.ts';
 import { user } from './auth-schema.ts';
 
@@ -238,4 +243,160 @@ export const sessionEvents = pgTable(
 		hash: text('hash').notNull()
 	},
 	(table) => [primaryKey({ columns: [table.meetingId, table.seq] })]
+);
+
+/** Binary data (Yjs updates, PDFs, drawn signatures): Buffer from pg, Uint8Array from PGlite. */
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+	dataType: () => 'bytea'
+});
+
+/**
+ * One version of a case's agreement. Drafted in a Yjs document (its updates below), frozen
+ * into a canonical text whose SHA-256 every signature names, executed once all have signed.
+ * An amendment is a new row that names the version it amends.
+ */
+export const agreements = pgTable(
+	'agreements',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		caseId: uuid('case_id')
+			.notNull()
+			.references(() => cases.id, { onDelete: 'cascade' }),
+		/** The joint session it is drafted in (the live session decides when parties may edit). */
+		meetingId: uuid('meeting_id')
+			.notNull()
+			.references(() => meetings.id, { onDelete: 'cascade' }),
+		version: integer('version').notNull(),
+		amendsId: uuid('amends_id').references((): AnyPgColumn => agreements.id, {
+			onDelete: 'set null'
+		}),
+		status: text('status').$type<AgreementStatus>().notNull(),
+		/** Set by the mediator: nobody but staff may edit, whatever the session's step. */
+		readOnly: boolean('read_only').notNull().default(false),
+		canonical: text('canonical'),
+		hash: text('hash'),
+		/** The head of the live session's hash-chained log when the text was frozen. */
+		sessionLogHash: text('session_log_hash'),
+		frozenAt: timestamp('frozen_at', { withTimezone: true }),
+		frozenByUserId: text('frozen_by_user_id').references(() => user.id, { onDelete: 'set null' }),
+		executedAt: timestamp('executed_at', { withTimezone: true }),
+		pdf: bytea('pdf'),
+		/** SHA-256 of the PDF's bytes: what the public verification page looks up. */
+		pdfHash: text('pdf_hash').unique(),
+		createdAt: createdAt(),
+		updatedAt: updatedAt()
+	},
+	(table) => [
+		unique('agreements_case_version').on(table.caseId, table.version),
+		index('agreements_meeting_idx').on(table.meetingId),
+		// At most one version of a case is open (being drafted or signed) at a time.
+		uniqueIndex('agreements_one_open_per_case')
+			.on(table.caseId)
+			.where(sql`${table.status} in ('drafting', 'frozen')`)
+	]
+);
+
+/**
+ * Every accepted update of a collaborative document, appended before any other peer receives
+ * it. `doc` is the document's name (see src/lib/protocol/collab.ts). A document is its snapshot
+ * merged with all its rows here; compaction folds rows into the snapshot and deletes exactly
+ * those rows (by id, never by range: ids are not committed in order).
+ */
+export const collabUpdates = pgTable(
+	'collab_updates',
+	{
+		id: bigserial('id', { mode: 'number' }).primaryKey(),
+		doc: text('doc').notNull(),
+		update: bytea('update').notNull(),
+		at: timestamp('at', { withTimezone: true }).defaultNow().notNull()
+	},
+	(table) => [index('collab_updates_doc_idx').on(table.doc, table.id)]
+);
+
+/** A document's updates merged into one, by compaction. */
+export const collabSnapshots = pgTable('collab_snapshots', {
+	doc: text('doc').primaryKey(),
+	state: bytea('state').notNull(),
+	at: timestamp('at', { withTimezone: true }).defaultNow().notNull()
+});
+
+/**
+ * A party's acceptance of one clause, as it read when they accepted (the fingerprint): a later
+ * change to the clause shows it as no longer accepted. Made only by the party themselves.
+ */
+export const agreementAcceptances = pgTable(
+	'agreement_acceptances',
+	{
+		agreementId: uuid('agreement_id')
+			.notNull()
+			.references(() => agreements.id, { onDelete: 'cascade' }),
+		clause: text('clause').notNull(),
+		partyId: uuid('party_id')
+			.notNull()
+			.references(() => parties.id, { onDelete: 'cascade' }),
+		fingerprint: text('fingerprint').notNull(),
+		at: timestamp('at', { withTimezone: true }).defaultNow().notNull()
+	},
+	(table) => [primaryKey({ columns: [table.agreementId, table.clause, table.partyId] })]
+);
+
+/**
+ * A signature: who, how identified, what they saw (the hash), when and from where. Never
+ * deleted; unfreezing voids it (voided_at), visibly.
+ */
+export const agreementSignatures = pgTable(
+	'agreement_signatures',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		agreementId: uuid('agreement_id')
+			.notNull()
+			.references(() => agreements.id, { onDelete: 'cascade' }),
+		signedHash: text('signed_hash').notNull(),
+		role: text('role').$type<SignerRole>().notNull(),
+		partyId: uuid('party_id').references(() => parties.id, { onDelete: 'set null' }),
+		userId: text('user_id').references(() => user.id, { onDelete: 'set null' }),
+		/** The name the records hold for the signer, at signing. */
+		signerName: text('signer_name').notNull(),
+		typedName: text('typed_name').notNull(),
+		drawing: bytea('drawing'),
+		identifiedBy: text('identified_by').notNull(),
+		ipAddress: text('ip_address'),
+		userAgent: text('user_agent'),
+		signedAt: timestamp('signed_at', { withTimezone: true }).notNull(),
+		voidedAt: timestamp('voided_at', { withTimezone: true }),
+		voidedReason: text('voided_reason')
+	},
+	(table) => [index('agreement_signatures_agreement_idx').on(table.agreementId)]
+);
+
+/**
+ * The follow-up plan: what an executed agreement asks to be done, item by item (an
+ * instalment, service hours, the apology letter…). Replaced when an amendment is executed.
+ */
+export const planItems = pgTable(
+	'plan_items',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		caseId: uuid('case_id')
+			.notNull()
+			.references(() => cases.id, { onDelete: 'cascade' }),
+		agreementId: uuid('agreement_id')
+			.notNull()
+			.references(() => agreements.id, { onDelete: 'cascade' }),
+		/** The obligation of the agreement it comes from (null for the apology letter). */
+		obligationId: text('obligation_id'),
+		kind: text('kind').$type<PlanItemKind>().notNull(),
+		responsiblePartyId: uuid('responsible_party_id').references(() => parties.id, {
+			onDelete: 'set null'
+		}),
+		description: text('description').notNull(),
+		/** `YYYY-MM-DD` in the program's time zone; null when the agreement sets no date. */
+		dueDate: text('due_date'),
+		amountMinor: integer('amount_minor'),
+		hours: numeric('hours', { precision: 7, scale: 2, mode: 'number' }),
+		/** Set when an amendment's plan replaced this one. */
+		supersededAt: timestamp('superseded_at', { withTimezone: true }),
+		createdAt: createdAt()
+	},
+	(table) => [index('plan_items_case_idx').on(table.caseId)]
 );
