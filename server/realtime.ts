@@ -7,6 +7,10 @@ import type { Identity } from '#lib/protocol/identity.ts';
 import { ok } from '#lib/protocol/result.ts';
 import { PROTOCOL_VERSION, REALTIME_PATH } from '#lib/protocol/version.ts';
 import type { Deps } from '#lib/server/deps.ts';
+import { providePlanes } from '#lib/server/planes.ts';
+import { ensureAgreementForMeeting } from '#lib/server/agreements/ensure-agreement.ts';
+import { attachCollab } from './collab/attach-collab.ts';
+import type { CollabHost } from './collab/collab-host.ts';
 import { attachControl } from './control/attach-control.ts';
 import type { SessionHost } from './control/session-host.ts';
 import { originOf, requestOrigin } from './http.ts';
@@ -27,6 +31,7 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 export interface Realtime {
 	io: RealtimeServer;
 	sessions: SessionHost;
+	collab: CollabHost;
 	close(): Promise<void>;
 }
 
@@ -38,8 +43,9 @@ function refusal(code: string): Error {
 }
 
 /**
- * Wires the realtime planes onto the one HTTP server: the control plane (socket.io at /rt).
- * The same function runs under `vite dev` (through a Vite plugin) and in production.
+ * Wires the realtime planes onto the one HTTP server: the control plane (socket.io at /rt,
+ * with media signalling) and the collaborative documents (WebSocket at /collab). The same
+ * function runs under `vite dev` (through a Vite plugin) and in production.
  */
 export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 	const io: RealtimeServer = new Server(httpServer, {
@@ -78,12 +84,27 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 	});
 	const sessions = attachControl(io, deps, deps.media);
 	attachSignalRelay(io, sessions);
+	const collab = attachCollab(httpServer, deps, (meetingId) => sessions.stepOf(meetingId));
+	sessions.onStepChange(async (setup, step, actorUserId) => {
+		// The agreement is drafted at the drafting step: it exists before anyone sees the step.
+		if (step === 'drafting') await ensureAgreementForMeeting(deps.db, setup, actorUserId);
+		collab.meetingChanged(setup.meetingId);
+	});
+	providePlanes({
+		agreements: collab,
+		sessions: {
+			stepOf: (meetingId) => sessions.stepOf(meetingId),
+			logHead: (meetingId) => sessions.logHead(meetingId)
+		}
+	});
 
 	return {
 		io,
 		sessions,
+		collab,
 		close: async () => {
 			await new Promise<void>((resolve) => io.close(() => resolve()));
+			await collab.close();
 			await sessions.drain();
 		}
 	};

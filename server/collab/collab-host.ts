@@ -1,0 +1,533 @@
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import type { WebSocket } from 'ws';
+import * as authProtocol from 'y-protocols/auth';
+import * as syncProtocol from 'y-protocols/sync';
+import * as Y from 'yjs';
+import type { AgreementContent } from '#lib/agreement/model.ts';
+import { agreementEditRight, notesEditRight, type Editor } from '#lib/agreement/rights.ts';
+import { readContent } from '#lib/agreement/ydoc.ts';
+import {
+	agreementDocName,
+	COLLAB_CLOSE,
+	COLLAB_MESSAGES,
+	EDIT_REFUSALS,
+	parseDocName,
+	type CollabDocName,
+	type CollabPresence,
+	type CollabState,
+	type EditRefusal,
+	type EditRight
+} from '#lib/protocol/collab.ts';
+import {
+	loadAgreementRecord,
+	type AgreementRecord
+} from '#lib/server/agreements/agreement-record.ts';
+import { agreementStateFor } from '#lib/server/agreements/agreement-state.ts';
+import {
+	viewerId,
+	viewerOfCase,
+	type CaseViewer,
+	type Credentials
+} from '#lib/server/agreements/case-viewer.ts';
+import { compactDocument, loadDocument } from '#lib/server/collab/document-store.ts';
+import { BatchedAppender } from '#lib/server/db/batched-appender.ts';
+import type { Deps } from '#lib/server/deps.ts';
+import type { AgreementDocuments } from '#lib/server/planes.ts';
+import type { AgendaStep } from '#lib/session/model.ts';
+import { Presence, PresenceError } from './presence.ts';
+
+/** Limits, in one place. */
+export const COLLAB_LIMITS = {
+	/** A document's stored size beyond which edits are refused (an agreement is a few KB). */
+	maxDocumentBytes: 2 * 1024 * 1024,
+	/** Messages per connection: a burst of this many… */
+	burstMessages: 400,
+	/** …then this many a second (typing sends an update and a cursor per key). */
+	messagesPerSecond: 200,
+	/** Stored rows after which a document is compacted while open. */
+	compactAfterRows: 500,
+	/** A document nobody has open stays in memory this long. */
+	idleUnloadMs: 30_000,
+	/** How often an open connection's right to the document is checked again. */
+	revalidateMs: 60_000
+} as const;
+
+const COLUMNS = ['doc', 'update'] as const;
+
+interface Connection {
+	ws: WebSocket;
+	viewer: CaseViewer;
+	credentials: Credentials;
+	user: CollabPresence['user'];
+	tokens: number;
+	refilledAt: number;
+	closed: boolean;
+}
+
+interface LiveDocument {
+	name: string;
+	target: CollabDocName;
+	ydoc: Y.Doc;
+	presence: Presence;
+	connections: Set<Connection>;
+	/** Per Yjs client, the clock up to which updates were accepted (durable or on their way). */
+	accepted: Map<number, number>;
+	/** Updates accepted and not yet durable. */
+	inFlight: Set<Promise<void>>;
+	/** No edit is accepted while a use case holds the document (freezing). */
+	held: boolean;
+	bytes: number;
+	rowsStored: number;
+	compacting: Promise<void> | null;
+	/** The agreement's records (agreement documents only). */
+	record: AgreementRecord | null;
+	idleTimer: NodeJS.Timeout | null;
+}
+
+const COLOURS = ['#8a3ffc', '#0f62fe', '#007d79', '#b28600', '#da1e28', '#198038', '#6929c4'];
+
+function colourOf(id: string): string {
+	let hash = 0;
+	for (const char of id) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+	return COLOURS[hash % COLOURS.length] as string;
+}
+
+function message(build: (encoder: encoding.Encoder) => void): Uint8Array {
+	const encoder = encoding.createEncoder();
+	build(encoder);
+	return encoding.toUint8Array(encoder);
+}
+
+/**
+ * Holds the collaborative documents open in this process and speaks y-websocket's protocol
+ * to their connections. The rules it keeps:
+ * - an update is appended to the database before any other peer receives it, and before the
+ *   server's own copy takes it in (so a sync answer never contains anything not durable);
+ * - an edit is accepted only from a connection whose person may edit now (rights.ts), only if
+ *   everything it builds on was accepted before, and never while the document is held;
+ * - a refused edit is answered with y-protocols' "permission denied" and the reason;
+ * - a malformed message closes its connection and touches nothing else.
+ */
+export class CollabHost implements AgreementDocuments {
+	readonly #deps: Deps;
+	readonly #stepOf: (meetingId: string) => AgendaStep | null;
+	readonly #appender: BatchedAppender;
+	readonly #documents = new Map<string, Promise<LiveDocument>>();
+	/** The same documents once loaded. */
+	readonly #loaded = new Map<string, LiveDocument>();
+	readonly #revalidate: NodeJS.Timeout;
+
+	constructor(deps: Deps, stepOf: (meetingId: string) => AgendaStep | null) {
+		this.#deps = deps;
+		this.#stepOf = stepOf;
+		this.#appender = new BatchedAppender(deps.logWriter, 'collab_updates', COLUMNS, deps.log);
+		this.#revalidate = setInterval(() => void this.#revalidateAll(), COLLAB_LIMITS.revalidateMs);
+		this.#revalidate.unref();
+	}
+
+	// --- connections ------------------------------------------------------------------
+
+	/** Takes an accepted WebSocket for a document the viewer may open (checked at the upgrade). */
+	async open(ws: WebSocket, name: string, viewer: CaseViewer, credentials: Credentials) {
+		const connection: Connection = {
+			ws,
+			viewer,
+			credentials,
+			user: {
+				id: viewerId(viewer),
+				name: viewer.kind === 'party' ? viewer.name : viewer.actor.name,
+				role: viewer.kind === 'party' ? viewer.role : 'staff',
+				color: colourOf(viewerId(viewer))
+			},
+			tokens: COLLAB_LIMITS.burstMessages,
+			refilledAt: Date.now(),
+			closed: false
+		};
+		// Messages that arrive while the document loads wait for it, in order.
+		const queue: Uint8Array[] = [];
+		let doc: LiveDocument | null = null;
+		ws.on('message', (data: Buffer, isBinary: boolean) => {
+			if (!isBinary) return this.#close(connection, COLLAB_CLOSE.malformed, 'binary only');
+			const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+			if (doc) this.#receive(doc, connection, bytes);
+			else queue.push(bytes);
+		});
+		ws.on('close', () => {
+			connection.closed = true;
+			if (doc) this.#leave(doc, connection);
+		});
+		ws.on('error', () => ws.terminate());
+		try {
+			doc = await this.#document(name);
+		} catch (error) {
+			this.#deps.log.error('collab: loading a document failed', {
+				doc: name,
+				error: String(error)
+			});
+			return this.#close(connection, COLLAB_CLOSE.goingAway, 'unavailable');
+		}
+		if (connection.closed) return;
+		this.#join(doc, connection);
+		for (const bytes of queue.splice(0)) this.#receive(doc, connection, bytes);
+	}
+
+	#join(doc: LiveDocument, connection: Connection): void {
+		if (doc.idleTimer) clearTimeout(doc.idleTimer);
+		doc.idleTimer = null;
+		doc.connections.add(connection);
+		this.#send(connection, this.#stateMessage(doc, connection));
+		// The server opens the sync: the browser answers with whatever it has that we lack.
+		this.#send(
+			connection,
+			message((e) => {
+				encoding.writeVarUint(e, COLLAB_MESSAGES.sync);
+				syncProtocol.writeSyncStep1(e, doc.ydoc);
+			})
+		);
+		const present = doc.presence.all();
+		if (present) this.#send(connection, awarenessMessage(present));
+	}
+
+	#leave(doc: LiveDocument, connection: Connection): void {
+		doc.connections.delete(connection);
+		const removed = doc.presence.remove(connection);
+		if (removed) this.#broadcast(doc, awarenessMessage(removed), connection);
+		if (doc.connections.size === 0) this.#scheduleUnload(doc);
+	}
+
+	#receive(doc: LiveDocument, connection: Connection, bytes: Uint8Array): void {
+		if (connection.closed) return;
+		if (!this.#takeToken(connection))
+			return this.#close(connection, COLLAB_CLOSE.tooFast, 'too many messages');
+		try {
+			const decoder = decoding.createDecoder(bytes);
+			const type = decoding.readVarUint(decoder);
+			switch (type) {
+				case COLLAB_MESSAGES.sync: {
+					const step = decoding.readVarUint(decoder);
+					if (step === syncProtocol.messageYjsSyncStep1) {
+						const stateVector = decoding.readVarUint8Array(decoder);
+						this.#send(
+							connection,
+							message((e) => {
+								encoding.writeVarUint(e, COLLAB_MESSAGES.sync);
+								syncProtocol.writeSyncStep2(e, doc.ydoc, stateVector);
+							})
+						);
+					} else if (
+						step === syncProtocol.messageYjsSyncStep2 ||
+						step === syncProtocol.messageYjsUpdate
+					) {
+						this.#edit(doc, connection, decoding.readVarUint8Array(decoder));
+					} else throw new Error('unknown sync step');
+					break;
+				}
+				case COLLAB_MESSAGES.awareness: {
+					const update = decoding.readVarUint8Array(decoder);
+					const accepted = doc.presence.apply(connection, connection.user, update);
+					if (accepted) this.#broadcast(doc, awarenessMessage(accepted), connection);
+					break;
+				}
+				case COLLAB_MESSAGES.queryAwareness: {
+					const present = doc.presence.all();
+					if (present) this.#send(connection, awarenessMessage(present));
+					break;
+				}
+				default:
+					throw new Error(`unknown message type ${type}`);
+			}
+		} catch (error) {
+			// Not the protocol (or presence under another's name): this connection ends, no more.
+			this.#close(
+				connection,
+				COLLAB_CLOSE.malformed,
+				error instanceof PresenceError ? 'presence refused' : 'malformed message'
+			);
+		}
+	}
+
+	/**
+	 * An update from a connection: refused, or accepted — appended, then applied to the
+	 * server's copy and sent to everyone else. Throws for an update Yjs cannot decode.
+	 */
+	#edit(doc: LiveDocument, connection: Connection, update: Uint8Array): void {
+		const { structs, ds } = Y.decodeUpdate(update);
+		// An empty update (a sync answer with nothing new) needs no right.
+		if (structs.length === 0 && ds.clients.size === 0) return;
+		const right = this.#rightOf(doc, connection.viewer);
+		if (!right.canEdit) return this.#refuse(connection, right.reason);
+		if (doc.bytes + update.byteLength > COLLAB_LIMITS.maxDocumentBytes)
+			return this.#refuse(connection, EDIT_REFUSALS.tooLarge);
+		// Each client's structs must continue what was accepted from it: a gap means the
+		// browser holds edits the server refused, and its copy has to start again.
+		const ends = new Map<number, number>();
+		for (const struct of structs) {
+			const { client, clock } = struct.id;
+			if (!ends.has(client) && clock > (doc.accepted.get(client) ?? 0))
+				return this.#refuse(connection, EDIT_REFUSALS.resync);
+			ends.set(client, Math.max(ends.get(client) ?? 0, clock + struct.length));
+		}
+		for (const [client, end] of ends)
+			if (end > (doc.accepted.get(client) ?? 0)) doc.accepted.set(client, end);
+		doc.bytes += update.byteLength;
+
+		const durable = this.#appender.append(doc.name, [doc.name, Buffer.from(update)]);
+		doc.inFlight.add(durable);
+		durable.then(
+			() => {
+				doc.inFlight.delete(durable);
+				doc.rowsStored++;
+				Y.applyUpdate(doc.ydoc, update, connection);
+				this.#broadcast(
+					doc,
+					message((e) => {
+						encoding.writeVarUint(e, COLLAB_MESSAGES.sync);
+						syncProtocol.writeUpdate(e, update);
+					}),
+					connection
+				);
+				if (doc.rowsStored >= COLLAB_LIMITS.compactAfterRows) void this.#compact(doc);
+			},
+			() => {
+				// Not durable, so nobody may have it: every copy of this document starts again.
+				doc.inFlight.delete(durable);
+				for (const other of doc.connections) this.#close(other, COLLAB_CLOSE.goingAway, 'retry');
+				this.#unload(doc);
+			}
+		);
+	}
+
+	#rightOf(doc: LiveDocument, viewer: CaseViewer): EditRight {
+		const editor: Editor =
+			viewer.kind === 'staff' ? { kind: 'staff' } : { kind: 'party', role: viewer.role };
+		if (doc.held) return { canEdit: false, reason: EDIT_REFUSALS.frozen };
+		if (!doc.record) return notesEditRight(editor);
+		return agreementEditRight(
+			doc.record.agreement,
+			editor,
+			this.#stepOf(doc.record.agreement.meetingId)
+		);
+	}
+
+	#refuse(connection: Connection, reason: EditRefusal): void {
+		this.#send(
+			connection,
+			message((e) => {
+				encoding.writeVarUint(e, COLLAB_MESSAGES.auth);
+				authProtocol.writePermissionDenied(e, reason);
+			})
+		);
+	}
+
+	#takeToken(connection: Connection): boolean {
+		const now = Date.now();
+		connection.tokens = Math.min(
+			COLLAB_LIMITS.burstMessages,
+			connection.tokens + ((now - connection.refilledAt) / 1000) * COLLAB_LIMITS.messagesPerSecond
+		);
+		connection.refilledAt = now;
+		if (connection.tokens < 1) return false;
+		connection.tokens--;
+		return true;
+	}
+
+	#send(connection: Connection, bytes: Uint8Array): void {
+		if (!connection.closed && connection.ws.readyState === connection.ws.OPEN)
+			connection.ws.send(bytes);
+	}
+
+	#broadcast(doc: LiveDocument, bytes: Uint8Array, except?: Connection): void {
+		for (const connection of doc.connections)
+			if (connection !== except) this.#send(connection, bytes);
+	}
+
+	#close(connection: Connection, code: number, reason: string): void {
+		if (connection.closed) return;
+		connection.closed = true;
+		connection.ws.close(code, reason);
+	}
+
+	// --- state ------------------------------------------------------------------------
+
+	#stateMessage(doc: LiveDocument, connection: Connection): Uint8Array {
+		const state: CollabState = doc.record
+			? agreementStateFor(
+					doc.record,
+					connection.viewer,
+					this.#stepOf(doc.record.agreement.meetingId)
+				)
+			: { kind: 'notes', edit: this.#rightOf(doc, connection.viewer) };
+		return message((e) => {
+			encoding.writeVarUint(e, COLLAB_MESSAGES.state);
+			encoding.writeVarString(e, JSON.stringify(state));
+		});
+	}
+
+	#pushState(doc: LiveDocument): void {
+		for (const connection of doc.connections)
+			this.#send(connection, this.#stateMessage(doc, connection));
+	}
+
+	/** A meeting's session changed step: who may edit its agreement changed with it. */
+	meetingChanged(meetingId: string): void {
+		for (const doc of this.#loaded.values())
+			if (doc.record?.agreement.meetingId === meetingId) this.#pushState(doc);
+	}
+
+	// --- documents --------------------------------------------------------------------
+
+	#document(name: string): Promise<LiveDocument> {
+		let loading = this.#documents.get(name);
+		if (!loading) {
+			loading = this.#load(name);
+			this.#documents.set(name, loading);
+			loading.then(
+				(doc) => {
+					this.#loaded.set(name, doc);
+					// Opened for a use case, not a connection: forgotten again unless someone joins.
+					if (doc.connections.size === 0) this.#scheduleUnload(doc);
+				},
+				() => this.#documents.delete(name)
+			);
+		}
+		return loading;
+	}
+
+	async #load(name: string): Promise<LiveDocument> {
+		const target = parseDocName(name);
+		if (!target) throw new Error(`not a document name: ${name}`);
+		const [stored, record] = await Promise.all([
+			loadDocument(this.#deps.db, name),
+			target.kind === 'agreement'
+				? loadAgreementRecord(this.#deps.db, target.agreementId)
+				: Promise.resolve(null)
+		]);
+		if (target.kind === 'agreement' && !record) throw new Error(`no agreement ${name}`);
+		const ydoc = new Y.Doc();
+		if (stored.state) Y.applyUpdate(ydoc, stored.state);
+		return {
+			name,
+			target,
+			ydoc,
+			presence: new Presence(),
+			connections: new Set(),
+			accepted: Y.decodeStateVector(Y.encodeStateVector(ydoc)),
+			inFlight: new Set(),
+			held: false,
+			bytes: stored.bytes,
+			rowsStored: stored.pendingRows,
+			compacting: null,
+			record,
+			idleTimer: null
+		};
+	}
+
+	#scheduleUnload(doc: LiveDocument): void {
+		if (doc.idleTimer) clearTimeout(doc.idleTimer);
+		doc.idleTimer = setTimeout(() => {
+			doc.idleTimer = null;
+			if (doc.connections.size > 0 || doc.held || doc.inFlight.size > 0) return;
+			void this.#compact(doc).finally(() => {
+				if (doc.connections.size === 0 && !doc.held && doc.inFlight.size === 0) this.#unload(doc);
+			});
+		}, COLLAB_LIMITS.idleUnloadMs);
+		doc.idleTimer.unref();
+	}
+
+	#unload(doc: LiveDocument): void {
+		if (doc.idleTimer) clearTimeout(doc.idleTimer);
+		if (this.#loaded.get(doc.name) === doc) {
+			this.#loaded.delete(doc.name);
+			this.#documents.delete(doc.name);
+		}
+		doc.ydoc.destroy();
+	}
+
+	#compact(doc: LiveDocument): Promise<void> {
+		if (doc.compacting || doc.rowsStored === 0) return doc.compacting ?? Promise.resolve();
+		const rows = doc.rowsStored;
+		doc.compacting = compactDocument(this.#deps.db, doc.name)
+			.then(() => {
+				doc.rowsStored -= rows;
+				doc.bytes = Y.encodeStateAsUpdate(doc.ydoc).byteLength;
+			})
+			.catch((error) =>
+				this.#deps.log.error('collab: compaction failed', { doc: doc.name, error: String(error) })
+			)
+			.finally(() => {
+				doc.compacting = null;
+			});
+		return doc.compacting;
+	}
+
+	/** A link revoked or a staff member removed while connected: their connection ends. */
+	async #revalidateAll(): Promise<void> {
+		for (const doc of [...this.#loaded.values()])
+			for (const connection of [...doc.connections]) {
+				const still = await viewerOfCase(
+					this.#deps,
+					connection.credentials,
+					connection.viewer.caseId
+				).catch(() => connection.viewer);
+				if (!still) this.#close(connection, COLLAB_CLOSE.accessEnded, 'access ended');
+			}
+	}
+
+	/** Closes one party's connections to every document (they withdrew). */
+	closeParty(partyId: string): void {
+		for (const doc of this.#loaded.values())
+			for (const connection of doc.connections)
+				if (connection.viewer.kind === 'party' && connection.viewer.partyId === partyId)
+					this.#close(connection, COLLAB_CLOSE.accessEnded, 'access ended');
+	}
+
+	// --- AgreementDocuments (for the use cases) ----------------------------------------
+
+	async content(agreementId: string): Promise<AgreementContent> {
+		const doc = await this.#document(agreementDocName(agreementId));
+		return readContent(doc.ydoc);
+	}
+
+	async exclusive<T>(
+		agreementId: string,
+		use: (content: AgreementContent) => Promise<T>
+	): Promise<T> {
+		const doc = await this.#document(agreementDocName(agreementId));
+		while (doc.held) await new Promise((resolve) => setTimeout(resolve, 10));
+		doc.held = true;
+		try {
+			await Promise.allSettled([...doc.inFlight]);
+			return await use(readContent(doc.ydoc));
+		} finally {
+			doc.record = (await loadAgreementRecord(this.#deps.db, agreementId)) ?? doc.record;
+			doc.held = false;
+			this.#pushState(doc);
+		}
+	}
+
+	async changed(agreementId: string): Promise<void> {
+		const doc = this.#loaded.get(agreementDocName(agreementId));
+		if (!doc) return;
+		doc.record = (await loadAgreementRecord(this.#deps.db, agreementId)) ?? doc.record;
+		this.#pushState(doc);
+	}
+
+	/** Stops: every accepted update durable, every connection closed. */
+	async close(): Promise<void> {
+		clearInterval(this.#revalidate);
+		for (const doc of this.#loaded.values()) {
+			if (doc.idleTimer) clearTimeout(doc.idleTimer);
+			for (const connection of doc.connections)
+				this.#close(connection, COLLAB_CLOSE.goingAway, 'server stopping');
+		}
+		await this.#appender.drain();
+	}
+}
+
+function awarenessMessage(update: Uint8Array): Uint8Array {
+	return message((e) => {
+		encoding.writeVarUint(e, COLLAB_MESSAGES.awareness);
+		encoding.writeVarUint8Array(e, update);
+	});
+}

@@ -1,0 +1,114 @@
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import type { CollabPresence } from '#lib/protocol/collab.ts';
+
+/**
+ * The presence (awareness) of one document's connections, kept by the server as the
+ * authority on who is who: a connection may speak only for the Yjs client ids it claimed
+ * first, and its `user` (name, role, colour) is set here from who the server knows it is —
+ * a browser cannot show itself under another name. Only the cursor comes from the browser.
+ */
+
+/** Client ids one connection may speak for (a page makes one; a reload makes a new connection). */
+const MAX_CLIENTS_PER_CONNECTION = 2;
+const MAX_CURSOR_JSON = 1_024;
+const MAX_FIELD_LENGTH = 64;
+
+interface Entry {
+	clock: number;
+	/** JSON of the state, null once removed. */
+	state: string | null;
+	owner: object;
+}
+
+/** A decoded awareness update entry as y-protocols encodes it. */
+interface Change {
+	clientId: number;
+	clock: number;
+	state: unknown;
+}
+
+export class PresenceError extends Error {}
+
+function decode(update: Uint8Array): Change[] {
+	const decoder = decoding.createDecoder(update);
+	const count = decoding.readVarUint(decoder);
+	if (count > 16) throw new PresenceError('too many entries');
+	const changes: Change[] = [];
+	for (let i = 0; i < count; i++) {
+		const clientId = decoding.readVarUint(decoder);
+		const clock = decoding.readVarUint(decoder);
+		changes.push({ clientId, clock, state: JSON.parse(decoding.readVarString(decoder)) });
+	}
+	return changes;
+}
+
+function encode(entries: [number, Entry][]): Uint8Array {
+	const encoder = encoding.createEncoder();
+	encoding.writeVarUint(encoder, entries.length);
+	for (const [clientId, entry] of entries) {
+		encoding.writeVarUint(encoder, clientId);
+		encoding.writeVarUint(encoder, entry.clock);
+		encoding.writeVarString(encoder, entry.state ?? 'null');
+	}
+	return encoding.toUint8Array(encoder);
+}
+
+function cursorOf(state: unknown): CollabPresence['cursor'] {
+	if (typeof state !== 'object' || state === null) return null;
+	const cursor = (state as { cursor?: unknown }).cursor;
+	if (typeof cursor !== 'object' || cursor === null) return null;
+	const { field, anchor, head } = cursor as Record<string, unknown>;
+	if (typeof field !== 'string' || field.length === 0 || field.length > MAX_FIELD_LENGTH)
+		return null;
+	if (JSON.stringify({ anchor, head }).length > MAX_CURSOR_JSON) return null;
+	return { field, anchor: anchor ?? null, head: head ?? null };
+}
+
+export class Presence {
+	readonly #entries = new Map<number, Entry>();
+
+	/**
+	 * Takes a connection's awareness update; returns the sanitised update to send to the
+	 * others, or null when nothing changed. Throws PresenceError for a malformed update or a
+	 * client id that belongs to another connection.
+	 */
+	apply(owner: object, user: CollabPresence['user'], update: Uint8Array): Uint8Array | null {
+		const changes = decode(update);
+		const owned = [...this.#entries.values()].filter((e) => e.owner === owner).length;
+		const accepted: [number, Entry][] = [];
+		let claims = owned;
+		for (const change of changes) {
+			const existing = this.#entries.get(change.clientId);
+			if (existing && existing.owner !== owner) throw new PresenceError('not your client id');
+			if (!existing && ++claims > MAX_CLIENTS_PER_CONNECTION)
+				throw new PresenceError('too many client ids');
+			if (existing && change.clock <= existing.clock) continue;
+			const state =
+				change.state === null
+					? null
+					: JSON.stringify({ user, cursor: cursorOf(change.state) } satisfies CollabPresence);
+			const entry: Entry = { clock: change.clock, state, owner };
+			this.#entries.set(change.clientId, entry);
+			accepted.push([change.clientId, entry]);
+		}
+		return accepted.length > 0 ? encode(accepted) : null;
+	}
+
+	/** A connection closed: its states are removed for everyone (returned as an update). */
+	remove(owner: object): Uint8Array | null {
+		const removed: [number, Entry][] = [];
+		for (const [clientId, entry] of this.#entries)
+			if (entry.owner === owner) {
+				this.#entries.delete(clientId);
+				removed.push([clientId, { clock: entry.clock + 1, state: null, owner }]);
+			}
+		return removed.length > 0 ? encode(removed) : null;
+	}
+
+	/** Everyone present, for a connection that asks or has just arrived. */
+	all(): Uint8Array | null {
+		const present = [...this.#entries].filter(([, e]) => e.state !== null);
+		return present.length > 0 ? encode(present) : null;
+	}
+}
