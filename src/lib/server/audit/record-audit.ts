@@ -22,7 +22,18 @@ export const AUDIT_ACTIONS = {
 	staffTwoFactorEnabled: 'staff.two_factor_enabled',
 	staffPasswordChanged: 'staff.password_changed',
 	staffTwoFactorDisabled: 'staff.two_factor_disabled',
-	staffMemberAdded: 'staff.member_added'
+	staffMemberAdded: 'staff.member_added',
+	agreementStarted: 'agreement.started',
+	agreementMoved: 'agreement.moved_to_meeting',
+	clauseAccepted: 'agreement.clause_accepted',
+	clauseAcceptanceWithdrawn: 'agreement.clause_acceptance_withdrawn',
+	agreementReadOnlySet: 'agreement.read_only_set',
+	agreementFrozen: 'agreement.frozen',
+	agreementReopened: 'agreement.reopened',
+	agreementSigned: 'agreement.signed',
+	agreementExecuted: 'agreement.executed',
+	agreementSuperseded: 'agreement.superseded',
+	agreementDownloaded: 'agreement.pdf_downloaded'
 } as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS];
 

@@ -1,0 +1,59 @@
+import { json, type RequestEvent } from '@sveltejs/kit';
+import { ERROR_CODES } from '#lib/protocol/errors.ts';
+import * as m from '#lib/paraglide/messages.js';
+import type { Credentials } from '../agreements/case-viewer.ts';
+import { AppError, HTTP_STATUS, isAppError } from '../errors.ts';
+
+/** Largest JSON body an endpoint reads (a drawn signature is the biggest thing sent). */
+export const MAX_JSON_BYTES = 256 * 1024;
+
+/**
+ * Runs a use case behind a JSON endpoint: its result as JSON, an expected failure as
+ * `{ error: { code, message, fields } }` with the code's status; anything else is a bug.
+ */
+export async function runJson(run: () => Promise<unknown>): Promise<Response> {
+	try {
+		return json((await run()) ?? { ok: true });
+	} catch (caught) {
+		if (!isAppError(caught)) throw caught;
+		return json(
+			{ error: { code: caught.code, message: caught.message, fields: caught.fields ?? {} } },
+			{ status: HTTP_STATUS[caught.code] }
+		);
+	}
+}
+
+/**
+ * The body of a state-changing JSON request. It must say it is JSON — a page of another site
+ * cannot send that with our cookies without the browser asking first (CORS), which we never
+ * allow — come from our own origin when the browser says where from, and stay small.
+ */
+export async function readJson(event: Pick<RequestEvent, 'request' | 'url'>): Promise<unknown> {
+	const { request, url } = event;
+	const invalid = () => new AppError(ERROR_CODES.invalidInput, m.error_invalid());
+	const origin = request.headers.get('origin');
+	if (origin && origin !== url.origin)
+		throw new AppError(ERROR_CODES.forbidden, m.error_forbidden());
+	if (!request.headers.get('content-type')?.startsWith('application/json')) throw invalid();
+	const text = await request.text();
+	if (text.length > MAX_JSON_BYTES) throw invalid();
+	try {
+		return JSON.parse(text);
+	} catch {
+		throw invalid();
+	}
+}
+
+/** Who a request speaks for: a party's page names its meeting (`?meeting=`); staff do not. */
+export function credentialsOf(
+	event: Pick<RequestEvent, 'request' | 'url' | 'getClientAddress'>
+): Credentials & { userAgent: string | null; origin: string } {
+	const meeting = event.url.searchParams.get('meeting');
+	return {
+		cookieHeader: event.request.headers.get('cookie'),
+		meetingId: meeting && /^[0-9a-f-]{36}$/.test(meeting) ? meeting : null,
+		ip: event.getClientAddress(),
+		userAgent: event.request.headers.get('user-agent'),
+		origin: event.url.origin
+	};
+}
