@@ -25,8 +25,10 @@ export class MeetingConnection<V extends SessionView = SessionView> {
 	#clockOffset = $state(0);
 	#lastError = $state<string | null>(null);
 	readonly socket: RealtimeSocket;
+	readonly meetingId: string;
 
 	constructor(meetingId: string, as: 'party' | 'staff') {
+		this.meetingId = meetingId;
 		this.socket = connectRealtime(meetingId, as);
 		this.socket.on('connect', () => {
 			this.socket.emit('hello', (result) => {

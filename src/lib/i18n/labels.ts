@@ -7,6 +7,14 @@ import type {
 	ReferralSource,
 	ReferralStage
 } from '../cases/vocabulary.ts';
+import type {
+	ApologyDelivery,
+	Beneficiary,
+	Frequency,
+	ObligationKind
+} from '../agreement/model.ts';
+import type { AgreementStatus, SignerRole } from '../agreement/status.ts';
+import type { EditRefusal } from '../protocol/collab.ts';
 import type { PartyRole, StaffRole } from '../protocol/roles.ts';
 import type { AgendaStepName, PrivateRoomPurpose, ViewRole } from '../protocol/session-view.ts';
 
@@ -125,3 +133,52 @@ export const viewRoleLabel = (v: ViewRole): string =>
 
 export const speakingModeLabel = (v: 'open' | 'moderated' | 'turns'): string =>
 	({ open: m.speaking_open, moderated: m.speaking_moderated, turns: m.speaking_turns })[v]();
+
+export const collabRoleLabel = (v: PartyRole | 'staff'): string =>
+	v === 'staff' ? m.collab_role_staff() : partyRoleLabel(v);
+
+export const signerRoleLabel = (v: SignerRole): string =>
+	v === 'mediator' ? m.signer_role_mediator() : partyRoleLabel(v);
+
+export const agreementStatusLabel = (v: AgreementStatus): string =>
+	({
+		drafting: m.agreement_status_drafting,
+		frozen: m.agreement_status_frozen,
+		executed: m.agreement_status_executed,
+		superseded: m.agreement_status_superseded
+	})[v]();
+
+export const obligationKindLabel = (v: ObligationKind): string =>
+	({
+		payment: m.obligation_kind_payment,
+		service: m.obligation_kind_service,
+		behaviour: m.obligation_kind_behaviour,
+		other: m.obligation_kind_other
+	})[v]();
+
+export const apologyDeliveryLabel = (v: ApologyDelivery): string =>
+	({
+		in_meeting: m.apology_in_meeting,
+		letter: m.apology_letter,
+		none: m.apology_none
+	})[v]();
+
+export const frequencyLabel = (v: Frequency): string =>
+	({
+		weekly: m.frequency_weekly,
+		fortnightly: m.frequency_fortnightly,
+		monthly: m.frequency_monthly
+	})[v]();
+
+export const beneficiaryLabel = (v: Beneficiary): string =>
+	({ victim: m.beneficiary_victim, community: m.beneficiary_community })[v]();
+
+export const editRefusalLabel = (v: EditRefusal): string =>
+	({
+		'read-only-role': m.edit_refusal_read_only_role,
+		'read-only': m.edit_refusal_read_only,
+		frozen: m.edit_refusal_frozen,
+		'not-drafting': m.edit_refusal_not_drafting,
+		resync: m.edit_refusal_resync,
+		'too-large': m.edit_refusal_too_large
+	})[v]();

@@ -93,6 +93,12 @@ export interface AgreementState {
 	kind: 'agreement';
 	agreementId: string;
 	version: number;
+	/** Whether this version amends an earlier signed one. */
+	amends: boolean;
+	/** The program's currency (ISO 4217), for new payments. */
+	currency: string;
+	/** Today in the program's time zone: dates in the agreement must come after it. */
+	today: string;
 	status: AgreementStatus;
 	readOnly: boolean;
 	/** SHA-256 of the canonical form, once frozen: what a signature names. */

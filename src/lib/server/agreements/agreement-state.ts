@@ -8,6 +8,7 @@ import {
 import type { SignerRole } from '#lib/agreement/status.ts';
 import type { AgreementParty, AgreementState } from '#lib/protocol/collab.ts';
 import type { AgendaStep } from '#lib/session/model.ts';
+import { dateIn } from '#lib/time.ts';
 import { liveSignatures, type AgreementRecord } from './agreement-record.ts';
 import { viewerId, type CaseViewer } from './case-viewer.ts';
 
@@ -60,6 +61,9 @@ export function agreementStateFor(
 		kind: 'agreement',
 		agreementId: agreement.id,
 		version: agreement.version,
+		amends: record.amendsHash !== null,
+		currency: record.program.currency,
+		today: dateIn(new Date(), record.program.timeZone),
 		status: agreement.status,
 		readOnly: agreement.readOnly,
 		hash: agreement.hash,
