@@ -23,6 +23,14 @@ export interface AgreementIssue {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/** `YYYY-MM-DD` naming a day that exists (not 2027-02-30). */
+function isCalendarDate(date: string): boolean {
+	if (!DATE.test(date)) return false;
+	const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+	const day = new Date(Date.UTC(y, m - 1, d));
+	return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+}
+
 /**
  * What must hold before the draft can be frozen for signature: every clause filled in, each
  * obligation carried by a party of the case, sums that add up (instalments = amount), and
@@ -36,7 +44,7 @@ export function validateAgreement(
 	const add = (path: string, message: AgreementIssue['message']) => issues.push({ path, message });
 	const futureDate = (path: string, date: IsoDate | null, required: boolean) => {
 		if (!date) return required ? add(path, 'agreement_error_required') : undefined;
-		if (!DATE.test(date)) return add(path, 'agreement_error_date');
+		if (!isCalendarDate(date)) return add(path, 'agreement_error_date');
 		if (date <= context.today) add(path, 'agreement_error_date_past');
 	};
 
