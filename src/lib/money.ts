@@ -7,3 +7,10 @@ export function formatMoney(minor: number, currency: string, locale: string): st
 export function minorToInput(minor: number): string {
 	return (minor / 100).toFixed(2);
 }
+
+/** What a person typed ("12.50", "1 250") as minor units; null when it is not an amount. */
+export function inputToMinor(text: string): number | null {
+	const cleaned = text.trim().replace(/[\s,]/g, '');
+	if (!/^\d{1,9}(\.\d{1,2})?$/.test(cleaned)) return null;
+	return Math.round(Number(cleaned) * 100);
+}

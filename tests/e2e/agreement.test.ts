@@ -230,6 +230,14 @@ describe.skipIf(!chromiumPath)('the agreement in four browsers', () => {
 		);
 		await page.context().close();
 	});
+
+	it('the case page lists the signed version, with its PDF and its history', async () => {
+		await mediator.goto(`/staff/${meeting.slug}/cases/${meeting.caseId}`);
+		const list = mediator.getByTestId('case-agreements');
+		await see(list.getByText('Version 1 — Signed'));
+		await see(list.getByRole('link', { name: 'Download the signed agreement (PDF)' }));
+		await see(mediator.getByText('Agreement signed by everyone').first());
+	});
 });
 
 async function obligationId(page: Page): Promise<string> {

@@ -102,7 +102,18 @@ const AUDIT_LABELS: Record<string, () => string> = {
 	'invitation.revoked': m.audit_invitation_revoked,
 	'invitation.opened': m.audit_invitation_opened,
 	'invitation.access_code_failed': m.audit_access_code_failed,
-	'invitation.access_code_locked': m.audit_access_code_locked
+	'invitation.access_code_locked': m.audit_access_code_locked,
+	'agreement.started': m.audit_agreement_started,
+	'agreement.moved_to_meeting': m.audit_agreement_moved,
+	'agreement.clause_accepted': m.audit_agreement_clause_accepted,
+	'agreement.clause_acceptance_withdrawn': m.audit_agreement_clause_withdrawn,
+	'agreement.read_only_set': m.audit_agreement_read_only,
+	'agreement.frozen': m.audit_agreement_frozen,
+	'agreement.reopened': m.audit_agreement_reopened,
+	'agreement.signed': m.audit_agreement_signed,
+	'agreement.executed': m.audit_agreement_executed,
+	'agreement.superseded': m.audit_agreement_superseded,
+	'agreement.pdf_downloaded': m.audit_agreement_downloaded
 };
 
 /** What happened, as the case history shows it; an action without a label shows its name. */

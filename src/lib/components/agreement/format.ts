@@ -1,15 +1,9 @@
+import { formatMoney as moneyIn } from '#lib/money.ts';
 import { getLocale } from '#lib/paraglide/runtime.js';
 
-/** Amounts are kept in minor units (cents); currencies here have two decimals. */
-export function formatMoney(amountMinor: number, currency: string): string {
-	try {
-		return new Intl.NumberFormat(getLocale(), { style: 'currency', currency }).format(
-			amountMinor / 100
-		);
-	} catch {
-		return `${(amountMinor / 100).toFixed(2)} ${currency}`;
-	}
-}
+/** Amounts are kept in minor units (cents), shown in the page's language. */
+export const formatMoney = (amountMinor: number, currency: string): string =>
+	moneyIn(amountMinor, currency, getLocale());
 
 /** A calendar date (`YYYY-MM-DD`) as words, without any time zone shift. */
 export function formatDate(date: string | null): string {
@@ -18,11 +12,4 @@ export function formatDate(date: string | null): string {
 	return new Intl.DateTimeFormat(getLocale(), { dateStyle: 'long', timeZone: 'UTC' }).format(
 		new Date(Date.UTC(y, mo - 1, d))
 	);
-}
-
-/** "12.50" → 1250; null when it is not an amount. */
-export function parseMoney(text: string): number | null {
-	const cleaned = text.trim().replace(/[\s,]/g, '');
-	if (!/^\d+(\.\d{1,2})?$/.test(cleaned)) return null;
-	return Math.round(Number(cleaned) * 100);
 }

@@ -48,32 +48,32 @@ export async function loadAgreementRecord(
 		.innerJoin(programs, eq(programs.id, cases.programId))
 		.where(eq(agreements.id, agreementId));
 	if (!row) return null;
-	const [caseParties, acceptances, signatures, amended] = await Promise.all([
-		executor
-			.select()
-			.from(parties)
-			.where(eq(parties.caseId, row.case.id))
-			.orderBy(asc(parties.createdAt), asc(parties.id)),
-		executor
-			.select({
-				clause: agreementAcceptances.clause,
-				partyId: agreementAcceptances.partyId,
-				fingerprint: agreementAcceptances.fingerprint
-			})
-			.from(agreementAcceptances)
-			.where(eq(agreementAcceptances.agreementId, agreementId)),
-		executor
-			.select(signatureColumns)
-			.from(agreementSignatures)
-			.where(eq(agreementSignatures.agreementId, agreementId))
-			.orderBy(asc(agreementSignatures.signedAt)),
-		row.agreement.amendsId
-			? executor
-					.select({ hash: agreements.hash })
-					.from(agreements)
-					.where(eq(agreements.id, row.agreement.amendsId))
-			: Promise.resolve([])
-	]);
+	// One query after the other: the executor may be a transaction, one connection, which
+	// must not be sent a query while another is running (node-postgres deprecates it).
+	const caseParties = await executor
+		.select()
+		.from(parties)
+		.where(eq(parties.caseId, row.case.id))
+		.orderBy(asc(parties.createdAt), asc(parties.id));
+	const acceptances = await executor
+		.select({
+			clause: agreementAcceptances.clause,
+			partyId: agreementAcceptances.partyId,
+			fingerprint: agreementAcceptances.fingerprint
+		})
+		.from(agreementAcceptances)
+		.where(eq(agreementAcceptances.agreementId, agreementId));
+	const signatures = await executor
+		.select(signatureColumns)
+		.from(agreementSignatures)
+		.where(eq(agreementSignatures.agreementId, agreementId))
+		.orderBy(asc(agreementSignatures.signedAt));
+	const amended = row.agreement.amendsId
+		? await executor
+				.select({ hash: agreements.hash })
+				.from(agreements)
+				.where(eq(agreements.id, row.agreement.amendsId))
+		: [];
 	return {
 		agreement: row.agreement,
 		case: {

@@ -1,4 +1,6 @@
+import { desc, eq } from 'drizzle-orm';
 import { MEETING_KINDS } from '#lib/cases/vocabulary.ts';
+import { agreements } from '#lib/server/db/schema.ts';
 import { getCase } from '#lib/server/cases/get-case.ts';
 import { assignMediator } from '#lib/server/cases/assign-mediator.ts';
 import { getDeps } from '#lib/server/deps.ts';
@@ -17,6 +19,16 @@ export const load: PageServerLoad = async (event) => {
 	const partyById = new Map(detail.parties.map((p) => [p.id, p]));
 	return {
 		...detail,
+		agreements: await getDeps()
+			.db.select({
+				id: agreements.id,
+				version: agreements.version,
+				status: agreements.status,
+				executedAt: agreements.executedAt
+			})
+			.from(agreements)
+			.where(eq(agreements.caseId, detail.case.id))
+			.orderBy(desc(agreements.version)),
 		meetings: detail.meetings.map((meeting) => ({
 			...meeting,
 			// Who may be invited: anyone to the joint session; the party and their companions to
