@@ -33,7 +33,23 @@ export const AUDIT_ACTIONS = {
 	agreementSigned: 'agreement.signed',
 	agreementExecuted: 'agreement.executed',
 	agreementSuperseded: 'agreement.superseded',
-	agreementDownloaded: 'agreement.pdf_downloaded'
+	agreementDownloaded: 'agreement.pdf_downloaded',
+	screeningRecorded: 'screening.recorded',
+	consentGiven: 'consent.given',
+	consentWithdrawn: 'consent.withdrawn',
+	/** Withdrawal from the whole mediation (not only from one meeting). */
+	partyWithdrawnFromCase: 'party.withdrawn_from_case',
+	victimChoicesUpdated: 'victim_choices.updated',
+	meetingHeld: 'meeting.held_recorded',
+	gateOverridden: 'gate.overridden',
+	programSettingsChanged: 'program.settings_changed',
+	planRecorded: 'plan.recorded',
+	planRecordRemoved: 'plan.record_removed',
+	caseClosed: 'case.closed',
+	followUpRecorded: 'follow_up.recorded',
+	surveyAnswered: 'survey.answered',
+	notificationQueued: 'notification.queued',
+	outcomesExported: 'outcomes.exported'
 } as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS];
 

@@ -24,6 +24,21 @@ import type {
 	ReferralSource,
 	ReferralStage
 } from '../../cases/vocabulary.ts';
+import type {
+	AttendanceMode,
+	CaseClosure,
+	ConcernLevel,
+	FollowUpKind,
+	FollowUpResult,
+	GateMode,
+	NotificationChannel,
+	NotificationStatus,
+	PlanRecordKind,
+	Readiness,
+	RecordedVia,
+	RestitutionUpdates,
+	ScreeningOutcome
+} from '../../cases/casework.ts';
 import type { AgreementStatus, PlanItemKind, SignerRole } from '../../agreement/status.ts';
 import type { PartyRole, StaffRole } from '../../protocol/roles.ts';
 import { user } from './auth-schema.ts';
@@ -48,6 +63,12 @@ export const programs = pgTable('programs', {
 	currency: text('currency').notNull(),
 	contactEmail: text('contact_email'),
 	contactPhone: text('contact_phone'),
+	/** Whether a coordinator may open a joint session before the readiness gate is met. */
+	readinessGate: text('readiness_gate').$type<GateMode>().notNull().default('strict'),
+	/** Months after the joint meeting at which reoffending is looked up. */
+	reoffendingMonths: jsonb('reoffending_months').$type<number[]>().notNull().default([6, 30]),
+	/** Days after the joint meeting at which each party is contacted. */
+	checkInDays: jsonb('check_in_days').$type<number[]>().notNull().default([14, 90]),
 	createdAt: createdAt()
 });
 
@@ -100,6 +121,11 @@ export const cases = pgTable(
 		createdByUserId: text('created_by_user_id').references(() => user.id, {
 			onDelete: 'set null'
 		}),
+		/** A coordinator opened the joint session before the gate was met (logged, with reason). */
+		gateOverriddenAt: timestamp('gate_overridden_at', { withTimezone: true }),
+		gateOverrideReason: text('gate_override_reason'),
+		closedAt: timestamp('closed_at', { withTimezone: true }),
+		closure: text('closure').$type<CaseClosure>(),
 		createdAt: createdAt(),
 		updatedAt: updatedAt()
 	},
@@ -127,6 +153,9 @@ export const parties = pgTable(
 		accompaniesPartyId: uuid('accompanies_party_id').references((): AnyPgColumn => parties.id, {
 			onDelete: 'set null'
 		}),
+		/** Withdrawn from the mediation (by their own link or recorded by staff): final. */
+		withdrawnAt: timestamp('withdrawn_at', { withTimezone: true }),
+		withdrawnVia: text('withdrawn_via').$type<RecordedVia>(),
 		createdAt: createdAt(),
 		updatedAt: updatedAt()
 	},
@@ -149,6 +178,9 @@ export const meetings = pgTable(
 		/** Whose account comes first in a joint session: the victim's choice. */
 		firstSpeaker: text('first_speaker').$type<'victim' | 'offender'>().notNull().default('victim'),
 		endedAt: timestamp('ended_at', { withTimezone: true }),
+		/** A preparation meeting counts once held: through Mend, or recorded as held in person. */
+		heldAt: timestamp('held_at', { withTimezone: true }),
+		heldMode: text('held_mode').$type<AttendanceMode>(),
 		createdAt: createdAt()
 	},
 	(table) => [index('meetings_case_idx').on(table.caseId)]
@@ -399,4 +431,160 @@ export const planItems = pgTable(
 		createdAt: createdAt()
 	},
 	(table) => [index('plan_items_case_idx').on(table.caseId)]
+);
+
+/** A party's screening: one current record per party (changes are in the audit log). */
+export const screenings = pgTable('screenings', {
+	partyId: uuid('party_id')
+		.primaryKey()
+		.references(() => parties.id, { onDelete: 'cascade' }),
+	caseId: uuid('case_id')
+		.notNull()
+		.references(() => cases.id, { onDelete: 'cascade' }),
+	readiness: text('readiness').$type<Readiness>().notNull(),
+	safetyConcerns: text('safety_concerns').$type<ConcernLevel>().notNull(),
+	/** Staff-only words on the concerns: never exported, never shown to a party. */
+	safetyNotes: text('safety_notes').notNull().default(''),
+	powerImbalance: text('power_imbalance').$type<ConcernLevel>().notNull(),
+	needsInterpreter: boolean('needs_interpreter').notNull().default(false),
+	interpreterLanguage: text('interpreter_language'),
+	needsSupportPerson: boolean('needs_support_person').notNull().default(false),
+	/** The offender's motivation, 1–5 (MOTIVATION_SCALE); null for other parties. */
+	motivation: integer('motivation'),
+	outcome: text('outcome').$type<ScreeningOutcome>().notNull(),
+	outcomeReason: text('outcome_reason'),
+	screenedByUserId: text('screened_by_user_id').references(() => user.id, {
+		onDelete: 'set null'
+	}),
+	createdAt: createdAt(),
+	updatedAt: updatedAt()
+});
+
+/** Informed consent, against the exact version (and hash) of the text the party was shown. */
+export const consents = pgTable(
+	'consents',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		caseId: uuid('case_id')
+			.notNull()
+			.references(() => cases.id, { onDelete: 'cascade' }),
+		partyId: uuid('party_id')
+			.notNull()
+			.references(() => parties.id, { onDelete: 'cascade' }),
+		textVersion: text('text_version').notNull(),
+		textHash: text('text_hash').notNull(),
+		via: text('via').$type<RecordedVia>().notNull(),
+		recordedByUserId: text('recorded_by_user_id').references(() => user.id, {
+			onDelete: 'set null'
+		}),
+		givenAt: timestamp('given_at', { withTimezone: true }).notNull(),
+		withdrawnAt: timestamp('withdrawn_at', { withTimezone: true })
+	},
+	(table) => [index('consents_party_idx').on(table.partyId)]
+);
+
+/** The victim's choices about the joint meeting, asked and respected. */
+export const victimChoices = pgTable('victim_choices', {
+	partyId: uuid('party_id')
+		.primaryKey()
+		.references(() => parties.id, { onDelete: 'cascade' }),
+	caseId: uuid('case_id')
+		.notNull()
+		.references(() => cases.id, { onDelete: 'cascade' }),
+	/** Times the program proposes (ISO instants); the victim picks one. */
+	proposedTimes: jsonb('proposed_times').$type<string[]>().notNull().default([]),
+	chosenTime: timestamp('chosen_time', { withTimezone: true }),
+	mode: text('mode').$type<AttendanceMode>(),
+	/** Who else the victim wants there (names and roles, in their words). */
+	attendees: text('attendees').notNull().default(''),
+	firstSpeaker: text('first_speaker').$type<'victim' | 'offender'>(),
+	/** Whether the victim is seen on camera in the joint session. */
+	onCamera: boolean('on_camera'),
+	restitutionUpdates: text('restitution_updates').$type<RestitutionUpdates>(),
+	updatedVia: text('updated_via').$type<RecordedVia>().notNull(),
+	updatedAt: updatedAt()
+});
+
+/** A payment, hours worked, or a letter passed on, recorded against a plan item. */
+export const planRecords = pgTable(
+	'plan_records',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		planItemId: uuid('plan_item_id')
+			.notNull()
+			.references(() => planItems.id, { onDelete: 'cascade' }),
+		caseId: uuid('case_id')
+			.notNull()
+			.references(() => cases.id, { onDelete: 'cascade' }),
+		kind: text('kind').$type<PlanRecordKind>().notNull(),
+		amountMinor: integer('amount_minor'),
+		hours: numeric('hours', { precision: 7, scale: 2, mode: 'number' }),
+		/** `YYYY-MM-DD` in the program's time zone. */
+		occurredOn: text('occurred_on').notNull(),
+		note: text('note').notNull().default(''),
+		recordedByUserId: text('recorded_by_user_id').references(() => user.id, {
+			onDelete: 'set null'
+		}),
+		createdAt: createdAt()
+	},
+	(table) => [index('plan_records_item_idx').on(table.planItemId)]
+);
+
+/** Check-ins, satisfaction surveys and reoffending look-ups, due at set times. */
+export const followUps = pgTable(
+	'follow_ups',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		caseId: uuid('case_id')
+			.notNull()
+			.references(() => cases.id, { onDelete: 'cascade' }),
+		partyId: uuid('party_id').references(() => parties.id, { onDelete: 'cascade' }),
+		kind: text('kind').$type<FollowUpKind>().notNull(),
+		/** `YYYY-MM-DD` in the program's time zone. */
+		dueOn: text('due_on').notNull(),
+		/** A survey's own link: only its SHA-256 is kept. */
+		tokenHash: text('token_hash').unique(),
+		doneAt: timestamp('done_at', { withTimezone: true }),
+		result: jsonb('result').$type<FollowUpResult>(),
+		recordedByUserId: text('recorded_by_user_id').references(() => user.id, {
+			onDelete: 'set null'
+		}),
+		createdAt: createdAt()
+	},
+	(table) => [index('follow_ups_case_idx').on(table.caseId)]
+);
+
+/**
+ * Everything Mend would send — invitations, reminders, updates — kept in one outbox: sent by
+ * e-mail (SMTP) or text message when a transport is configured, shown to staff otherwise.
+ */
+export const notifications = pgTable(
+	'notifications',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		programId: uuid('program_id')
+			.notNull()
+			.references(() => programs.id, { onDelete: 'cascade' }),
+		caseId: uuid('case_id').references(() => cases.id, { onDelete: 'cascade' }),
+		partyId: uuid('party_id').references(() => parties.id, { onDelete: 'cascade' }),
+		userId: text('user_id').references(() => user.id, { onDelete: 'cascade' }),
+		channel: text('channel').$type<NotificationChannel>().notNull(),
+		recipient: text('recipient').notNull(),
+		subject: text('subject').notNull(),
+		body: text('body').notNull(),
+		/** An iCalendar file to attach, when it is about a meeting. */
+		ics: text('ics'),
+		/** Makes a reminder once only (e.g. `reminder:<meeting>:<party>:24h`). */
+		dedupeKey: text('dedupe_key').unique(),
+		status: text('status').$type<NotificationStatus>().notNull(),
+		sendAfter: timestamp('send_after', { withTimezone: true }).notNull(),
+		sentAt: timestamp('sent_at', { withTimezone: true }),
+		attempts: integer('attempts').notNull().default(0),
+		lastError: text('last_error'),
+		createdAt: createdAt()
+	},
+	(table) => [
+		index('notifications_program_idx').on(table.programId),
+		index('notifications_due_idx').on(table.status, table.sendAfter)
+	]
 );
