@@ -73,6 +73,14 @@ interface LiveDocument {
 	connections: Set<Connection>;
 	/** Per Yjs client, the clock up to which updates were accepted (durable or on their way). */
 	accepted: Map<number, number>;
+	/**
+	 * Yjs clients with an edit refused, with who sent it (`<client>:<viewer id>`): that copy
+	 * holds the edit and sends it again on every reconnect — it must never get in later (once
+	 * read-only is lifted, say). Nothing more is taken from that person under that client;
+	 * their page starts again from the server's copy, as a new client. (Per person: client
+	 * ids are not secret, and one person's refused edit must not shut out another's client.)
+	 */
+	refused: Set<string>;
 	/** Updates accepted and not yet durable. */
 	inFlight: Set<Promise<void>>;
 	/** No edit is accepted while a use case holds the document (freezing). */
@@ -255,17 +263,24 @@ export class CollabHost implements AgreementDocuments {
 		const { structs, ds } = Y.decodeUpdate(update);
 		// An empty update (a sync answer with nothing new) needs no right.
 		if (structs.length === 0 && ds.clients.size === 0) return;
+		const sender = viewerId(connection.viewer);
+		const refuse = (reason: EditRefusal) => {
+			for (const struct of structs) doc.refused.add(`${struct.id.client}:${sender}`);
+			this.#refuse(connection, reason);
+		};
 		const right = this.#rightOf(doc, connection.viewer);
-		if (!right.canEdit) return this.#refuse(connection, right.reason);
+		if (!right.canEdit) return refuse(right.reason);
 		if (doc.bytes + update.byteLength > COLLAB_LIMITS.maxDocumentBytes)
-			return this.#refuse(connection, EDIT_REFUSALS.tooLarge);
-		// Each client's structs must continue what was accepted from it: a gap means the
-		// browser holds edits the server refused, and its copy has to start again.
+			return refuse(EDIT_REFUSALS.tooLarge);
+		// Each client's structs must continue what was accepted from it: a gap, or a client
+		// whose edit was refused, means the browser holds edits the server never accepted,
+		// and its copy has to start again.
 		const ends = new Map<number, number>();
 		for (const struct of structs) {
 			const { client, clock } = struct.id;
+			if (doc.refused.has(`${client}:${sender}`)) return refuse(EDIT_REFUSALS.resync);
 			if (!ends.has(client) && clock > (doc.accepted.get(client) ?? 0))
-				return this.#refuse(connection, EDIT_REFUSALS.resync);
+				return refuse(EDIT_REFUSALS.resync);
 			ends.set(client, Math.max(ends.get(client) ?? 0, clock + struct.length));
 		}
 		for (const [client, end] of ends)
@@ -413,6 +428,7 @@ export class CollabHost implements AgreementDocuments {
 			presence: new Presence(),
 			connections: new Set(),
 			accepted: Y.decodeStateVector(Y.encodeStateVector(ydoc)),
+			refused: new Set(),
 			inFlight: new Set(),
 			held: false,
 			bytes: stored.bytes,

@@ -18,7 +18,8 @@ interface Entry {
 	clock: number;
 	/** JSON of the state, null once removed. */
 	state: string | null;
-	owner: object;
+	/** The connection speaking for this client id; null once it left (the entry stays as its clock). */
+	owner: object | null;
 }
 
 /** A decoded awareness update entry as y-protocols encodes it. */
@@ -72,6 +73,11 @@ export class Presence {
 	 * Takes a connection's awareness update; returns the sanitised update to send to the
 	 * others, or null when nothing changed. Throws PresenceError for a malformed update or a
 	 * client id that belongs to another connection.
+	 *
+	 * y-websocket sends back what it hears of everyone else (its awareness handler re-sends
+	 * every change, remote ones included, and answers a query with every state it knows):
+	 * those echoes carry the clocks this server sent, never a newer one, and are ignored —
+	 * as is a departure (state null) told about a client id that is not the connection's own.
 	 */
 	apply(owner: object, user: CollabPresence['user'], update: Uint8Array): Uint8Array | null {
 		const changes = decode(update);
@@ -80,10 +86,14 @@ export class Presence {
 		let claims = owned;
 		for (const change of changes) {
 			const existing = this.#entries.get(change.clientId);
-			if (existing && existing.owner !== owner) throw new PresenceError('not your client id');
-			if (!existing && ++claims > MAX_CLIENTS_PER_CONNECTION)
-				throw new PresenceError('too many client ids');
+			const mine = existing?.owner === owner;
 			if (existing && change.clock <= existing.clock) continue;
+			if (!mine) {
+				if (existing?.owner) throw new PresenceError('not your client id');
+				// Someone else's departure, echoed: nothing to claim.
+				if (change.state === null) continue;
+				if (++claims > MAX_CLIENTS_PER_CONNECTION) throw new PresenceError('too many client ids');
+			}
 			const state =
 				change.state === null
 					? null
@@ -100,8 +110,11 @@ export class Presence {
 		const removed: [number, Entry][] = [];
 		for (const [clientId, entry] of this.#entries)
 			if (entry.owner === owner) {
-				this.#entries.delete(clientId);
-				removed.push([clientId, { clock: entry.clock + 1, state: null, owner }]);
+				// Its clock stays: echoes of its last state are recognised as old; the page's
+				// next change (a newer clock, after a reconnect) claims the id again.
+				this.#entries.set(clientId, { clock: entry.clock, state: null, owner: null });
+				if (entry.state !== null)
+					removed.push([clientId, { clock: entry.clock + 1, state: null, owner }]);
 			}
 		return removed.length > 0 ? encode(removed) : null;
 	}

@@ -36,6 +36,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 		drop: async () => {
 			const client = new pg.Client({ connectionString: base.href });
 			await client.connect();
+			// node-postgres' pool says it has ended once its connections are asked to close, not
+			// once they are closed: forcing them shut meanwhile fails them with "terminating
+			// connection" (an uncaught error in the server under test). Let them go first.
+			for (let tries = 0; tries < 100; tries++) {
+				const { rows } = await client.query<{ open: number }>(
+					'select count(*)::int as open from pg_stat_activity where datname = $1',
+					[name]
+				);
+				if (rows[0]!.open === 0) break;
+				await new Promise((resolve) => setTimeout(resolve, 20));
+			}
 			await client.query(`drop database if exists "${name}" with (force)`);
 			await client.end();
 		}

@@ -63,6 +63,11 @@ export class HttpClient {
 		for (const [name, value] of Object.entries(fields))
 			if (value !== undefined && value !== false)
 				body.set(name, value === true ? 'on' : String(value));
+		return this.submit(path, body);
+	}
+
+	/** Submits a form as built by the caller (files included) and decodes the answer. */
+	async submit(path: string, body: FormData): Promise<ActionResult> {
 		const response = await this.fetch(path, {
 			method: 'POST',
 			body,

@@ -6,6 +6,7 @@ import {
 	createCase,
 	createProgram,
 	daysFromNow,
+	referralFields,
 	signIn,
 	type StaffLogin
 } from './fixtures.ts';
@@ -24,13 +25,19 @@ export interface MeetingFixture {
 	coordinatorHttp: HttpClient;
 	/** Each party's id and a browser that opened their link (holding its cookie). */
 	parties: Record<PartyName, { id: string; http: HttpClient; path: string }>;
+	/** The victim's support person, when asked for (`{ support: true }`). */
+	support?: { id: string; http: HttpClient; path: string };
 }
 
 /**
  * A joint session ready to run: a case with a victim, a juvenile offender and their guardian,
- * an assigned mediator, and each party's link opened in their own browser.
+ * an assigned mediator, and each party's link opened in their own browser. With `support`,
+ * the victim also brings a support person (who has a link too).
  */
-export async function jointMeeting(server: TestServer): Promise<MeetingFixture> {
+export async function jointMeeting(
+	server: TestServer,
+	options: { support?: boolean } = {}
+): Promise<MeetingFixture> {
 	const program = await createProgram(server.deps);
 	const coordinatorHttp = await signIn(
 		server.url,
@@ -38,7 +45,19 @@ export async function jointMeeting(server: TestServer): Promise<MeetingFixture> 
 	);
 	const mediator = await addStaff(server.deps, program.id, 'mediator', 'Dana Mediator');
 	const mediatorHttp = await signIn(server.url, mediator);
-	const caseId = await createCase(coordinatorHttp, program.slug);
+	const caseId = await createCase(
+		coordinatorHttp,
+		program.slug,
+		referralFields(
+			options.support
+				? {
+						'parties.3.role': 'support',
+						'parties.3.displayName': 'Sam Support',
+						'parties.3.accompanies': '0'
+					}
+				: {}
+		)
+	);
 	const base = `/staff/${program.slug}/cases/${caseId}`;
 	successData(
 		await coordinatorHttp.action(`${base}?/assignMediator`, { mediatorUserId: mediator.userId })
@@ -50,9 +69,11 @@ export async function jointMeeting(server: TestServer): Promise<MeetingFixture> 
 		})
 	);
 	const rows = await server.deps.db.select().from(parties).where(eq(parties.caseId, caseId));
-	const byRole = (role: PartyName) => rows.find((p) => p.role === role)!;
+	const byRole = (role: PartyName | 'support') => rows.find((p) => p.role === role)!;
 	const entries = await Promise.all(
-		(['victim', 'offender', 'guardian'] as const).map(async (role) => {
+		(
+			['victim', 'offender', 'guardian', ...(options.support ? ['support' as const] : [])] as const
+		).map(async (role) => {
 			const { issued } = successData<{ issued: { url: string } }>(
 				await coordinatorHttp.action(`${base}?/issueInvitation`, {
 					meetingId,
@@ -65,6 +86,9 @@ export async function jointMeeting(server: TestServer): Promise<MeetingFixture> 
 			return [role, { id: byRole(role).id, http, path }] as const;
 		})
 	);
+	const { support, ...named } = Object.fromEntries(entries) as MeetingFixture['parties'] & {
+		support?: MeetingFixture['support'];
+	};
 	return {
 		slug: program.slug,
 		caseId,
@@ -72,7 +96,8 @@ export async function jointMeeting(server: TestServer): Promise<MeetingFixture> 
 		mediator,
 		mediatorHttp,
 		coordinatorHttp,
-		parties: Object.fromEntries(entries) as MeetingFixture['parties']
+		parties: named,
+		...(support ? { support } : {})
 	};
 }
 

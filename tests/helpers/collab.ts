@@ -1,0 +1,161 @@
+import * as decoding from 'lib0/decoding';
+import WebSocket from 'ws';
+import * as authProtocol from 'y-protocols/auth';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import type { AgreementContent } from '#lib/agreement/model.ts';
+import { readContent } from '#lib/agreement/ydoc.ts';
+import {
+	COLLAB_MESSAGES,
+	COLLAB_PATH,
+	type AgreementState,
+	type CollabState
+} from '#lib/protocol/collab.ts';
+
+/** What a browser sends with its WebSocket: its cookies and the page's origin. */
+export interface CollabCredentials {
+	cookie: string;
+	/** A party's page names its meeting (its cookie is per meeting); staff pages do not. */
+	meetingId?: string;
+}
+
+/**
+ * A WebSocket class for y-websocket that sends the headers a browser would: y-websocket
+ * creates `new WebSocketPolyfill(url, protocols)`, and only `ws` lets Node add headers.
+ */
+function webSocketWith(headers: Record<string, string>): typeof globalThis.WebSocket {
+	return class BrowserLikeWebSocket extends WebSocket {
+		constructor(url: string | URL, protocols?: string | string[]) {
+			super(url, protocols, { headers });
+		}
+	} as unknown as typeof globalThis.WebSocket;
+}
+
+export const collabUrl = (baseUrl: string) => `${baseUrl.replace(/^http/, 'ws')}${COLLAB_PATH}`;
+
+/**
+ * A real y-websocket client on one collaborative document, as a browser page holding
+ * `credentials` would be: it keeps its own Y.Doc, the server's state messages (type 100) and
+ * every refusal (auth "permission denied") and close it received.
+ */
+export class CollabClient {
+	readonly doc: Y.Doc;
+	readonly provider: WebsocketProvider;
+	readonly states: CollabState[] = [];
+	readonly refusals: string[] = [];
+	readonly closes: { code: number; reason: string }[] = [];
+
+	constructor(baseUrl: string, docName: string, credentials: CollabCredentials, doc = new Y.Doc()) {
+		this.doc = doc;
+		this.provider = new WebsocketProvider(collabUrl(baseUrl), docName, doc, {
+			params: credentials.meetingId ? { meeting: credentials.meetingId } : {},
+			WebSocketPolyfill: webSocketWith({ cookie: credentials.cookie, origin: baseUrl }),
+			disableBc: true,
+			maxBackoffTime: 500
+		});
+		this.provider.messageHandlers[COLLAB_MESSAGES.state] = (_encoder, decoder) => {
+			this.states.push(JSON.parse(decoding.readVarString(decoder)) as CollabState);
+		};
+		this.provider.messageHandlers[COLLAB_MESSAGES.auth] = (_encoder, decoder) => {
+			authProtocol.readAuthMessage(decoder, this.doc, (_doc, reason) => this.refusals.push(reason));
+		};
+		this.provider.on('connection-close', (event) => {
+			if (event) this.closes.push({ code: event.code, reason: String(event.reason) });
+		});
+	}
+
+	/** Resolves once the first sync with the server is done. */
+	synced(timeoutMs = 5000): Promise<this> {
+		if (this.provider.synced) return Promise.resolve(this);
+		return new Promise((resolve, reject) => {
+			const timer = setTimeout(
+				() => reject(new Error(`not synced; closes: ${JSON.stringify(this.closes)}`)),
+				timeoutMs
+			);
+			const done = (synced: boolean) => {
+				if (!synced) return;
+				clearTimeout(timer);
+				this.provider.off('sync', done);
+				resolve(this);
+			};
+			this.provider.on('sync', done);
+		});
+	}
+
+	/** The latest state the server sent. */
+	get state(): CollabState | undefined {
+		return this.states.at(-1);
+	}
+
+	get agreement(): AgreementState {
+		const state = this.state;
+		if (state?.kind !== 'agreement')
+			throw new Error(`no agreement state: ${JSON.stringify(state)}`);
+		return state;
+	}
+
+	get content(): AgreementContent {
+		return readContent(this.doc);
+	}
+
+	text(name: string): string {
+		return this.doc.getText(name).toString();
+	}
+
+	/** Types `text` at the end of a Y.Text, as one keystroke-sized update. */
+	type(name: string, text: string): void {
+		const field = this.doc.getText(name);
+		field.insert(field.length, text);
+	}
+
+	disconnect(): void {
+		this.provider.disconnect();
+	}
+
+	/** Reconnects and waits for the sync with the server. */
+	async reconnect(): Promise<this> {
+		this.provider.connect();
+		return this.synced();
+	}
+
+	destroy(): void {
+		this.provider.destroy();
+	}
+}
+
+/** Opens a client and waits until it is synced. */
+export async function openCollab(
+	baseUrl: string,
+	docName: string,
+	credentials: CollabCredentials
+): Promise<CollabClient> {
+	return new CollabClient(baseUrl, docName, credentials).synced();
+}
+
+/**
+ * Tries a bare WebSocket upgrade, as a browser would start one: resolves with the HTTP status
+ * of a refusal, or 101 when a WebSocket was opened (then closed at once).
+ */
+export function upgradeStatus(
+	baseUrl: string,
+	docName: string,
+	options: { cookie?: string; meetingId?: string; origin?: string } = {}
+): Promise<number> {
+	const url = new URL(`${collabUrl(baseUrl)}/${docName}`);
+	if (options.meetingId) url.searchParams.set('meeting', options.meetingId);
+	const headers: Record<string, string> = {};
+	if (options.cookie) headers.cookie = options.cookie;
+	if (options.origin) headers.origin = options.origin;
+	return new Promise((resolve, reject) => {
+		const ws = new WebSocket(url, { headers });
+		ws.on('unexpected-response', (_request, response) => {
+			resolve(response.statusCode ?? 0);
+			ws.terminate();
+		});
+		ws.on('open', () => {
+			resolve(101);
+			ws.close();
+		});
+		ws.on('error', (error) => reject(error));
+	});
+}

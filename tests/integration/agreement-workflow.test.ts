@@ -1,0 +1,488 @@
+import { createHash } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import { extractText, getDocumentProxy } from 'unpdf';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parts } from '#lib/agreement/ydoc.ts';
+import { agreementDocName, EDIT_REFUSALS, type AgreementState } from '#lib/protocol/collab.ts';
+import { agreementAcceptances, agreements, planItems } from '#lib/server/db/schema.ts';
+import {
+	acceptClause,
+	acceptEverything,
+	agreementAction,
+	agreementOfMeeting,
+	credentialsOf,
+	draftingSession,
+	fillAgreement,
+	partyActor,
+	readAgreement,
+	requestJson,
+	SAMPLE,
+	staffActor,
+	type Actor
+} from '../helpers/agreement.ts';
+import { CollabClient } from '../helpers/collab.ts';
+import { referralFields } from '../helpers/fixtures.ts';
+import { HttpClient, successData } from '../helpers/http.ts';
+import { jointMeeting, type MeetingFixture } from '../helpers/meeting.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+/**
+ * The agreement's workflow over HTTP, as the pages drive it: the parties draft it together
+ * (through the collaborative document), each victim and offender accepts each clause, the
+ * mediator freezes it, everyone who must signs, and the last signature executes it into a
+ * PDF anyone can check and a follow-up plan.
+ */
+
+let server: TestServer;
+const cleanups: (() => void)[] = [];
+
+beforeAll(async () => {
+	server = await startTestServer();
+});
+afterEach(() => {
+	for (const cleanup of cleanups.splice(0)) cleanup();
+});
+afterAll(() => server?.close());
+
+interface Drafted {
+	meeting: MeetingFixture;
+	agreementId: string;
+	session: Awaited<ReturnType<typeof draftingSession>>;
+	victim: Actor;
+	offender: Actor;
+	guardian: Actor;
+	mediator: Actor;
+	coordinator: Actor;
+	/** The offender's draft, open in their browser. */
+	draft: CollabClient;
+}
+
+/** A case at its drafting step with a complete draft the offender typed. */
+async function drafted(options: { support?: boolean } = {}): Promise<Drafted> {
+	const meeting = await jointMeeting(server, options);
+	const session = await draftingSession(server, meeting);
+	cleanups.push(() => session.close());
+	const offender = partyActor(meeting, 'offender');
+	const mediator = staffActor(meeting.mediatorHttp);
+	const draft = new CollabClient(
+		server.url,
+		agreementDocName(session.agreementId),
+		credentialsOf(offender)
+	);
+	cleanups.push(() => draft.destroy());
+	await draft.synced();
+	fillAgreement(draft.doc, meeting.parties.offender.id);
+	await vi.waitFor(async () =>
+		expect((await readAgreement(mediator, session.agreementId)).content).toEqual(draft.content)
+	);
+	return {
+		meeting,
+		agreementId: session.agreementId,
+		session,
+		victim: partyActor(meeting, 'victim'),
+		offender,
+		guardian: partyActor(meeting, 'guardian'),
+		mediator,
+		coordinator: staffActor(meeting.coordinatorHttp),
+		draft
+	};
+}
+
+const stateOf = async (actor: Actor, agreementId: string): Promise<AgreementState> =>
+	(await readAgreement(actor, agreementId)).state;
+
+const sign = (actor: Actor, agreementId: string, hash: string, typedName: string) =>
+	agreementAction<{ executed: boolean }>(actor, agreementId, 'sign', {
+		hash,
+		typedName,
+		agree: true
+	});
+
+async function freeze(d: Drafted, agreementId = d.agreementId): Promise<string> {
+	const frozen = await agreementAction<{ hash: string }>(d.mediator, agreementId, 'freeze', {});
+	expect(frozen.status, JSON.stringify(frozen.body)).toBe(200);
+	expect(frozen.body.hash).toMatch(/^[0-9a-f]{64}$/);
+	return frozen.body.hash;
+}
+
+/** Everyone accepts, the mediator freezes, everyone signs: the agreement is executed. */
+async function execute(d: Drafted, agreementId = d.agreementId): Promise<string> {
+	await acceptEverything([d.victim, d.offender], agreementId);
+	const hash = await freeze(d, agreementId);
+	for (const [actor, name] of [
+		[d.victim, 'Vera Victim'],
+		[d.offender, 'Otto Offender'],
+		[d.guardian, 'Gail Guardian']
+	] as const)
+		expect((await sign(actor, agreementId, hash, name)).body).toEqual({ executed: false });
+	expect((await sign(d.mediator, agreementId, hash, 'Dana Mediator')).body).toEqual({
+		executed: true
+	});
+	return hash;
+}
+
+async function downloadPdf(actor: Actor, agreementId: string) {
+	const response = await actor.http.fetch(
+		`/api/agreements/${agreementId}/pdf${actor.meetingId ? `?meeting=${actor.meetingId}` : ''}`
+	);
+	return {
+		status: response.status,
+		type: response.headers.get('content-type'),
+		bytes: new Uint8Array(await response.arrayBuffer())
+	};
+}
+
+async function pdfText(bytes: Uint8Array): Promise<string> {
+	const pdf = await getDocumentProxy(bytes.slice());
+	const { text } = await extractText(pdf, { mergePages: true });
+	await pdf.cleanup();
+	return text.replace(/\s+/g, ' ');
+}
+
+/** The public verification page's answer for a file (uploaded) or its SHA-256. */
+async function verify(fields: { file?: Uint8Array; sha256?: string }) {
+	const form = new FormData();
+	if (fields.file) form.set('file', new Blob([fields.file.slice()]), 'agreement.pdf');
+	if (fields.sha256) form.set('sha256', fields.sha256);
+	const result = await new HttpClient(server.url).submit('/verify', form);
+	return successData<{ result: { genuine: boolean; status?: string; version?: number } }>(result)
+		.result;
+}
+
+describe('an agreement, from draft to signed PDF', () => {
+	it('is accepted clause by clause, frozen, signed by everyone and executed into a PDF and a plan', async () => {
+		const d = await drafted();
+		const { agreementId } = d;
+		// The victim and the offender accept each clause; their acceptances show to everyone.
+		await acceptEverything([d.victim, d.offender], agreementId);
+		const accepted = await stateOf(d.guardian, agreementId);
+		expect(accepted.acceptors.sort()).toEqual(
+			[d.meeting.parties.victim.id, d.meeting.parties.offender.id].sort()
+		);
+		expect(Object.keys(accepted.acceptances)).toHaveLength(5);
+		for (const clause of Object.values(accepted.acceptances))
+			expect(Object.keys(clause)).toHaveLength(2);
+		expect(accepted.you).toMatchObject({ accepts: false, signsAs: 'guardian' });
+
+		const hash = await freeze(d);
+		const frozen = await stateOf(d.victim, agreementId);
+		expect(frozen).toMatchObject({ status: 'frozen', hash, you: { mustSign: true } });
+		expect(frozen.signers.map((s) => s.role).sort()).toEqual([
+			'guardian',
+			'mediator',
+			'offender',
+			'victim'
+		]);
+		// The draft refuses edits from now on.
+		d.draft.type('harm', ' CHANGED AFTER FREEZE');
+		await vi.waitFor(() => expect(d.draft.refusals).toEqual([EDIT_REFUSALS.frozen]));
+
+		// A signature names the text that was read: another hash is refused.
+		const stale = await sign(d.victim, agreementId, 'a'.repeat(64), 'Vera Victim');
+		expect(stale.status).toBe(409);
+		// Not yet executed: no PDF.
+		expect((await downloadPdf(d.victim, agreementId)).status).toBe(404);
+		for (const [actor, name] of [
+			[d.victim, 'Vera Victim'],
+			[d.offender, 'Otto Offender'],
+			[d.guardian, 'Gail Guardian']
+		] as const)
+			expect((await sign(actor, agreementId, hash, name)).body).toEqual({ executed: false });
+		expect((await sign(d.victim, agreementId, hash, 'Vera Victim')).status).toBe(409);
+		const waiting = await stateOf(d.mediator, agreementId);
+		expect(waiting.signers.filter((s) => !s.signed).map((s) => s.role)).toEqual(['mediator']);
+		expect(waiting.you.mustSign).toBe(true);
+
+		// The mediator witnesses last: that signature executes the agreement.
+		expect((await sign(d.mediator, agreementId, hash, 'Dana Mediator')).body).toEqual({
+			executed: true
+		});
+		const executed = await stateOf(d.offender, agreementId);
+		expect(executed.status).toBe('executed');
+		expect(executed.executedAt).not.toBeNull();
+		expect(executed.signers.every((s) => s.signed)).toBe(true);
+		await vi.waitFor(() => expect(d.draft.agreement.status).toBe('executed'));
+
+		// The PDF: the same file for every party and for staff; nobody else gets it.
+		const pdf = await downloadPdf(d.victim, agreementId);
+		expect(pdf).toMatchObject({ status: 200, type: 'application/pdf' });
+		for (const actor of [d.offender, d.guardian, d.mediator, d.coordinator])
+			expect((await downloadPdf(actor, agreementId)).bytes).toEqual(pdf.bytes);
+		const stranger = await jointMeeting(server);
+		expect((await downloadPdf(partyActor(stranger, 'victim'), agreementId)).status).toBe(404);
+		expect((await downloadPdf(staffActor(stranger.mediatorHttp), agreementId)).status).toBe(404);
+		expect((await downloadPdf({ http: new HttpClient(server.url) }, agreementId)).status).toBe(404);
+
+		// It says what was agreed and who signed — never how to reach the victim.
+		const text = await pdfText(pdf.bytes);
+		for (const expected of [SAMPLE.harm, SAMPLE.service, 'Vera Victim', 'Otto Offender'])
+			expect(text).toContain(expected);
+		const victimContact = referralFields();
+		for (const contact of [
+			victimContact['parties.0.email'],
+			victimContact['parties.0.phone'],
+			victimContact['parties.0.address'],
+			victimContact['parties.1.phone']
+		])
+			expect(text).not.toContain(contact);
+
+		// The follow-up plan: three instalments, the service hours, the apology letter.
+		const plan = await server.deps.db
+			.select()
+			.from(planItems)
+			.where(eq(planItems.agreementId, agreementId));
+		expect(plan.map((item) => item.kind).sort()).toEqual([
+			'apology_letter',
+			'payment',
+			'payment',
+			'payment',
+			'service'
+		]);
+		for (const item of plan) expect(item.responsiblePartyId).toBe(d.meeting.parties.offender.id);
+		expect(
+			plan.filter((i) => i.kind === 'payment').reduce((sum, i) => sum + (i.amountMinor ?? 0), 0)
+		).toBe(300_00);
+		expect(plan.find((i) => i.kind === 'service')?.hours).toBe(20);
+
+		// Anyone can check the file: genuine as issued, not genuine with one byte changed.
+		expect(await verify({ file: pdf.bytes })).toMatchObject({
+			genuine: true,
+			status: 'executed',
+			version: 1
+		});
+		const sha256 = createHash('sha256').update(pdf.bytes).digest('hex');
+		expect(await verify({ sha256 })).toMatchObject({ genuine: true });
+		const tampered = pdf.bytes.slice();
+		tampered[Math.floor(tampered.length / 2)] ^= 0x01;
+		expect(await verify({ file: tampered })).toMatchObject({ genuine: false });
+	});
+
+	it('asks for acceptance again when a clause changes, and freezes only once all is accepted', async () => {
+		const d = await drafted();
+		const { agreementId } = d;
+		await acceptEverything([d.victim], agreementId);
+		// The offender has accepted nothing yet: no freezing.
+		const early = await agreementAction(d.mediator, agreementId, 'freeze', {});
+		expect(early.status).toBe(409);
+		expect(early.body.error?.message).toBeTruthy();
+		expect((await stateOf(d.mediator, agreementId)).status).toBe('drafting');
+		await acceptEverything([d.offender], agreementId);
+
+		// The harm is changed after both accepted it: their acceptances no longer match it.
+		const before = await readAgreement(d.victim, agreementId);
+		const accepted = before.state.acceptances.harm![d.meeting.parties.victim.id];
+		d.draft.type('harm', ' And the radio.');
+		await vi.waitFor(async () =>
+			expect((await readAgreement(d.victim, agreementId)).content.harm).toContain('radio')
+		);
+		const after = await readAgreement(d.victim, agreementId);
+		// The acceptance stays recorded as given, and no longer names the text as it reads.
+		expect(after.state.acceptances.harm![d.meeting.parties.victim.id]).toBe(accepted);
+		expect((await agreementAction(d.mediator, agreementId, 'freeze', {})).status).toBe(409);
+
+		// Accepting the words as they were is refused; as they now read, accepted.
+		const old = await agreementAction(d.victim, agreementId, 'accept', {
+			clause: 'harm',
+			fingerprint: accepted,
+			accept: true
+		});
+		expect(old.status).toBe(409);
+		expect((await acceptClause(d.victim, agreementId, 'harm')).status).toBe(200);
+		expect((await agreementAction(d.mediator, agreementId, 'freeze', {})).status).toBe(409);
+		expect((await acceptClause(d.offender, agreementId, 'harm')).status).toBe(200);
+		// Withdrawing an acceptance blocks the freeze again; accepting again releases it.
+		expect((await acceptClause(d.offender, agreementId, 'free_text', false)).status).toBe(200);
+		expect((await agreementAction(d.mediator, agreementId, 'freeze', {})).status).toBe(409);
+		expect((await acceptClause(d.offender, agreementId, 'free_text')).status).toBe(200);
+		await freeze(d);
+	});
+
+	it('voids the signatures given when the mediator reopens the text, and shows them voided', async () => {
+		const d = await drafted();
+		const { agreementId } = d;
+		await acceptEverything([d.victim, d.offender], agreementId);
+		const hash = await freeze(d);
+		expect((await sign(d.victim, agreementId, hash, 'Vera Victim')).status).toBe(200);
+		expect((await sign(d.offender, agreementId, hash, 'Otto Offender')).status).toBe(200);
+
+		expect(
+			(await agreementAction(d.offender, agreementId, 'reopen', { reason: 'I changed my mind' }))
+				.status
+		).toBe(403);
+		const reopened = await agreementAction(d.mediator, agreementId, 'reopen', {
+			reason: 'The dates must move.'
+		});
+		expect(reopened).toMatchObject({ status: 200, body: { voided: 2 } });
+		const state = await stateOf(d.victim, agreementId);
+		expect(state).toMatchObject({ status: 'drafting', hash: null });
+		expect(state.signatures).toHaveLength(2);
+		expect(state.signatures.every((s) => s.voided)).toBe(true);
+		expect(state.signers.some((s) => s.signed)).toBe(false);
+		await vi.waitFor(() =>
+			expect(d.draft.agreement.signatures.map((s) => s.voided)).toEqual([true, true])
+		);
+		// The draft can be edited again, and a signature on the old hash is worth nothing.
+		expect((await sign(d.guardian, agreementId, hash, 'Gail Guardian')).status).toBe(409);
+		const again = await freeze(d);
+		expect(again).toBe(hash);
+		const refrozen = await stateOf(d.victim, agreementId);
+		expect(refrozen.you.mustSign).toBe(true);
+		expect(refrozen.signers.some((s) => s.signed)).toBe(false);
+		expect(refrozen.signatures.filter((s) => !s.voided)).toEqual([]);
+	});
+
+	it('lets staff manage and parties accept and sign, nobody else', async () => {
+		const d = await drafted({ support: true });
+		const { agreementId } = d;
+		const support = partyActor(d.meeting, 'support');
+		for (const actor of [d.victim, d.offender, d.guardian, support]) {
+			expect((await agreementAction(actor, agreementId, 'freeze', {})).status).toBe(403);
+			expect(
+				(await agreementAction(actor, agreementId, 'read-only', { readOnly: true })).status
+			).toBe(403);
+		}
+		// Only a victim or an offender accepts clauses.
+		for (const actor of [d.guardian, support, d.mediator])
+			expect((await acceptClause(actor, agreementId, 'harm')).status).toBe(403);
+		await acceptEverything([d.victim, d.offender], agreementId);
+		const hash = await freeze(d);
+		// A support person does not sign.
+		expect((await sign(support, agreementId, hash, 'Sam Support')).status).toBe(403);
+		expect((await stateOf(support, agreementId)).you).toMatchObject({
+			signsAs: null,
+			mustSign: false,
+			manages: false
+		});
+		// Another case's people see nothing: as if it did not exist.
+		const stranger = await jointMeeting(server);
+		for (const actor of [partyActor(stranger, 'victim'), staffActor(stranger.mediatorHttp)]) {
+			expect((await requestJson(actor, `/api/agreements/${agreementId}`)).status).toBe(404);
+			expect((await agreementAction(actor, agreementId, 'reopen', { reason: 'x' })).status).toBe(
+				404
+			);
+			expect((await sign(actor, agreementId, hash, 'Some One')).status).toBe(404);
+		}
+		expect((await stateOf(d.mediator, agreementId)).signatures).toEqual([]);
+	});
+
+	it('answers bad requests with a clear 400 and changes nothing', async () => {
+		const d = await drafted();
+		const { agreementId } = d;
+		const before = await readAgreement(d.mediator, agreementId);
+		const post = (actor: Actor, action: string, init: Parameters<typeof requestJson>[2]) =>
+			requestJson(actor, `/api/agreements/${agreementId}/${action}`, init);
+		const bad = [
+			post(d.victim, 'accept', { body: { clause: 'harm', fingerprint: 'nope', accept: true } }),
+			post(d.victim, 'accept', { body: { clause: 'harm', accept: true } }),
+			post(d.victim, 'accept', {
+				body: { clause: 'obligation:nope', fingerprint: '0123456789abcdef', accept: true }
+			}),
+			post(d.victim, 'accept', { body: { clause: 'harm', fingerprint: '0123456789abcdef' } }),
+			post(d.victim, 'accept', { raw: '{"clause":' }),
+			post(d.victim, 'accept', {
+				raw: JSON.stringify({ clause: 'harm', fingerprint: '0123456789abcdef', accept: true }),
+				headers: { 'content-type': 'text/plain' }
+			}),
+			post(d.mediator, 'read-only', { body: { readOnly: 'yes' } }),
+			post(d.mediator, 'reopen', { body: { reason: '   ' } }),
+			post(d.victim, 'sign', { body: { hash: 'x', typedName: 'Vera Victim', agree: true } }),
+			post(d.victim, 'sign', { body: { hash: 'a'.repeat(64), typedName: 'V', agree: true } }),
+			post(d.victim, 'sign', {
+				body: { hash: 'a'.repeat(64), typedName: 'Vera Victim', agree: false }
+			}),
+			post(d.victim, 'sign', {
+				body: {
+					hash: 'a'.repeat(64),
+					typedName: 'Vera Victim',
+					agree: true,
+					drawing: 'data:image/png;base64,AAAA'
+				}
+			}),
+			post(d.mediator, 'freeze', { raw: 'not json' })
+		];
+		for (const answer of await Promise.all(bad)) {
+			expect(answer.status, JSON.stringify(answer.body)).toBe(400);
+			expect(answer.body.error).toMatchObject({ code: 'invalid_input' });
+			expect(answer.body.error!.message.length).toBeGreaterThan(0);
+		}
+		// A field-level message where a field was wrong.
+		const unnamed = await post(d.victim, 'sign', {
+			body: { hash: 'a'.repeat(64), typedName: 'V', agree: true }
+		});
+		expect(Object.keys(unnamed.body.error!.fields)).toContain('typedName');
+		// Another site's page gets nowhere, even with the cookie.
+		const forged = await post(d.victim, 'accept', {
+			body: { clause: 'harm', fingerprint: '0123456789abcdef', accept: true },
+			headers: { origin: 'https://evil.example' }
+		});
+		expect(forged.status).toBe(403);
+		// An incomplete draft cannot be frozen: the message names what is missing.
+		d.draft.doc.transact(() => parts(d.draft.doc).harm.delete(0, SAMPLE.harm.length));
+		await vi.waitFor(async () =>
+			expect((await readAgreement(d.mediator, agreementId)).content.harm).toBe('')
+		);
+		const incomplete = await agreementAction(d.mediator, agreementId, 'freeze', {});
+		expect(incomplete.status).toBe(400);
+		expect(Object.keys(incomplete.body.error!.fields)).toContain('harm');
+
+		const after = await readAgreement(d.mediator, agreementId);
+		expect(after.state).toEqual(before.state);
+		expect(
+			await server.deps.db
+				.select()
+				.from(agreementAcceptances)
+				.where(eq(agreementAcceptances.agreementId, agreementId))
+		).toEqual([]);
+	});
+});
+
+describe('an amendment', () => {
+	it('starts as version 2 from the signed text, and replaces version 1 once signed', async () => {
+		const d = await drafted();
+		const v1 = d.agreementId;
+		await execute(d);
+		const { bytes: v1Pdf } = await downloadPdf(d.mediator, v1);
+
+		// The parties meet again at the drafting step: a new version, linked to the first.
+		await d.session.mediator.do({ type: 'goToStep', step: 'signing' });
+		await d.session.mediator.do({ type: 'goToStep', step: 'drafting' });
+		const v2 = await agreementOfMeeting(d.victim, d.meeting.meetingId);
+		expect(v2).not.toBe(v1);
+		const [row] = await server.deps.db.select().from(agreements).where(eq(agreements.id, v2!));
+		expect(row).toMatchObject({ version: 2, amendsId: v1, status: 'drafting' });
+		const amended = await readAgreement(d.victim, v2!);
+		expect(amended.state).toMatchObject({ version: 2, status: 'drafting', acceptances: {} });
+		expect(amended.content).toEqual((await readAgreement(d.victim, v1)).content);
+		// Version 1 stays as signed: executed, its draft closed to edits.
+		expect((await stateOf(d.victim, v1)).status).toBe('executed');
+
+		// The amendment is edited together, then accepted, frozen and signed again.
+		const draft = new CollabClient(server.url, agreementDocName(v2!), credentialsOf(d.victim));
+		cleanups.push(() => draft.destroy());
+		await draft.synced();
+		draft.type('freeText', ' The second instalment moves by a month.');
+		await vi.waitFor(async () =>
+			expect((await readAgreement(d.mediator, v2!)).content.freeText).toContain('second instalment')
+		);
+		await execute(d, v2!);
+		expect((await stateOf(d.mediator, v1)).status).toBe('superseded');
+		const plans = await server.deps.db
+			.select()
+			.from(planItems)
+			.where(and(eq(planItems.caseId, d.meeting.caseId)));
+		expect(plans.filter((p) => p.agreementId === v1).every((p) => p.supersededAt !== null)).toBe(
+			true
+		);
+		expect(plans.filter((p) => p.agreementId === v2).every((p) => p.supersededAt === null)).toBe(
+			true
+		);
+		// The first PDF is still genuine, and says it was replaced.
+		expect(await verify({ file: v1Pdf })).toMatchObject({ genuine: true, status: 'superseded' });
+		const v2Pdf = await downloadPdf(d.victim, v2!);
+		expect(await verify({ file: v2Pdf.bytes })).toMatchObject({
+			genuine: true,
+			status: 'executed',
+			version: 2
+		});
+	});
+});
