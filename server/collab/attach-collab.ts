@@ -4,9 +4,8 @@ import { WebSocketServer } from 'ws';
 import { COLLAB_MAX_MESSAGE_BYTES, COLLAB_PATH, parseDocName } from '#lib/protocol/collab.ts';
 import type { Credentials } from '#lib/server/agreements/case-viewer.ts';
 import type { Deps } from '#lib/server/deps.ts';
-import type { AgendaStep } from '#lib/session/model.ts';
 import { originOf, requestOrigin } from '../http.ts';
-import { CollabHost } from './collab-host.ts';
+import { CollabHost, type SessionSteps } from './collab-host.ts';
 import { accessDocument } from './document-access.ts';
 
 const REASONS: Record<number, string> = {
@@ -32,9 +31,9 @@ function refuse(socket: Duplex, status: number): void {
 export function attachCollab(
 	httpServer: HttpServer,
 	deps: Deps,
-	stepOf: (meetingId: string) => AgendaStep | null
+	sessions: SessionSteps
 ): CollabHost {
-	const host = new CollabHost(deps, stepOf);
+	const host = new CollabHost(deps, sessions);
 	const wss = new WebSocketServer({ noServer: true, maxPayload: COLLAB_MAX_MESSAGE_BYTES });
 
 	httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

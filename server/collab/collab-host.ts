@@ -107,6 +107,14 @@ function message(build: (encoder: encoding.Encoder) => void): Uint8Array {
 	return encoding.toUint8Array(encoder);
 }
 
+/** What the collaboration plane needs of the live sessions. */
+export interface SessionSteps {
+	/** The agenda step of a meeting's live session in this process; null when not live. */
+	stepOf(meetingId: string): AgendaStep | null;
+	/** Loads the meeting's session (rebuilt from its log) if it is not in memory yet. */
+	load(meetingId: string): Promise<unknown>;
+}
+
 /**
  * Holds the collaborative documents open in this process and speaks y-websocket's protocol
  * to their connections. The rules it keeps:
@@ -120,15 +128,17 @@ function message(build: (encoder: encoding.Encoder) => void): Uint8Array {
 export class CollabHost implements AgreementDocuments {
 	readonly #deps: Deps;
 	readonly #stepOf: (meetingId: string) => AgendaStep | null;
+	readonly #loadSession: (meetingId: string) => Promise<unknown>;
 	readonly #appender: BatchedAppender;
 	readonly #documents = new Map<string, Promise<LiveDocument>>();
 	/** The same documents once loaded. */
 	readonly #loaded = new Map<string, LiveDocument>();
 	readonly #revalidate: NodeJS.Timeout;
 
-	constructor(deps: Deps, stepOf: (meetingId: string) => AgendaStep | null) {
+	constructor(deps: Deps, sessions: SessionSteps) {
 		this.#deps = deps;
-		this.#stepOf = stepOf;
+		this.#stepOf = (meetingId) => sessions.stepOf(meetingId);
+		this.#loadSession = (meetingId) => sessions.load(meetingId);
 		this.#appender = new BatchedAppender(deps.logWriter, 'collab_updates', COLUMNS, deps.log);
 		this.#revalidate = setInterval(() => void this.#revalidateAll(), COLLAB_LIMITS.revalidateMs);
 		this.#revalidate.unref();
@@ -419,6 +429,10 @@ export class CollabHost implements AgreementDocuments {
 				: Promise.resolve(null)
 		]);
 		if (target.kind === 'agreement' && !record) throw new Error(`no agreement ${name}`);
+		// Who may edit depends on the live session's step: after a restart the session is
+		// loaded (from its log) before anyone's edit is judged, not when someone rejoins it.
+		if (record?.agreement.meetingId)
+			await this.#loadSession(record.agreement.meetingId).catch(() => undefined);
 		const ydoc = new Y.Doc();
 		if (stored.state) Y.applyUpdate(ydoc, stored.state);
 		return {

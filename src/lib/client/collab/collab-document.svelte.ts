@@ -103,7 +103,11 @@ export class CollabDocument<S extends CollabState = CollabState> {
 			);
 		};
 		provider.on('sync', (synced: boolean) => {
-			if (provider === this.#provider && synced) this.#status = 'synced';
+			if (provider !== this.#provider || !synced) return;
+			this.#status = 'synced';
+			// y-websocket does not forward a page's first presence: say it again once in, so
+			// that the others see this person before they first click into a field.
+			provider.awareness.setLocalStateField('cursor', this.#cursor);
 		});
 		provider.on('status', ({ status }: { status: string }) => {
 			if (provider !== this.#provider || this.#status === 'closed') return;
