@@ -8,6 +8,9 @@ import { ok } from '#lib/protocol/result.ts';
 import { PROTOCOL_VERSION, REALTIME_PATH } from '#lib/protocol/version.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import { providePlanes } from '#lib/server/planes.ts';
+import { loadCasePreparation } from '#lib/server/preparation/case-preparation.ts';
+import { describeGaps } from '#lib/i18n/gate-gaps.ts';
+import { refuse } from '#lib/session/refusals.ts';
 import { ensureAgreementForMeeting } from '#lib/server/agreements/ensure-agreement.ts';
 import { attachCollab } from './collab/attach-collab.ts';
 import type { CollabHost } from './collab/collab-host.ts';
@@ -84,17 +87,29 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 	});
 	const sessions = attachControl(io, deps, deps.media);
 	attachSignalRelay(io, sessions);
-	const collab = attachCollab(httpServer, deps, (meetingId) => sessions.stepOf(meetingId));
+	const collab = attachCollab(httpServer, deps, {
+		stepOf: (meetingId) => sessions.stepOf(meetingId),
+		load: (meetingId) => sessions.session(meetingId)
+	});
 	sessions.onStepChange(async (setup, step, actorUserId) => {
 		// The agreement is drafted at the drafting step: it exists before anyone sees the step.
 		if (step === 'drafting') await ensureAgreementForMeeting(deps.db, setup, actorUserId);
 		collab.meetingChanged(setup.meetingId);
 	});
+	// The readiness gate: a joint session opens only once both sides are screened suitable,
+	// have consented and were prepared — or a coordinator overrode it where the program allows.
+	sessions.beforeStart(async (setup) => {
+		if (setup.kind !== 'joint') return null;
+		const preparation = await loadCasePreparation(deps.db, setup.caseId);
+		if (!preparation || preparation.mayStartJoint) return null;
+		return refuse('gateClosed', { missing: describeGaps(preparation.gate.gaps) });
+	});
 	providePlanes({
 		agreements: collab,
 		sessions: {
 			stepOf: (meetingId) => sessions.stepOf(meetingId),
-			logHead: (meetingId) => sessions.logHead(meetingId)
+			logHead: (meetingId) => sessions.logHead(meetingId),
+			withdrawEverywhere: (meetingIds, partyId) => sessions.withdrawEverywhere(meetingIds, partyId)
 		}
 	});
 

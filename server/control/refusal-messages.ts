@@ -22,7 +22,8 @@ const MESSAGES: Record<RefusalReason, (detail: Record<string, string>) => string
 	voluntaryPending: (detail) => m.session_refused_voluntary_pending({ names: detail.names ?? '' }),
 	cannotCloseJoint: () => m.session_refused_cannot_close_joint(),
 	badTurnOrder: () => m.session_refused_bad_turn_order(),
-	unknownNotice: () => m.session_refused_unknown_notice()
+	unknownNotice: () => m.session_refused_unknown_notice(),
+	gateClosed: (detail) => m.session_refused_gate_closed({ missing: detail.missing ?? '' })
 };
 
 export const refusalMessage = (

@@ -101,6 +101,7 @@ export class SessionHost {
 	readonly #sessions = new Map<string, Promise<LiveSession>>();
 	/** The same sessions once loaded, for synchronous reads. */
 	readonly #loaded = new Map<string, LiveSession>();
+	readonly #startChecks: ((setup: SessionSetup) => Promise<Refusal | null>)[] = [];
 	readonly #idleTimers = new Map<string, NodeJS.Timeout>();
 	readonly #stepListeners: StepListener[] = [];
 
@@ -132,6 +133,28 @@ export class SessionHost {
 	 */
 	onStepChange(listener: StepListener): void {
 		this.#stepListeners.push(listener);
+	}
+
+	/**
+	 * A check run before a session starts (the readiness gate of a joint session): a refusal
+	 * leaves the session as it was.
+	 */
+	beforeStart(check: (setup: SessionSetup) => Promise<Refusal | null>): void {
+		this.#startChecks.push(check);
+	}
+
+	/**
+	 * A party withdrew from the whole mediation (recorded by staff or from their link): in each
+	 * of these meetings whose session is live here, they leave as if they had pressed
+	 * "withdraw" — out of every room, their connections closed.
+	 */
+	async withdrawEverywhere(meetingIds: readonly string[], partyId: string): Promise<void> {
+		for (const meetingId of meetingIds) {
+			const session = this.#loaded.get(meetingId);
+			const seat = session?.state.participants[partyId];
+			if (!session || !seat || seat.status === 'withdrawn') continue;
+			await this.dispatch(session, partyId, { type: 'withdraw' });
+		}
 	}
 
 	/** The agenda step of a live session in this process; null when not live or not here. */
@@ -257,6 +280,11 @@ export class SessionHost {
 		actor: string,
 		command: SessionCommand
 	): Promise<Dispatched> {
+		if (command.type === 'startSession' && session.state.phase === 'not_started')
+			for (const check of this.#startChecks) {
+				const refusal = await check(session.setup);
+				if (refusal) return refusal;
+			}
 		const envelope: Envelope = { actor, at: this.#deps.clock.now().getTime(), command };
 		const result = transition(session.state, envelope);
 		if (!result.ok) return result;

@@ -91,7 +91,9 @@ export async function prepareBenchDatabase(url: string): Promise<BenchProgram> {
 				timeZone: 'America/Chicago',
 				currency: 'USD',
 				contactEmail: 'office@bench.example',
-				contactPhone: '+1 555 0100'
+				contactPhone: '+1 555 0100',
+				// The bench measures live sessions, not preparation: each case carries an override.
+				readinessGate: 'overridable'
 			})
 			.returning();
 		const login = { email: 'mediator@bench.example', password: 'bench-mediator-password' };
@@ -141,7 +143,9 @@ export async function seedSessions(
 				offenderIsJuvenile: true,
 				status: 'in_progress',
 				mediatorUserId: userId,
-				createdByUserId: userId
+				createdByUserId: userId,
+				gateOverriddenAt: new Date(now),
+				gateOverrideReason: 'benchmark: preparation is not what is measured'
 			});
 			meetingRows.push({
 				id: meetingId,

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { parties } from '#lib/server/db/schema.ts';
+import { markPrepared } from '#lib/server/preparation/mark-prepared.ts';
 import type { MediatorView, PartyView } from '#lib/protocol/session-view.ts';
 import {
 	addStaff,
@@ -36,7 +37,7 @@ export interface MeetingFixture {
  */
 export async function jointMeeting(
 	server: TestServer,
-	options: { support?: boolean } = {}
+	options: { support?: boolean; prepared?: boolean } = {}
 ): Promise<MeetingFixture> {
 	const program = await createProgram(server.deps);
 	const coordinatorHttp = await signIn(
@@ -58,6 +59,9 @@ export async function jointMeeting(
 				: {}
 		)
 	);
+	// The case has been prepared (screened, consent, preparation meetings): the gate is open.
+	if (options.prepared !== false)
+		await markPrepared(server.deps.db, caseId, new Date(Date.now() - 86_400_000));
 	const base = `/staff/${program.slug}/cases/${caseId}`;
 	successData(
 		await coordinatorHttp.action(`${base}?/assignMediator`, { mediatorUserId: mediator.userId })

@@ -16,6 +16,8 @@ export interface AgreementDocuments {
 	exclusive<T>(agreementId: string, use: (content: AgreementContent) => Promise<T>): Promise<T>;
 	/** The agreement's records changed (status, acceptances, signatures): tell everyone. */
 	changed(agreementId: string): Promise<void>;
+	/** Closes a party's connections to every document (they withdrew from the mediation). */
+	closeParty(partyId: string): void;
 }
 
 export interface LiveSessions {
@@ -23,6 +25,8 @@ export interface LiveSessions {
 	stepOf(meetingId: string): AgendaStep | null;
 	/** The last hash of the session's log, everything logged so far included. */
 	logHead(meetingId: string): Promise<string | null>;
+	/** A party withdrew from the mediation: out of these meetings' live sessions at once. */
+	withdrawEverywhere(meetingIds: readonly string[], partyId: string): Promise<void>;
 }
 
 export interface Planes {

@@ -24,7 +24,9 @@ export const REFUSALS = {
 	voluntaryPending: ERROR_CODES.conflict,
 	cannotCloseJoint: ERROR_CODES.conflict,
 	badTurnOrder: ERROR_CODES.invalidInput,
-	unknownNotice: ERROR_CODES.notFound
+	unknownNotice: ERROR_CODES.notFound,
+	/** A joint session before screening, consent and preparation are done (readiness gate). */
+	gateClosed: ERROR_CODES.conflict
 } as const satisfies Record<string, ErrorCode>;
 
 export type RefusalReason = keyof typeof REFUSALS;

@@ -3,6 +3,7 @@ import { CASE_STATUSES, MEETING_KINDS, MEETING_STATUSES } from '#lib/cases/vocab
 import { PARTY_ROLES, STAFF_ROLES, type PartyRole } from '#lib/protocol/roles.ts';
 import { zonedToInstant, instantToZoned } from '#lib/time.ts';
 import type { StaffActor } from '../access/staff-access.ts';
+import { markPrepared } from '../preparation/mark-prepared.ts';
 import { AUDIT_ACTIONS, recordAudit } from '../audit/record-audit.ts';
 import type { Deps } from '../deps.ts';
 import { cases, meetings, parties, programs } from '../db/schema.ts';
@@ -120,6 +121,8 @@ export async function seedDemo(deps: Deps): Promise<DemoLinks> {
 					status: MEETING_STATUSES.scheduled
 				}
 			]);
+			// The demo case is ready for its joint session, so that one can be tried at once.
+			await markPrepared(tx, demoCase.id, new Date(now.getTime() - 3 * 86_400_000));
 			await recordAudit(tx, {
 				programId: created.id,
 				caseId: demoCase.id,

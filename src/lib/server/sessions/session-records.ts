@@ -11,6 +11,7 @@ export interface SessionSetup {
 	caseId: string;
 	programId: string;
 	status: (typeof meetings.$inferSelect)['status'];
+	kind: (typeof meetings.$inferSelect)['kind'];
 	firstSpeaker: 'victim' | 'offender';
 	/** The people invited to this meeting (an active link), as the session knows them. */
 	invitees: ParticipantSeed[];
@@ -36,6 +37,7 @@ export async function loadSessionSetup(
 		caseId: meeting.meeting.caseId,
 		programId: meeting.programId,
 		status: meeting.meeting.status,
+		kind: meeting.meeting.kind,
 		firstSpeaker: meeting.meeting.firstSpeaker,
 		invitees: invited.map(({ party }) => partySeed(party))
 	};
@@ -83,7 +85,12 @@ export async function markSessionEnded(
 	await db.transaction(async (tx) => {
 		await tx
 			.update(meetings)
-			.set({ status: MEETING_STATUSES.ended, endedAt })
+			.set({
+				status: MEETING_STATUSES.ended,
+				endedAt,
+				// A preparation meeting run in Mend counts as held once it ends.
+				...(setup.kind === 'preparation' ? { heldAt: endedAt, heldMode: 'remote' as const } : {})
+			})
 			.where(eq(meetings.id, setup.meetingId));
 		await recordAudit(tx, {
 			programId: setup.programId,

@@ -6,7 +6,15 @@ import {
 	partyCookieName,
 	type StartedPartySession
 } from '#lib/server/invitations/party-sessions.ts';
+import { formToObject } from '#lib/server/forms.ts';
+import type { ResolvedInvitation } from '#lib/server/invitations/resolve-invitation.ts';
 import { runAction } from '#lib/server/kit/actions.ts';
+import { getPlanes } from '#lib/server/planes.ts';
+import { partyCasework } from '#lib/server/preparation/party-casework.ts';
+import { partyOfLink } from '#lib/server/preparation/party-of-link.ts';
+import { giveConsentAsParty } from '#lib/server/preparation/record-consent.ts';
+import { saveVictimChoicesAsParty } from '#lib/server/preparation/save-victim-choices.ts';
+import { withdrawAsParty } from '#lib/server/preparation/withdraw-from-case.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 function keepSession(cookies: Cookies, session: StartedPartySession | undefined, secure: boolean) {
@@ -27,10 +35,44 @@ export const load: PageServerLoad = async ({ params, cookies, url, getClientAddr
 		ip: getClientAddress()
 	});
 	keepSession(cookies, session, url.protocol === 'https:');
-	return { page };
+	const resolved =
+		page.kind === 'ready'
+			? await partyOfLink(getDeps(), params.token, (name) => cookies.get(name)).catch(() => null)
+			: null;
+	return { page, casework: resolved ? await partyCasework(getDeps().db, resolved) : null };
 };
 
+/** A form on the page of a party, acting for the party of this link and this browser. */
+async function asParty<T>(
+	event: { params: { token: string }; cookies: Cookies },
+	run: (resolved: ResolvedInvitation) => Promise<T>
+) {
+	return runAction(async () => {
+		const resolved = await partyOfLink(getDeps(), event.params.token, (name) =>
+			event.cookies.get(name)
+		);
+		await run(resolved);
+		return { done: true as const };
+	});
+}
+
 export const actions: Actions = {
+	consent: async (event) => {
+		const input = formToObject(await event.request.formData());
+		return asParty(event, (resolved) =>
+			giveConsentAsParty(getDeps(), resolved, input, event.getClientAddress())
+		);
+	},
+	choices: async (event) => {
+		const input = formToObject(await event.request.formData());
+		return asParty(event, (resolved) =>
+			saveVictimChoicesAsParty(getDeps(), resolved, input, event.getClientAddress())
+		);
+	},
+	withdraw: async (event) =>
+		asParty(event, (resolved) =>
+			withdrawAsParty(getDeps(), getPlanes(), resolved, event.getClientAddress())
+		),
 	enterCode: async ({ params, request, cookies, url, getClientAddress }) => {
 		const form = await request.formData();
 		const result = await runAction(() =>

@@ -1,0 +1,30 @@
+import { eq } from 'drizzle-orm';
+import { ProgramSettingsSchema } from '#lib/cases/preparation-schemas.ts';
+import { assertCan, type StaffActor } from '../access/staff-access.ts';
+import { AUDIT_ACTIONS, recordAudit } from '../audit/record-audit.ts';
+import type { Database } from '../db/client.ts';
+import { programs } from '../db/schema.ts';
+import { parseInput } from '../validation.ts';
+
+/** A program admin sets the program's rules (the readiness gate: strict or overridable). */
+export async function updateProgramSettings(
+	deps: { db: Database },
+	actor: StaffActor,
+	input: unknown
+): Promise<void> {
+	assertCan(actor, 'manageStaff');
+	const data = parseInput(ProgramSettingsSchema, input);
+	await deps.db.transaction(async (tx) => {
+		const [before] = await tx
+			.select({ readinessGate: programs.readinessGate })
+			.from(programs)
+			.where(eq(programs.id, actor.programId));
+		await tx.update(programs).set(data).where(eq(programs.id, actor.programId));
+		await recordAudit(tx, {
+			programId: actor.programId,
+			actor,
+			action: AUDIT_ACTIONS.programSettingsChanged,
+			detail: { readinessGate: { from: before?.readinessGate, to: data.readinessGate } }
+		});
+	});
+}
