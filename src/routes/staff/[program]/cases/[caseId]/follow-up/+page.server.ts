@@ -1,0 +1,74 @@
+import { getDeps } from '#lib/server/deps.ts';
+import { formToObject } from '#lib/server/forms.ts';
+import { closeCase } from '#lib/server/follow-up/close-case.ts';
+import {
+	issueSurveyLink,
+	recordCheckIn,
+	recordReoffending
+} from '#lib/server/follow-up/follow-up-results.ts';
+import { getFollowUp } from '#lib/server/follow-up/get-follow-up.ts';
+import { recordPlanProgress, removePlanRecord } from '#lib/server/follow-up/plan-records.ts';
+import { runAction, runLoad } from '#lib/server/kit/actions.ts';
+import { requireStaffContext } from '#lib/server/kit/staff.ts';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async (event) => {
+	const { actor, program } = await requireStaffContext(event);
+	return runLoad(() => getFollowUp(getDeps(), actor, program, event.params.caseId));
+};
+
+export const actions: Actions = {
+	record: async (event) => {
+		const { actor, program } = await requireStaffContext(event);
+		const values = formToObject(await event.request.formData());
+		const result = await runAction(
+			() => recordPlanProgress(getDeps(), actor, program, event.params.caseId, values),
+			values
+		);
+		return result && 'id' in result ? { recorded: result.id } : result;
+	},
+
+	removeRecord: async (event) => {
+		const { actor } = await requireStaffContext(event);
+		const form = await event.request.formData();
+		return runAction(() =>
+			removePlanRecord(getDeps(), actor, event.params.caseId, String(form.get('recordId') ?? ''))
+		);
+	},
+
+	checkIn: async (event) => {
+		const { actor } = await requireStaffContext(event);
+		const values = formToObject(await event.request.formData());
+		return runAction(() => recordCheckIn(getDeps(), actor, event.params.caseId, values), values);
+	},
+
+	reoffending: async (event) => {
+		const { actor } = await requireStaffContext(event);
+		const values = formToObject(await event.request.formData());
+		return runAction(
+			() => recordReoffending(getDeps(), actor, event.params.caseId, values),
+			values
+		);
+	},
+
+	surveyLink: async (event) => {
+		const { actor } = await requireStaffContext(event);
+		const form = await event.request.formData();
+		const result = await runAction(() =>
+			issueSurveyLink(getDeps(), actor, event.params.caseId, String(form.get('followUpId') ?? ''))
+		);
+		if (!result || !('token' in result)) return result;
+		return {
+			surveyLink: {
+				followUpId: result.followUpId,
+				url: `${event.url.origin}/survey/${result.token}`
+			}
+		};
+	},
+
+	close: async (event) => {
+		const { actor } = await requireStaffContext(event);
+		const values = formToObject(await event.request.formData());
+		return runAction(() => closeCase(getDeps(), actor, event.params.caseId, values), values);
+	}
+};

@@ -1,0 +1,34 @@
+import { fail } from '@sveltejs/kit';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import * as m from '#lib/paraglide/messages.js';
+import { getDeps } from '#lib/server/deps.ts';
+import { formToObject } from '#lib/server/forms.ts';
+import { answerSurvey, openSurvey } from '#lib/server/follow-up/survey.ts';
+import { runAction } from '#lib/server/kit/actions.ts';
+import { takeAttempt } from '#lib/server/rate-limits.ts';
+import type { Actions, PageServerLoad } from './$types';
+
+/** Answers per address and hour: the page is public. */
+const answers = new RateLimiterMemory({ keyPrefix: 'survey', points: 20, duration: 60 * 60 });
+
+export const load: PageServerLoad = async ({ params }) => ({
+	page: await openSurvey(getDeps(), params.token)
+});
+
+export const actions: Actions = {
+	default: async ({ params, request, getClientAddress }) => {
+		const ip = getClientAddress();
+		const attempt = await takeAttempt([[answers, ip]]);
+		if (!attempt.allowed)
+			return fail(429, {
+				message: m.survey_rate_limited({ minutes: Math.ceil(attempt.retryAfterS / 60) }),
+				errors: {} as Record<string, string>
+			});
+		const values = formToObject(await request.formData());
+		const result = await runAction(
+			() => answerSurvey(getDeps(), { token: params.token, input: values, ip }),
+			values
+		);
+		return result ?? { answered: true };
+	}
+};
