@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { provideDeps, type Deps } from '#lib/server/deps.ts';
+import { startSweeper, type Sweeper } from '#lib/server/notifications/sweeper.ts';
 import { applyAdapterEnvironment, type Config } from './config.ts';
 import { ADAPTER_HEADERS, createRequestListener } from './http.ts';
 import { attachRealtime, type Realtime } from './realtime.ts';
@@ -12,6 +13,8 @@ const BUILD_HANDLER = fileURLToPath(new URL('../build/handler.js', import.meta.u
 export interface RunningMend {
 	server: http.Server;
 	realtime: Realtime;
+	/** Sends the outbox and makes reminders, every 30 s; `runOnce()` for tests. */
+	sweeper: Sweeper;
 	/** e.g. http://127.0.0.1:41234 — the address actually listened on. */
 	url: string;
 	close(): Promise<void>;
@@ -32,6 +35,7 @@ export async function startMend(config: Config, deps: Deps): Promise<RunningMend
 
 	const server = http.createServer(createRequestListener(handler, config));
 	const realtime = attachRealtime(server, deps);
+	const sweeper = startSweeper(deps);
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', reject);
 		server.listen(config.port, config.host, () => resolve());
@@ -42,9 +46,11 @@ export async function startMend(config: Config, deps: Deps): Promise<RunningMend
 	return {
 		server,
 		realtime,
+		sweeper,
 		url: `http://${host}:${port}`,
 		close: async () => {
 			server.closeAllConnections();
+			await sweeper.stop();
 			await realtime.close();
 		}
 	};

@@ -5,6 +5,7 @@ import { systemClock, type Clock } from '#lib/server/clock.ts';
 import { openDatabase } from '#lib/server/db/client.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import { createLogger, type Logger } from '#lib/server/log.ts';
+import { createTransports } from '#lib/server/notifications/transports.ts';
 import { createLiveKitBackend } from './media/livekit.ts';
 import { createP2PBackend } from './media/p2p.ts';
 
@@ -42,12 +43,14 @@ export async function boot(
 				? createLiveKitBackend(config.media, log, {
 						reconcileIntervalMs: options.reconcileIntervalMs
 					})
-				: createP2PBackend(config.media.iceServers)
+				: createP2PBackend(config.media.iceServers),
+		transports: createTransports(config.notifications)
 	};
 	return {
 		deps,
 		close: async () => {
 			deps.media.stop?.();
+			for (const transport of Object.values(deps.transports)) transport.close?.();
 			await database.close();
 		}
 	};

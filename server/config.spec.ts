@@ -80,4 +80,21 @@ describe('media settings', () => {
 		expect(config.media).toMatchObject({ kind: 'livekit', e2ee: false, tokenTtlS: 300 });
 		expect(() => loadConfig({ LIVEKIT_URL: 'wss://lk.example.org' })).toThrow(/set all three/);
 	});
+
+	it('send e-mail only with SMTP_URL and MAIL_FROM, and text messages only through a gateway', () => {
+		expect(loadConfig({}).notifications).toEqual({ smtp: null, smsWebhook: null });
+		const config = loadConfig({
+			SMTP_URL: 'smtp://u:p@mail.example.org:587',
+			MAIL_FROM: 'Mend <mend@example.org>',
+			SMS_WEBHOOK_URL: 'https://sms.example.org/send'
+		});
+		expect(config.notifications).toEqual({
+			smtp: { url: 'smtp://u:p@mail.example.org:587', from: 'Mend <mend@example.org>' },
+			smsWebhook: { url: 'https://sms.example.org/send', token: null, from: null }
+		});
+		expect(() => loadConfig({ SMTP_URL: 'smtp://mail.example.org' })).toThrow(/MAIL_FROM/);
+		expect(() => loadConfig({ SMTP_URL: 'http://mail.example.org', MAIL_FROM: 'x@y.z' })).toThrow(
+			/SMTP_URL/
+		);
+	});
 });

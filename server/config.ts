@@ -59,7 +59,17 @@ const EnvSchema = z.object({
 	LIVEKIT_API_KEY: z.string().min(1).optional(),
 	LIVEKIT_API_SECRET: z.string().min(1).optional(),
 	LIVEKIT_E2EE: flag.default(false),
-	LIVEKIT_TOKEN_TTL_MINUTES: positiveInt.max(60).default(5)
+	LIVEKIT_TOKEN_TTL_MINUTES: positiveInt.max(60).default(5),
+	SMTP_URL: z
+		.url({
+			protocol: /^smtps?$/,
+			error: 'must be an smtp:// or smtps:// URL such as smtp://user:pass@mail.example.org:587'
+		})
+		.optional(),
+	MAIL_FROM: z.string().min(3).optional(),
+	SMS_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+	SMS_WEBHOOK_TOKEN: z.string().min(1).optional(),
+	SMS_FROM: z.string().min(1).optional()
 });
 
 const IceServersSchema = z
@@ -100,6 +110,14 @@ export interface Config {
 	bodySizeLimit: string;
 	logLevel: LogLevel;
 	media: MediaConfig;
+	notifications: NotificationsConfig;
+}
+
+/** How the outbox reaches people; with neither, everything stays in the outbox for staff. */
+export interface NotificationsConfig {
+	smtp: { url: string; from: string } | null;
+	/** A generic HTTP text-message gateway: POST JSON { to, from, body }. */
+	smsWebhook: { url: string; token: string | null; from: string | null } | null;
 }
 
 export type MediaConfig =
@@ -164,6 +182,11 @@ export function loadConfig(env: Env = process.env): Config {
 				}
 			: { kind: 'p2p', iceServers };
 
+	if (e.SMTP_URL && !e.MAIL_FROM)
+		throw new ConfigError([
+			'MAIL_FROM: required with SMTP_URL, e.g. "Mend <mediation@program.example.org>"'
+		]);
+
 	const database: DatabaseConfig = e.DATABASE_URL
 		? { kind: 'postgres', url: e.DATABASE_URL }
 		: { kind: 'pglite', dataDir: path.resolve(e.DATA_DIR) };
@@ -186,7 +209,13 @@ export function loadConfig(env: Env = process.env): Config {
 		},
 		bodySizeLimit: e.BODY_SIZE_LIMIT,
 		logLevel: e.LOG_LEVEL,
-		media
+		media,
+		notifications: {
+			smtp: e.SMTP_URL && e.MAIL_FROM ? { url: e.SMTP_URL, from: e.MAIL_FROM } : null,
+			smsWebhook: e.SMS_WEBHOOK_URL
+				? { url: e.SMS_WEBHOOK_URL, token: e.SMS_WEBHOOK_TOKEN ?? null, from: e.SMS_FROM ?? null }
+				: null
+		}
 	};
 }
 

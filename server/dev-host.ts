@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { seedDemo } from '#lib/server/demo/seed-demo.ts';
 import { provideDeps } from '#lib/server/deps.ts';
+import { startSweeper } from '#lib/server/notifications/sweeper.ts';
 import { boot, type Booted } from './boot.ts';
 import { loadConfig } from './config.ts';
 import { attachRealtime } from './realtime.ts';
@@ -21,6 +22,8 @@ export async function startDevHost(httpServer: Server, env: Record<string, strin
 			for (const link of demo.invitations) lines.push(`    ${link.role.padEnd(9)} ${link.path}`);
 			console.log(lines.join('\n'));
 		}
+		// Once per process, like the database; its timer does not keep the process alive.
+		startSweeper(booted.deps);
 		return booted;
 	});
 	const { deps } = await holder[KEY];

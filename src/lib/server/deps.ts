@@ -4,6 +4,7 @@ import type { Auth } from './auth/auth.ts';
 import type { Clock } from './clock.ts';
 import type { Database, LogWriter } from './db/client.ts';
 import type { Logger } from './log.ts';
+import type { Transports } from './notifications/transports.ts';
 
 /** Everything server code needs from the outside world, created once per process by the host. */
 export interface Deps {
@@ -16,6 +17,8 @@ export interface Deps {
 	log: Logger;
 	/** LiveKit, or the built-in browser-to-browser mode. */
 	media: MediaBackend;
+	/** How the outbox reaches people, per channel (none: staff read it on the outbox page). */
+	transports: Transports;
 }
 
 // On globalThis, not in a module variable: in `vite dev` the host (a Vite plugin) and the pages

@@ -7,9 +7,11 @@ import { assertCan, type StaffActor } from '../access/staff-access.ts';
 import { AUDIT_ACTIONS, recordAudit } from '../audit/record-audit.ts';
 import type { Clock } from '../clock.ts';
 import type { Database } from '../db/client.ts';
-import { invitations, parties } from '../db/schema.ts';
+import { invitations, parties, programs } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { findVisibleMeeting } from '../meetings/find-visible-meeting.ts';
+import { queueInvitationNotices } from '../notifications/invitation-notices.ts';
+import type { Transports } from '../notifications/transports.ts';
 import { hashAccessCode, hashToken, newAccessCode, newToken } from '../tokens.ts';
 import { parseInput } from '../validation.ts';
 
@@ -26,10 +28,17 @@ export interface IssuedInvitation {
  * previous link (it stops working at once), which is how a lost link is reissued.
  */
 export async function issueInvitation(
-	deps: { db: Database; clock: Clock; config: { invitationGraceMs: number } },
+	deps: {
+		db: Database;
+		clock: Clock;
+		config: { invitationGraceMs: number; publicUrl?: string };
+		transports?: Transports;
+	},
 	actor: StaffActor,
 	meetingId: string,
-	input: unknown
+	input: unknown,
+	/** Where the link points when PUBLIC_URL is not set (the request's origin). */
+	options: { origin?: string } = {}
 ): Promise<IssuedInvitation> {
 	assertCan(actor, 'manageMeetings');
 	const { partyId, withAccessCode } = parseInput(IssueInvitationSchema, input);
@@ -98,6 +107,22 @@ export async function issueInvitation(
 				replaced: replaced.map((r) => r.id)
 			}
 		});
+		// The link is known only now: its invitation and reminder are queued with it.
+		const base = deps.config.publicUrl ?? options.origin;
+		if (base) {
+			const [program] = await tx.select().from(programs).where(eq(programs.id, actor.programId));
+			await queueInvitationNotices(tx, deps, {
+				actor,
+				program,
+				caseId: meeting.caseId,
+				party,
+				meeting,
+				invitationId: row.id,
+				replacedInvitationIds: replaced.map((r) => r.id),
+				link: `${base}/join/${token}`,
+				withAccessCode
+			});
+		}
 		return { invitationId: row.id, token, accessCode, expiresAt };
 	});
 }

@@ -8,6 +8,8 @@ import type { Database } from '../db/client.ts';
 import { invitations, partySessions } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { findVisibleMeeting } from '../meetings/find-visible-meeting.ts';
+import { cancelPending } from '../notifications/enqueue.ts';
+import { invitationKeys } from '../notifications/invitation-notices.ts';
 
 /** Stops a link at once: its page says so, and any browser that entered with it is let go. */
 export async function revokeInvitation(
@@ -30,6 +32,8 @@ export async function revokeInvitation(
 			.set({ revokedAt: deps.clock.now(), revokedReason: 'revoked' })
 			.where(eq(invitations.id, invitationId));
 		await tx.delete(partySessions).where(eq(partySessions.invitationId, invitationId));
+		// Its invitation and reminder, if not yet sent, would carry a link that no longer works.
+		await cancelPending(tx, invitationKeys(invitationId).prefixes);
 		await recordAudit(tx, {
 			programId: actor.programId,
 			caseId: meeting.caseId,

@@ -1,0 +1,169 @@
+import { formatMoney } from '../../money.ts';
+import { baseLocale } from '../../paraglide/runtime.js';
+import * as m from '../../paraglide/messages.js';
+import { formatMeetingTime } from '../../time.ts';
+import type { Message } from './enqueue.ts';
+import { meetingIcs } from './ics.ts';
+
+/**
+ * The words of what Mend sends. Parties' messages never name the case, the offence or the
+ * other people: an e-mail or a text can be read by others on the person's device.
+ */
+
+const LOCALE = baseLocale;
+
+export interface ProgramForMessages {
+	name: string;
+	timeZone: string;
+	currency: string;
+	contactEmail: string | null;
+	contactPhone: string | null;
+}
+
+const contactLine = (program: ProgramForMessages) => {
+	const contact = [program.contactEmail, program.contactPhone].filter(Boolean).join(', ');
+	return contact ? m.notify_contact({ program: program.name, contact }) : '';
+};
+
+const paragraphs = (...parts: string[]) => parts.filter(Boolean).join('\n\n');
+
+/** YYYY-MM-DD as a person reads it, e.g. "March 14, 2026" (a date, with no zone to shift it). */
+export function formatDay(day: string): string {
+	return new Intl.DateTimeFormat(LOCALE, { dateStyle: 'long', timeZone: 'UTC' }).format(
+		new Date(`${day}T12:00:00Z`)
+	);
+}
+
+export function meetingMessage(input: {
+	kind: 'invitation' | 'reminder';
+	program: ProgramForMessages;
+	partyName: string;
+	meeting: { id: string; scheduledAt: Date; durationMinutes: number };
+	link: string | null;
+	withAccessCode: boolean;
+	now: Date;
+}): Message {
+	const time = formatMeetingTime(input.meeting.scheduledAt, input.program.timeZone, LOCALE);
+	const invitation = input.kind === 'invitation';
+	return {
+		subject: invitation
+			? m.notify_invitation_subject({ time })
+			: m.notify_reminder_subject({ time }),
+		body: paragraphs(
+			m.notify_greeting({ name: input.partyName }),
+			invitation
+				? m.notify_invitation_intro({ program: input.program.name, time })
+				: m.notify_reminder_intro({ program: input.program.name, time }),
+			input.link ? m.notify_join_link({ link: input.link }) : m.notify_join_use_your_link(),
+			input.withAccessCode ? m.notify_access_code_separately() : '',
+			contactLine(input.program)
+		),
+		ics: meetingIcs({
+			uid: `${input.meeting.id}@mend`,
+			start: input.meeting.scheduledAt,
+			durationMinutes: input.meeting.durationMinutes,
+			stamp: input.now,
+			// Nothing about the case: calendars are shared and synced.
+			summary: m.notify_calendar_summary(),
+			description: input.link ? m.notify_join_link({ link: input.link }) : undefined,
+			url: input.link ?? undefined
+		})
+	};
+}
+
+export interface PlanItemForMessages {
+	kind: string;
+	description: string;
+	dueDate: string | null;
+	amountMinor: number | null;
+	hours: number | null;
+}
+
+/** What is due, in words: the amount or hours when there are some, else the description. */
+function what(item: PlanItemForMessages, program: ProgramForMessages): string {
+	if (item.amountMinor != null)
+		return m.notify_what_payment({
+			amount: formatMoney(item.amountMinor, program.currency, LOCALE)
+		});
+	if (item.hours != null) return m.notify_what_hours({ hours: String(item.hours) });
+	return item.description;
+}
+
+export function planReminderMessage(input: {
+	program: ProgramForMessages;
+	partyName: string;
+	item: PlanItemForMessages & { dueDate: string };
+}): Message {
+	const date = formatDay(input.item.dueDate);
+	return {
+		subject: m.notify_plan_reminder_subject({ date }),
+		body: paragraphs(
+			m.notify_greeting({ name: input.partyName }),
+			m.notify_plan_reminder_intro({ what: what(input.item, input.program), date }),
+			contactLine(input.program)
+		)
+	};
+}
+
+export function overdueMessage(input: {
+	program: ProgramForMessages;
+	staffName: string;
+	caseReference: string;
+	item: PlanItemForMessages & { dueDate: string };
+	caseLink: string | null;
+}): Message {
+	const date = formatDay(input.item.dueDate);
+	return {
+		subject: m.notify_overdue_subject({ reference: input.caseReference }),
+		body: paragraphs(
+			m.notify_greeting({ name: input.staffName }),
+			m.notify_overdue_intro({
+				reference: input.caseReference,
+				item: input.item.description,
+				date
+			}),
+			input.caseLink ?? ''
+		)
+	};
+}
+
+/** To the victim: what was recorded, never who recorded it or how to reach the offender. */
+export function victimRecordMessage(input: {
+	program: ProgramForMessages;
+	partyName: string;
+	record: { kind: string; amountMinor: number | null; hours: number | null; occurredOn: string };
+	itemDescription: string;
+}): Message {
+	const date = formatDay(input.record.occurredOn);
+	const recorded =
+		input.record.kind === 'payment' && input.record.amountMinor != null
+			? m.notify_victim_payment({
+					amount: formatMoney(input.record.amountMinor, input.program.currency, LOCALE),
+					date
+				})
+			: input.record.kind === 'hours' && input.record.hours != null
+				? m.notify_victim_hours({ hours: String(input.record.hours), date })
+				: m.notify_victim_done({ item: input.itemDescription, date });
+	return {
+		subject: m.notify_victim_update_subject(),
+		body: paragraphs(
+			m.notify_greeting({ name: input.partyName }),
+			recorded,
+			contactLine(input.program)
+		)
+	};
+}
+
+export function victimCompletionMessage(input: {
+	program: ProgramForMessages;
+	partyName: string;
+}): Message {
+	return {
+		subject: m.notify_victim_completion_subject(),
+		body: paragraphs(
+			m.notify_greeting({ name: input.partyName }),
+			m.notify_victim_completion_intro(),
+			contactLine(input.program)
+		)
+	};
+}
