@@ -2,7 +2,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cases, invitations, meetings } from '#lib/server/db/schema.ts';
+import {
+	cases,
+	consents,
+	invitations,
+	meetings,
+	notifications,
+	parties,
+	programs,
+	screenings,
+	victimChoices
+} from '#lib/server/db/schema.ts';
 import {
 	addStaff,
 	createCase,
@@ -93,6 +103,15 @@ function staffActions(): string[] {
 async function expectUnchanged() {
 	const [row] = await server.deps.db.select().from(cases).where(eq(cases.id, a.caseId));
 	expect(row.description).toBe('Window broken, phone taken from the car.');
+	expect(row.closedAt).toBeNull();
+	expect(row.gateOverriddenAt).toBeNull();
+	const [party] = await server.deps.db.select().from(parties).where(eq(parties.id, a.partyId));
+	expect(party.withdrawnAt).toBeNull();
+	expect(await server.deps.db.select().from(screenings)).toEqual([]);
+	expect(await server.deps.db.select().from(consents)).toEqual([]);
+	expect(await server.deps.db.select().from(victimChoices)).toEqual([]);
+	const [program] = await server.deps.db.select().from(programs).where(eq(programs.slug, a.slug));
+	expect(program.readinessGate).toBe('strict');
 	const [meeting] = await server.deps.db
 		.select()
 		.from(meetings)
@@ -113,8 +132,13 @@ describe("another program's coordinator", () => {
 			`/staff/${a.slug}/cases/new`,
 			`/staff/${a.slug}/cases/${a.caseId}`,
 			`/staff/${a.slug}/cases/${a.caseId}/edit`,
+			`/staff/${a.slug}/cases/${a.caseId}/follow-up`,
 			`/staff/${bSlug}/cases/${a.caseId}`,
-			`/staff/${bSlug}/cases/${a.caseId}/edit`
+			`/staff/${bSlug}/cases/${a.caseId}/follow-up`,
+			`/staff/${bSlug}/cases/${a.caseId}/edit`,
+			`/staff/${a.slug}/cases/${a.caseId}/preparation`,
+			`/staff/${bSlug}/cases/${a.caseId}/preparation`,
+			`/staff/${a.slug}/settings`
 		];
 		for (const page of pages) {
 			const { status, html } = await bCoordinator.page(page);
@@ -127,6 +151,9 @@ describe("another program's coordinator", () => {
 	});
 
 	it("is refused every form action on the first program's case, meeting and invitation, and nothing changes", async () => {
+		// The invitation issued in program A queued a message in A's outbox.
+		const [notice] = await server.deps.db.select().from(notifications).limit(1);
+		expect(notice).toBeDefined();
 		const attempts: Record<string, [string, Record<string, string | boolean | undefined>]> = {
 			'cases/[caseId]#assignMediator': [
 				`/staff/${bSlug}/cases/${a.caseId}?/assignMediator`,
@@ -148,11 +175,72 @@ describe("another program's coordinator", () => {
 				`/staff/${bSlug}/cases/${a.caseId}?/revokeInvitation`,
 				{ invitationId: a.invitationId }
 			],
+			'cases/[caseId]/follow-up#record': [
+				`/staff/${bSlug}/cases/${a.caseId}/follow-up?/record`,
+				{ planItemId: a.partyId, kind: 'done', occurredOn: '2020-01-01' }
+			],
+			'cases/[caseId]/follow-up#removeRecord': [
+				`/staff/${bSlug}/cases/${a.caseId}/follow-up?/removeRecord`,
+				{ recordId: a.partyId }
+			],
+			'cases/[caseId]/follow-up#checkIn': [
+				`/staff/${bSlug}/cases/${a.caseId}/follow-up?/checkIn`,
+				{ followUpId: a.partyId, reached: 'yes' }
+			],
+			'cases/[caseId]/follow-up#reoffending': [
+				`/staff/${bSlug}/cases/${a.caseId}/follow-up?/reoffending`,
+				{ followUpId: a.partyId, reoffended: 'no' }
+			],
+			'cases/[caseId]/follow-up#surveyLink': [
+				`/staff/${bSlug}/cases/${a.caseId}/follow-up?/surveyLink`,
+				{ followUpId: a.partyId }
+			],
+			'cases/[caseId]/follow-up#close': [
+				`/staff/${bSlug}/cases/${a.caseId}/follow-up?/close`,
+				{ closure: 'completed', reason: 'closed by B' }
+			],
 			'cases/[caseId]/edit#default': [
 				`/staff/${bSlug}/cases/${a.caseId}/edit`,
 				referralFields({ description: 'changed by B' })
 			],
 			'cases/new#default': [`/staff/${a.slug}/cases/new`, referralFields()],
+			'cases/[caseId]/preparation#screening': [
+				`/staff/${bSlug}/cases/${a.caseId}/preparation?/screening`,
+				{
+					partyId: a.partyId,
+					readiness: 'ready',
+					safetyConcerns: 'none',
+					powerImbalance: 'none',
+					outcome: 'suitable'
+				}
+			],
+			'cases/[caseId]/preparation#consent': [
+				`/staff/${bSlug}/cases/${a.caseId}/preparation?/consent`,
+				{ partyId: a.partyId, textVersion: 'en-2026-11', confirmShown: 'true' }
+			],
+			'cases/[caseId]/preparation#withdraw': [
+				`/staff/${bSlug}/cases/${a.caseId}/preparation?/withdraw`,
+				{ partyId: a.partyId }
+			],
+			'cases/[caseId]/preparation#held': [
+				`/staff/${bSlug}/cases/${a.caseId}/preparation?/held`,
+				{ meetingId: a.meetingId, mode: 'in_person' }
+			],
+			'cases/[caseId]/preparation#choices': [
+				`/staff/${bSlug}/cases/${a.caseId}/preparation?/choices`,
+				{ partyId: a.partyId, firstSpeaker: 'offender' }
+			],
+			'cases/[caseId]/preparation#proposeTimes': [
+				`/staff/${bSlug}/cases/${a.caseId}/preparation?/proposeTimes`,
+				{ partyId: a.partyId, 'times.0': '2030-01-01T10:00' }
+			],
+			'cases/[caseId]/preparation#override': [
+				`/staff/${bSlug}/cases/${a.caseId}/preparation?/override`,
+				{ reason: 'overridden by another program' }
+			],
+			'settings#default': [`/staff/${a.slug}/settings`, { readinessGate: 'overridable' }],
+			'outbox#cancel': [`/staff/${bSlug}/outbox?/cancel`, { notificationId: notice.id }],
+			'outbox#retry': [`/staff/${bSlug}/outbox?/retry`, { notificationId: notice.id }],
 			'team#add': [
 				`/staff/${a.slug}/team?/add`,
 				{ name: 'Mallory', email: 'm@x.example', role: 'admin' }

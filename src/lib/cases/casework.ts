@@ -73,7 +73,8 @@ export const REOFFENDING_SOURCES = { rearrest: 'rearrest', reconviction: 'reconv
 export type ReoffendingSource = (typeof REOFFENDING_SOURCES)[keyof typeof REOFFENDING_SOURCES];
 
 export const NOTIFICATION_CHANNELS = { email: 'email', sms: 'sms' } as const;
-export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[keyof typeof NOTIFICATION_CHANNELS];
+export type NotificationChannel =
+	(typeof NOTIFICATION_CHANNELS)[keyof typeof NOTIFICATION_CHANNELS];
 
 export const NOTIFICATION_STATUSES = {
 	/** Waiting for its time, or for a transport. */

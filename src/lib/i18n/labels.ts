@@ -13,7 +13,21 @@ import type {
 	Frequency,
 	ObligationKind
 } from '../agreement/model.ts';
-import type { AgreementStatus, SignerRole } from '../agreement/status.ts';
+import type { AgreementStatus, PlanItemKind, SignerRole } from '../agreement/status.ts';
+import type {
+	AttendanceMode,
+	CaseClosure,
+	ConcernLevel,
+	FollowUpKind,
+	Motivation,
+	NotificationChannel,
+	NotificationStatus,
+	Readiness,
+	ReoffendingSource,
+	RestitutionUpdates,
+	ScreeningOutcome
+} from '../cases/casework.ts';
+import type { PlanStatus } from '../cases/plan-status.ts';
 import type { EditRefusal } from '../protocol/collab.ts';
 import type { PartyRole, StaffRole } from '../protocol/roles.ts';
 import type { AgendaStepName, PrivateRoomPurpose, ViewRole } from '../protocol/session-view.ts';
@@ -113,7 +127,13 @@ const AUDIT_LABELS: Record<string, () => string> = {
 	'agreement.signed': m.audit_agreement_signed,
 	'agreement.executed': m.audit_agreement_executed,
 	'agreement.superseded': m.audit_agreement_superseded,
-	'agreement.pdf_downloaded': m.audit_agreement_downloaded
+	'agreement.pdf_downloaded': m.audit_agreement_downloaded,
+	'plan.recorded': m.audit_plan_recorded,
+	'plan.record_removed': m.audit_plan_record_removed,
+	'case.closed': m.audit_case_closed,
+	'follow_up.recorded': m.audit_follow_up_recorded,
+	'survey.answered': m.audit_survey_answered,
+	'survey.link_issued': m.audit_survey_link_issued
 };
 
 /** What happened, as the case history shows it; an action without a label shows its name. */
@@ -192,4 +212,95 @@ export const editRefusalLabel = (v: EditRefusal): string =>
 		'not-drafting': m.edit_refusal_not_drafting,
 		resync: m.edit_refusal_resync,
 		'too-large': m.edit_refusal_too_large
+	})[v]();
+
+export const notificationStatusLabel = (v: NotificationStatus): string =>
+	({
+		queued: m.notification_status_queued,
+		sent: m.notification_status_sent,
+		failed: m.notification_status_failed,
+		outbox_only: m.notification_status_outbox_only,
+		cancelled: m.notification_status_cancelled
+	})[v]();
+
+export const notificationChannelLabel = (v: NotificationChannel): string =>
+	({ email: m.notification_channel_email, sms: m.notification_channel_sms })[v]();
+
+export const planItemKindLabel = (v: PlanItemKind): string =>
+	({
+		payment: m.plan_kind_payment,
+		service: m.plan_kind_service,
+		apology_letter: m.plan_kind_apology_letter,
+		behaviour: m.plan_kind_behaviour,
+		other: m.plan_kind_other
+	})[v]();
+
+export const planStatusLabel = (v: PlanStatus): string =>
+	({
+		completed: m.plan_status_completed,
+		overdue: m.plan_status_overdue,
+		due: m.plan_status_due,
+		upcoming: m.plan_status_upcoming,
+		open: m.plan_status_open
+	})[v]();
+
+export const closureLabel = (v: CaseClosure): string =>
+	({
+		completed: m.closure_completed,
+		partially_completed: m.closure_partially_completed,
+		not_completed: m.closure_not_completed,
+		no_agreement: m.closure_no_agreement
+	})[v]();
+
+export const followUpKindLabel = (v: FollowUpKind): string =>
+	({
+		check_in: m.follow_up_kind_check_in,
+		survey: m.follow_up_kind_survey,
+		reoffending: m.follow_up_kind_reoffending
+	})[v]();
+
+export const followUpStateLabel = (v: 'done' | 'overdue' | 'due' | 'upcoming'): string =>
+	({
+		done: m.follow_up_state_done,
+		overdue: m.plan_status_overdue,
+		due: m.plan_status_due,
+		upcoming: m.plan_status_upcoming
+	})[v]();
+
+export const reoffendingSourceLabel = (v: ReoffendingSource): string =>
+	({ rearrest: m.reoffending_source_rearrest, reconviction: m.reoffending_source_reconviction })[
+		v
+	]();
+
+export const readinessLabel = (v: Readiness): string =>
+	({ ready: m.readiness_ready, unsure: m.readiness_unsure, not_ready: m.readiness_not_ready })[v]();
+
+export const concernLabel = (v: ConcernLevel): string =>
+	({ none: m.concern_none, some: m.concern_some, serious: m.concern_serious })[v]();
+
+export const screeningOutcomeLabel = (v: ScreeningOutcome): string =>
+	({
+		pending: m.screening_pending,
+		suitable: m.screening_suitable,
+		not_suitable: m.screening_not_suitable,
+		refer_elsewhere: m.screening_refer_elsewhere
+	})[v]();
+
+export const motivationLabel = (v: Motivation): string =>
+	({
+		1: m.motivation_1,
+		2: m.motivation_2,
+		3: m.motivation_3,
+		4: m.motivation_4,
+		5: m.motivation_5
+	})[v]();
+
+export const attendanceModeLabel = (v: AttendanceMode): string =>
+	({ remote: m.attendance_remote, in_person: m.attendance_in_person })[v]();
+
+export const restitutionUpdatesLabel = (v: RestitutionUpdates): string =>
+	({
+		every: m.restitution_updates_every,
+		completion: m.restitution_updates_completion,
+		none: m.restitution_updates_none
 	})[v]();

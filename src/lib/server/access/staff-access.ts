@@ -19,7 +19,11 @@ export const PERMISSIONS = {
 	seeAllCases: [STAFF_ROLES.admin, STAFF_ROLES.coordinator],
 	/** Schedule meetings and issue or revoke invitations, on the cases one can see. */
 	manageMeetings: [STAFF_ROLES.admin, STAFF_ROLES.coordinator, STAFF_ROLES.mediator],
-	manageStaff: [STAFF_ROLES.admin]
+	manageStaff: [STAFF_ROLES.admin],
+	/** The program's outcome figures and their de-identified export (not needed to mediate). */
+	seeOutcomes: [STAFF_ROLES.admin, STAFF_ROLES.coordinator],
+	/** See everything the program sends, cancel or retry it (messages span all cases). */
+	manageOutbox: [STAFF_ROLES.admin, STAFF_ROLES.coordinator]
 } as const satisfies Record<string, readonly StaffRole[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

@@ -48,7 +48,11 @@ export const AUDIT_ACTIONS = {
 	caseClosed: 'case.closed',
 	followUpRecorded: 'follow_up.recorded',
 	surveyAnswered: 'survey.answered',
+	/** A survey's link made (or made again: the previous one stops working). */
+	surveyLinkIssued: 'survey.link_issued',
 	notificationQueued: 'notification.queued',
+	notificationCancelled: 'notification.cancelled',
+	notificationRetried: 'notification.retried',
 	outcomesExported: 'outcomes.exported'
 } as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS];

@@ -15,7 +15,9 @@ export const load: LayoutServerLoad = async (event) => {
 		can: {
 			manageCases: can(actor, 'manageCases'),
 			manageMeetings: can(actor, 'manageMeetings'),
-			manageStaff: can(actor, 'manageStaff')
+			manageStaff: can(actor, 'manageStaff'),
+			seeOutcomes: can(actor, 'seeOutcomes'),
+			manageOutbox: can(actor, 'manageOutbox')
 		}
 	};
 };

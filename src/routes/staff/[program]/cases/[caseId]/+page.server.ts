@@ -1,5 +1,6 @@
 import { desc, eq } from 'drizzle-orm';
 import { MEETING_KINDS } from '#lib/cases/vocabulary.ts';
+import { loadCasePreparation } from '#lib/server/preparation/case-preparation.ts';
 import { agreements } from '#lib/server/db/schema.ts';
 import { getCase } from '#lib/server/cases/get-case.ts';
 import { assignMediator } from '#lib/server/cases/assign-mediator.ts';
@@ -17,8 +18,14 @@ export const load: PageServerLoad = async (event) => {
 	const { actor } = await requireStaffContext(event);
 	const detail = await runLoad(() => getCase(getDeps(), actor, event.params.caseId));
 	const partyById = new Map(detail.parties.map((p) => [p.id, p]));
+	const preparation = await loadCasePreparation(getDeps().db, detail.case.id);
 	return {
 		...detail,
+		gate: {
+			open: preparation?.gate.open ?? false,
+			mayStartJoint: preparation?.mayStartJoint ?? false,
+			gaps: preparation?.gate.gaps ?? []
+		},
 		agreements: await getDeps()
 			.db.select({
 				id: agreements.id,
@@ -71,7 +78,10 @@ export const actions: Actions = {
 		const { actor } = await requireStaffContext(event);
 		const form = formToObject(await event.request.formData());
 		const meetingId = String(form.meetingId ?? '');
-		const result = await runAction(() => issueInvitation(getDeps(), actor, meetingId, form), form);
+		const result = await runAction(
+			() => issueInvitation(getDeps(), actor, meetingId, form, { origin: event.url.origin }),
+			form
+		);
 		if (!result || !('token' in result)) return result;
 		return {
 			issued: {
