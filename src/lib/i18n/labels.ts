@@ -1,4 +1,5 @@
 import * as m from '../paraglide/messages.js';
+import type { AuditAction } from '../server/audit/record-audit.ts';
 import type {
 	CaseStatus,
 	MeetingKind,
@@ -106,7 +107,8 @@ export const invitationStatusLabel = (
 		expired: m.invitation_status_expired
 	})[v]();
 
-const AUDIT_LABELS: Record<string, () => string> = {
+/** Every action has its words: TypeScript refuses a new action without them. */
+const AUDIT_LABELS: Record<AuditAction, () => string> = {
 	'case.created': m.audit_case_created,
 	'case.updated': m.audit_case_updated,
 	'case.mediator_assigned': m.audit_mediator_assigned,
@@ -133,11 +135,34 @@ const AUDIT_LABELS: Record<string, () => string> = {
 	'case.closed': m.audit_case_closed,
 	'follow_up.recorded': m.audit_follow_up_recorded,
 	'survey.answered': m.audit_survey_answered,
-	'survey.link_issued': m.audit_survey_link_issued
+	'survey.link_issued': m.audit_survey_link_issued,
+	'session.started': m.audit_session_started,
+	'session.ended': m.audit_session_ended,
+	'party.withdrew': m.audit_party_withdrew,
+	'staff.signed_in': m.audit_staff_signed_in,
+	'staff.sign_in_failed': m.audit_staff_sign_in_failed,
+	'staff.signed_out': m.audit_staff_signed_out,
+	'staff.two_factor_enabled': m.audit_staff_two_factor_enabled,
+	'staff.password_changed': m.audit_staff_password_changed,
+	'staff.two_factor_disabled': m.audit_staff_two_factor_disabled,
+	'staff.member_added': m.audit_staff_member_added,
+	'screening.recorded': m.audit_screening_recorded,
+	'consent.given': m.audit_consent_given,
+	'consent.withdrawn': m.audit_consent_withdrawn,
+	'party.withdrawn_from_case': m.audit_party_withdrawn_from_case,
+	'victim_choices.updated': m.audit_victim_choices_updated,
+	'meeting.held_recorded': m.audit_meeting_held,
+	'gate.overridden': m.audit_gate_overridden,
+	'program.settings_changed': m.audit_program_settings_changed,
+	'notification.queued': m.audit_notification_queued,
+	'notification.cancelled': m.audit_notification_cancelled,
+	'notification.retried': m.audit_notification_retried,
+	'outcomes.exported': m.audit_outcomes_exported
 };
 
 /** What happened, as the case history shows it; an action without a label shows its name. */
-export const auditActionLabel = (action: string): string => AUDIT_LABELS[action]?.() ?? action;
+export const auditActionLabel = (action: string): string =>
+	(AUDIT_LABELS as Record<string, (() => string) | undefined>)[action]?.() ?? action;
 
 export const agendaStepLabel = (v: AgendaStepName): string =>
 	({
