@@ -134,6 +134,8 @@ export class CollabHost implements AgreementDocuments {
 	/** The same documents once loaded. */
 	readonly #loaded = new Map<string, LiveDocument>();
 	readonly #revalidate: NodeJS.Timeout;
+	/** The last compaction queued: they run one at a time (see #compact). */
+	#compactions: Promise<void> = Promise.resolve();
 
 	constructor(deps: Deps, sessions: SessionSteps) {
 		this.#deps = deps;
@@ -474,20 +476,29 @@ export class CollabHost implements AgreementDocuments {
 		doc.ydoc.destroy();
 	}
 
+	/**
+	 * Folds a document's stored rows into its snapshot. One compaction at a time, across all
+	 * documents: each holds a database connection (on PGlite, the database) for a transaction,
+	 * and documents edited at the same pace reach the threshold together — run at once, they
+	 * took the whole pool and every append (every keystroke's delivery) waited behind them.
+	 */
 	#compact(doc: LiveDocument): Promise<void> {
 		if (doc.compacting || doc.rowsStored === 0) return doc.compacting ?? Promise.resolve();
-		const rows = doc.rowsStored;
-		doc.compacting = compactDocument(this.#deps.db, doc.name)
-			.then(() => {
-				doc.rowsStored -= rows;
-				doc.bytes = Y.encodeStateAsUpdate(doc.ydoc).byteLength;
-			})
+		const run = async () => {
+			const rows = doc.rowsStored;
+			await compactDocument(this.#deps.db, doc.name);
+			doc.rowsStored -= rows;
+			doc.bytes = Y.encodeStateAsUpdate(doc.ydoc).byteLength;
+		};
+		doc.compacting = this.#compactions
+			.then(run)
 			.catch((error) =>
 				this.#deps.log.error('collab: compaction failed', { doc: doc.name, error: String(error) })
 			)
 			.finally(() => {
 				doc.compacting = null;
 			});
+		this.#compactions = doc.compacting;
 		return doc.compacting;
 	}
 

@@ -8,6 +8,7 @@ import {
 	markSessionEnded,
 	markSessionStarted,
 	partySeed,
+	seedsOf,
 	recordWithdrawal,
 	staffParticipantId,
 	type SessionSetup
@@ -397,7 +398,9 @@ export class SessionHost {
 		const party = await this.#deps.db.query.parties.findFirst({
 			where: (p, { eq }) => eq(p.id, identity.partyId)
 		});
-		return party ? partySeed(party) : seatOf(identity);
+		return party
+			? ((await seedsOf(this.#deps.db, [party]))[0] ?? partySeed(party))
+			: seatOf(identity);
 	}
 
 	/** Durability of everything logged so far (shutdown, tests). */

@@ -65,6 +65,8 @@ export interface Participant {
 	mutedByMediator: boolean;
 	/** Their own choices, kept for the whole meeting (a reconnect does not undo them). */
 	media: MediaPreferences;
+	/** The victim chose, before the meeting, not to be seen: the camera stays off for good. */
+	notSeen?: boolean;
 }
 
 export interface MediaPreferences {

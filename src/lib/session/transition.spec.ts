@@ -581,3 +581,28 @@ describe('withdrawal and the end', () => {
 		);
 	});
 });
+
+describe('the victim’s choice not to be seen', () => {
+	const hidden = CAST.map((p) => (p.id === VICTIM ? { ...p, notSeen: true } : p));
+
+	it('keeps her camera from everyone, whatever her browser asks', () => {
+		let state = jointSession(hidden);
+		expect(mediaPolicy(state)[JOINT_ROOM_ID].video).not.toContain(VICTIM);
+		expect(mediaPolicy(state)[JOINT_ROOM_ID].audio).toContain(VICTIM);
+		state = apply(state, VICTIM, { type: 'setMediaPreferences', cameraOff: false });
+		expect(state.participants[VICTIM].media.cameraOff).toBe(true);
+		expect(mediaPolicy(state)[JOINT_ROOM_ID].video).not.toContain(VICTIM);
+		// The others are seen as usual.
+		expect(mediaPolicy(state)[JOINT_ROOM_ID].video).toContain(OFFENDER);
+	});
+
+	it('holds after a reconnect that brings a seed without the choice', () => {
+		let state = jointSession(hidden);
+		state = apply(state, SYSTEM, { type: 'disconnected', participantId: VICTIM });
+		state = apply(state, SYSTEM, {
+			type: 'connected',
+			participant: CAST.find((p) => p.id === VICTIM)!
+		});
+		expect(state.participants[VICTIM].media.cameraOff).toBe(true);
+	});
+});

@@ -41,6 +41,8 @@ export interface ParticipantSeed {
 	role: SessionRole;
 	name: string;
 	side: string | null;
+	/** The victim chose not to be seen: their camera reaches no one, whatever the browser asks. */
+	notSeen?: boolean;
 }
 
 /** Commands of the server itself: never sent by a browser. */
@@ -124,6 +126,10 @@ function seedParticipant(state: SessionState, seed: ParticipantSeed): Participan
 	const existing = state.participants[seed.id];
 	if (existing) {
 		existing.name = seed.name;
+		if (seed.notSeen) {
+			existing.notSeen = true;
+			existing.media.cameraOff = true;
+		}
 		return existing;
 	}
 	const participant: Participant = {
@@ -133,7 +139,7 @@ function seedParticipant(state: SessionState, seed: ParticipantSeed): Participan
 		status: 'active',
 		confirmedVoluntary: false,
 		mutedByMediator: false,
-		media: { cameraOff: false, audioOnly: false }
+		media: { cameraOff: seed.notSeen === true, audioOnly: false }
 	};
 	state.participants[seed.id] = participant;
 	return participant;
@@ -181,7 +187,8 @@ function applyPersonCommand(
 	// Commands come over a connection; the state must agree that the sender is here.
 	if (actor.connections === 0) return refuse('notConnected');
 	if (command.type === 'setMediaPreferences') {
-		if (command.cameraOff !== undefined) actor.media.cameraOff = command.cameraOff;
+		if (command.cameraOff !== undefined)
+			actor.media.cameraOff = command.cameraOff || actor.notSeen === true;
 		if (command.audioOnly !== undefined) actor.media.audioOnly = command.audioOnly;
 		return state;
 	}

@@ -6,6 +6,7 @@ import { AUDIT_ACTIONS, recordAudit } from '../audit/record-audit.ts';
 import { agreements, agreementSignatures } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import { ensureFollowUps } from '../follow-up/ensure-follow-ups.ts';
 import type { Planes } from '../planes.ts';
 import { parseInput } from '../validation.ts';
 import { liveSignatures, loadAgreementRecord } from './agreement-record.ts';
@@ -94,5 +95,13 @@ export async function signAgreement(
 		return true;
 	});
 	await planes.agreements.changed(agreementId);
+	// The follow-up contacts (check-ins, surveys, reoffending look-ups) are due from now on.
+	if (executed) {
+		const [row] = await deps.db
+			.select({ caseId: agreements.caseId })
+			.from(agreements)
+			.where(eq(agreements.id, agreementId));
+		if (row) await ensureFollowUps(deps, row.caseId);
+	}
 	return { executed };
 }

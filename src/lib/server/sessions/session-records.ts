@@ -1,9 +1,17 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { MEETING_STATUSES } from '#lib/cases/vocabulary.ts';
 import type { ParticipantSeed } from '#lib/session/transition.ts';
 import { AUDIT_ACTIONS, recordAudit } from '../audit/record-audit.ts';
 import type { Database } from '../db/client.ts';
-import { cases, invitations, meetings, parties, partySessions } from '../db/schema.ts';
+import { ensureFollowUps } from '../follow-up/ensure-follow-ups.ts';
+import {
+	cases,
+	invitations,
+	meetings,
+	parties,
+	partySessions,
+	victimChoices
+} from '../db/schema.ts';
 
 /** What a live session needs from the case records to begin. */
 export interface SessionSetup {
@@ -39,17 +47,37 @@ export async function loadSessionSetup(
 		status: meeting.meeting.status,
 		kind: meeting.meeting.kind,
 		firstSpeaker: meeting.meeting.firstSpeaker,
-		invitees: invited.map(({ party }) => partySeed(party))
+		invitees: await seedsOf(
+			db,
+			invited.map(({ party }) => party)
+		)
 	};
 }
 
+/** Seeds for these parties, with the victim's choice not to be seen on camera. */
+export async function seedsOf(
+	db: Database,
+	people: (typeof parties.$inferSelect)[]
+): Promise<ParticipantSeed[]> {
+	const victims = people.filter((p) => p.role === 'victim').map((p) => p.id);
+	const hidden = victims.length
+		? await db
+				.select({ partyId: victimChoices.partyId })
+				.from(victimChoices)
+				.where(and(inArray(victimChoices.partyId, victims), eq(victimChoices.onCamera, false)))
+		: [];
+	const notSeen = new Set(hidden.map((h) => h.partyId));
+	return people.map((party) => partySeed(party, notSeen.has(party.id)));
+}
+
 /** A party as the session knows them: no contact details, only name, role and side. */
-export function partySeed(party: typeof parties.$inferSelect): ParticipantSeed {
+export function partySeed(party: typeof parties.$inferSelect, notSeen = false): ParticipantSeed {
 	return {
 		id: party.id,
 		role: party.role,
 		name: party.displayName,
-		side: party.accompaniesPartyId ?? party.id
+		side: party.accompaniesPartyId ?? party.id,
+		...(notSeen ? { notSeen: true } : {})
 	};
 }
 
@@ -100,6 +128,8 @@ export async function markSessionEnded(
 			detail: { meetingId: setup.meetingId }
 		});
 	});
+	// After a joint meeting, its follow-up contacts (check-ins, surveys…) become due.
+	if (setup.kind === 'joint') await ensureFollowUps({ db }, setup.caseId);
 }
 
 /** A party withdrew: recorded, and their link stops working for this meeting. */
