@@ -4,6 +4,7 @@ import { addDays } from '#lib/cases/plan-status.ts';
 import {
 	agreements,
 	auditEvents,
+	notifications,
 	cases,
 	followUps,
 	meetings,
@@ -279,10 +280,17 @@ describe('follow-up', () => {
 		const survey = (await rowsOf()).find(
 			(r) => r.kind === 'survey' && r.partyId === people.victim
 		)!;
-		const made = successData<{ surveyLink: { url: string } }>(
+		const made = successData<{ surveyLink: { url: string; sent: string } }>(
 			await coordinator.action(act('surveyLink'), { followUpId: survey.id })
 		);
 		const path = new URL(made.surveyLink.url).pathname;
+		// The link goes to the victim through the outbox (kept there: no mail service in tests).
+		expect(made.surveyLink.sent).toBe('outbox_only');
+		const [message] = await server.deps.db
+			.select()
+			.from(notifications)
+			.where(eq(notifications.partyId, people.victim));
+		expect(message?.body).toContain(made.surveyLink.url);
 		expect(path).toMatch(/^\/survey\/[A-Za-z0-9_-]{43}$/);
 		const [stored] = await server.deps.db
 			.select()

@@ -7,8 +7,10 @@ import { assertCan, findVisibleCase, isUuid, type StaffActor } from '../access/s
 import { AUDIT_ACTIONS, recordAudit } from '../audit/record-audit.ts';
 import type { Clock } from '../clock.ts';
 import type { Database, Executor } from '../db/client.ts';
-import { followUps } from '../db/schema.ts';
+import { followUps, parties, programs } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
+import { surveyMessage } from '../notifications/compose.ts';
+import { enqueueForParty, type EnqueueResult, type NotifyDeps } from '../notifications/enqueue.ts';
 import { hashToken, newToken } from '../tokens.ts';
 import { parseInput } from '../validation.ts';
 
@@ -96,11 +98,12 @@ export async function recordReoffending(
  * answered survey has no link to make.
  */
 export async function issueSurveyLink(
-	deps: { db: Database },
+	deps: { db: Database } & NotifyDeps,
 	actor: StaffActor,
 	caseId: string,
-	followUpId: string
-): Promise<{ followUpId: string; token: string }> {
+	followUpId: string,
+	origin: string
+): Promise<{ followUpId: string; token: string; sent: EnqueueResult | null }> {
 	assertCan(actor, 'manageMeetings');
 	const token = newToken();
 	return deps.db.transaction(async (tx) => {
@@ -118,6 +121,30 @@ export async function issueSurveyLink(
 			action: AUDIT_ACTIONS.surveyLinkIssued,
 			detail: { followUpId: row.id, partyId: row.partyId, replaced: row.tokenHash !== null }
 		});
-		return { followUpId: row.id, token };
+		// Sent to the party through the outbox (or kept there for staff to pass on).
+		const [party] = row.partyId
+			? await tx.select().from(parties).where(eq(parties.id, row.partyId))
+			: [];
+		const [program] = await tx.select().from(programs).where(eq(programs.id, actor.programId));
+		const sent =
+			party && program
+				? await enqueueForParty(
+						tx,
+						deps,
+						{
+							programId: actor.programId,
+							caseId,
+							dedupeKey: `survey:${row.id}:${hashToken(token).slice(0, 16)}`,
+							actor
+						},
+						party,
+						surveyMessage({
+							program,
+							partyName: party.displayName,
+							url: `${origin}/survey/${token}`
+						})
+					)
+				: null;
+		return { followUpId: row.id, token, sent };
 	});
 }

@@ -167,3 +167,20 @@ export function victimCompletionMessage(input: {
 		)
 	};
 }
+
+/** A party's own link to the short survey after the meeting. */
+export function surveyMessage(input: {
+	program: ProgramForMessages;
+	partyName: string;
+	url: string;
+}): Message {
+	return {
+		subject: m.notify_survey_subject({ program: input.program.name }),
+		body: paragraphs(
+			m.notify_greeting({ name: input.partyName }),
+			m.notify_survey_intro(),
+			input.url,
+			contactLine(input.program)
+		)
+	};
+}

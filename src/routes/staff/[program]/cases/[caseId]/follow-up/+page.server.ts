@@ -55,13 +55,20 @@ export const actions: Actions = {
 		const { actor } = await requireStaffContext(event);
 		const form = await event.request.formData();
 		const result = await runAction(() =>
-			issueSurveyLink(getDeps(), actor, event.params.caseId, String(form.get('followUpId') ?? ''))
+			issueSurveyLink(
+				getDeps(),
+				actor,
+				event.params.caseId,
+				String(form.get('followUpId') ?? ''),
+				event.url.origin
+			)
 		);
 		if (!result || !('token' in result)) return result;
 		return {
 			surveyLink: {
 				followUpId: result.followUpId,
-				url: `${event.url.origin}/survey/${result.token}`
+				url: `${event.url.origin}/survey/${result.token}`,
+				sent: result.sent?.queued ? result.sent.status : (result.sent?.reason ?? 'no_contact')
 			}
 		};
 	},
