@@ -45,7 +45,11 @@ export const COLLAB_LIMITS = {
 	burstMessages: 400,
 	/** …then this many a second (typing sends an update and a cursor per key). */
 	messagesPerSecond: 200,
-	/** Stored rows after which a document is compacted while open. */
+	/**
+	 * Stored rows after which a document is compacted while open: this many, plus up to half
+	 * again drawn per document, so that documents written at the same pace (a session's
+	 * several drafts, a busy afternoon) do not all compact in the same second.
+	 */
 	compactAfterRows: 500,
 	/** A document nobody has open stays in memory this long. */
 	idleUnloadMs: 30_000,
@@ -87,6 +91,8 @@ interface LiveDocument {
 	held: boolean;
 	bytes: number;
 	rowsStored: number;
+	/** This document's next compaction threshold (see COLLAB_LIMITS.compactAfterRows). */
+	compactAt: number;
 	compacting: Promise<void> | null;
 	/** The agreement's records (agreement documents only). */
 	record: AgreementRecord | null;
@@ -106,6 +112,9 @@ function message(build: (encoder: encoding.Encoder) => void): Uint8Array {
 	build(encoder);
 	return encoding.toUint8Array(encoder);
 }
+
+const compactThreshold = () =>
+	COLLAB_LIMITS.compactAfterRows + Math.floor(Math.random() * (COLLAB_LIMITS.compactAfterRows / 2));
 
 /** What the collaboration plane needs of the live sessions. */
 export interface SessionSteps {
@@ -314,7 +323,7 @@ export class CollabHost implements AgreementDocuments {
 					}),
 					connection
 				);
-				if (doc.rowsStored >= COLLAB_LIMITS.compactAfterRows) void this.#compact(doc);
+				if (doc.rowsStored >= doc.compactAt) void this.#compact(doc);
 			},
 			() => {
 				// Not durable, so nobody may have it: every copy of this document starts again.
@@ -449,6 +458,7 @@ export class CollabHost implements AgreementDocuments {
 			held: false,
 			bytes: stored.bytes,
 			rowsStored: stored.pendingRows,
+			compactAt: compactThreshold(),
 			compacting: null,
 			record,
 			idleTimer: null
@@ -478,17 +488,26 @@ export class CollabHost implements AgreementDocuments {
 
 	/**
 	 * Folds a document's stored rows into its snapshot. One compaction at a time, across all
-	 * documents: each holds a database connection (on PGlite, the database) for a transaction,
-	 * and documents edited at the same pace reach the threshold together — run at once, they
-	 * took the whole pool and every append (every keystroke's delivery) waited behind them.
+	 * documents: each holds a database connection for a transaction, and documents edited at
+	 * the same pace reach the threshold together — run at once, they took the whole pool and
+	 * every append (every keystroke's delivery) waited behind them. On PGlite, whose one
+	 * connection runs on this thread, each is also followed by a pause as long as it took:
+	 * back to back, they left the appends hardly a turn.
 	 */
 	#compact(doc: LiveDocument): Promise<void> {
 		if (doc.compacting || doc.rowsStored === 0) return doc.compacting ?? Promise.resolve();
+		let pauseMs = 0;
 		const run = async () => {
+			const started = performance.now();
 			const rows = doc.rowsStored;
-			await compactDocument(this.#deps.db, doc.name);
-			doc.rowsStored -= rows;
-			doc.bytes = Y.encodeStateAsUpdate(doc.ydoc).byteLength;
+			try {
+				await compactDocument(this.#deps.db, doc.name);
+				doc.rowsStored -= rows;
+				doc.compactAt = compactThreshold();
+				doc.bytes = Y.encodeStateAsUpdate(doc.ydoc).byteLength;
+			} finally {
+				if (this.#deps.logWriter.parallelism === 1) pauseMs = performance.now() - started;
+			}
 		};
 		doc.compacting = this.#compactions
 			.then(run)
@@ -498,7 +517,9 @@ export class CollabHost implements AgreementDocuments {
 			.finally(() => {
 				doc.compacting = null;
 			});
-		this.#compactions = doc.compacting;
+		this.#compactions = doc.compacting.then(
+			() => new Promise<void>((resolve) => setTimeout(resolve, pauseMs).unref())
+		);
 		return doc.compacting;
 	}
 
