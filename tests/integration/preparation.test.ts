@@ -176,14 +176,40 @@ describe('the readiness gate', () => {
 		// Only an admin changes the program's rule.
 		const settings = `/staff/${meeting.slug}/settings`;
 		const notAdmin = await meeting.coordinatorHttp.action(settings, {
-			readinessGate: 'overridable'
+			readinessGate: 'overridable',
+			checkInDays: '14, 90',
+			reoffendingMonths: '6, 30'
 		});
 		expect(notAdmin.type).toBe('error');
 		const program = (await server.deps.db.query.programs.findFirst({
 			where: (p, { eq }) => eq(p.slug, meeting.slug)
 		}))!;
 		const admin = await signIn(server.url, await addStaff(server.deps, program.id, 'admin'));
-		successData(await admin.action(settings, { readinessGate: 'overridable' }));
+		// Follow-up times are the program's too: a list that is not one is refused, changing nothing.
+		const badList = await admin.action(settings, {
+			readinessGate: 'overridable',
+			checkInDays: '14',
+			reoffendingMonths: 'soon'
+		});
+		expect(badList).toMatchObject({ type: 'failure', status: 400 });
+		expect(
+			(
+				await server.deps.db.query.programs.findFirst({
+					where: (p, { eq }) => eq(p.id, program.id)
+				})
+			)?.readinessGate
+		).toBe('strict');
+		successData(
+			await admin.action(settings, {
+				readinessGate: 'overridable',
+				checkInDays: '90, 14',
+				reoffendingMonths: '30, 6, 12'
+			})
+		);
+		const saved = await server.deps.db.query.programs.findFirst({
+			where: (p, { eq }) => eq(p.id, program.id)
+		});
+		expect(saved).toMatchObject({ reoffendingMonths: [6, 12, 30], checkInDays: [14, 90] });
 
 		const short = await meeting.coordinatorHttp.action(`${prepPath(meeting)}?/override`, {
 			reason: 'soon'

@@ -76,8 +76,22 @@ export const GateOverrideSchema = z.object({
 	reason: z.string().trim().min(10, 'error_override_reason').max(1000)
 });
 
+/** "6, 30" → [6, 30]: distinct whole numbers in a range, in order. */
+const numberList = (min: number, max: number, message: string) =>
+	z
+		.string()
+		.trim()
+		.transform((text) => text.split(/[\s,;]+/).filter(Boolean))
+		.pipe(z.array(z.string().regex(/^\d+$/, message)).min(1, message).max(6, message))
+		.transform((items) => [...new Set(items.map(Number))].sort((a, b) => a - b))
+		.pipe(z.array(z.number().int().min(min, message).max(max, message)));
+
 export const ProgramSettingsSchema = z.object({
-	readinessGate: z.enum(values(GATE_MODES))
+	readinessGate: z.enum(values(GATE_MODES)),
+	/** Months after the joint meeting at which reoffending is looked up. */
+	reoffendingMonths: numberList(1, 120, 'error_months_list'),
+	/** Days after the joint meeting at which each party is contacted. */
+	checkInDays: numberList(1, 730, 'error_days_list')
 });
 
 /** The victim's choices; every answer optional (asked, never forced). */

@@ -6,7 +6,10 @@ import type { Database } from '../db/client.ts';
 import { programs } from '../db/schema.ts';
 import { parseInput } from '../validation.ts';
 
-/** A program admin sets the program's rules (the readiness gate: strict or overridable). */
+/**
+ * A program admin sets the program's rules: the readiness gate (strict or overridable), and
+ * when follow-up contacts and reoffending look-ups fall due (for cases followed up from now on).
+ */
 export async function updateProgramSettings(
 	deps: { db: Database },
 	actor: StaffActor,
@@ -16,7 +19,11 @@ export async function updateProgramSettings(
 	const data = parseInput(ProgramSettingsSchema, input);
 	await deps.db.transaction(async (tx) => {
 		const [before] = await tx
-			.select({ readinessGate: programs.readinessGate })
+			.select({
+				readinessGate: programs.readinessGate,
+				reoffendingMonths: programs.reoffendingMonths,
+				checkInDays: programs.checkInDays
+			})
 			.from(programs)
 			.where(eq(programs.id, actor.programId));
 		await tx.update(programs).set(data).where(eq(programs.id, actor.programId));
@@ -24,7 +31,11 @@ export async function updateProgramSettings(
 			programId: actor.programId,
 			actor,
 			action: AUDIT_ACTIONS.programSettingsChanged,
-			detail: { readinessGate: { from: before?.readinessGate, to: data.readinessGate } }
+			detail: {
+				readinessGate: { from: before?.readinessGate, to: data.readinessGate },
+				reoffendingMonths: { from: before?.reoffendingMonths, to: data.reoffendingMonths },
+				checkInDays: { from: before?.checkInDays, to: data.checkInDays }
+			}
 		});
 	});
 }

@@ -12,7 +12,11 @@ export const load: PageServerLoad = async (event) => {
 	const { actor } = await requireStaffContext(event);
 	await runLoad(async () => assertCan(actor, 'manageStaff'));
 	const [settings] = await getDeps()
-		.db.select({ readinessGate: programs.readinessGate })
+		.db.select({
+			readinessGate: programs.readinessGate,
+			reoffendingMonths: programs.reoffendingMonths,
+			checkInDays: programs.checkInDays
+		})
 		.from(programs)
 		.where(eq(programs.id, actor.programId));
 	return { settings: settings! };
