@@ -10,17 +10,15 @@
  * directory, through Mend's own database module and migrations) before the server starts.
  */
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { agreementDocName } from '#lib/protocol/collab.ts';
 import { ensureAgreementForMeeting } from '#lib/server/agreements/ensure-agreement.ts';
 import { openDatabase } from '#lib/server/db/client.ts';
 import * as schema from '#lib/server/db/schema.ts';
 import { partyCookieName } from '#lib/server/invitations/party-sessions.ts';
-import { createStaffAccount } from '#lib/server/staff/create-staff-account.ts';
 import { hashToken, newToken } from '#lib/server/tokens.ts';
 import type { DatabaseConfig } from '#server/config.ts';
+import { createBenchProgram, MIGRATIONS_FOLDER } from './bench-database.ts';
 
-const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 const DAY_MS = 24 * 60 * 60_000;
 
 export interface CollabParty {
@@ -49,26 +47,7 @@ export async function seedCollab(config: DatabaseConfig, count: number): Promise
 	try {
 		await handle.migrate(MIGRATIONS_FOLDER);
 		const db = handle.db;
-		const [program] = await db
-			.insert(schema.programs)
-			.values({
-				slug: 'bench',
-				name: 'Benchmark Program',
-				timeZone: 'America/Chicago',
-				currency: 'USD',
-				contactEmail: 'office@bench.example',
-				contactPhone: '+1 555 0100',
-				readinessGate: 'overridable'
-			})
-			.returning();
-		const login = { email: 'mediator@bench.example', password: 'bench-mediator-password' };
-		const { userId } = await createStaffAccount(db, {
-			programId: program!.id,
-			name: 'Bench Mediator',
-			email: login.email,
-			role: 'mediator',
-			password: login.password
-		});
+		const { programId, mediatorUserId: userId, login } = await createBenchProgram(db);
 
 		const now = Date.now();
 		const expiresAt = new Date(now + 7 * DAY_MS);
@@ -78,7 +57,7 @@ export async function seedCollab(config: DatabaseConfig, count: number): Promise
 			const meetingId = randomUUID();
 			await db.insert(schema.cases).values({
 				id: caseId,
-				programId: program!.id,
+				programId,
 				reference: `BENCH-${caseId}`,
 				referralSource: 'probation',
 				referralStage: 'diversion',
@@ -121,7 +100,7 @@ export async function seedCollab(config: DatabaseConfig, count: number): Promise
 			const offender = await party('offender', `Offender ${i + 1}`);
 			const agreement = await ensureAgreementForMeeting(
 				db,
-				{ meetingId, caseId, programId: program!.id },
+				{ meetingId, caseId, programId },
 				userId
 			);
 			cases.push({ caseId, meetingId, docName: agreementDocName(agreement.id), victim, offender });

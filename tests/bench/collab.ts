@@ -67,9 +67,9 @@
  * `RESULT collab cpu_pct=… baseline_cpu_pct=… cpu_ratio=… p50_ms=… p99_ms=… delivered_pct=… rss_mb=…`,
  * for Mend on PostgreSQL.
  */
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,9 +81,19 @@ import { COLLAB_PATH } from '#lib/protocol/collab.ts';
 import { PROTOCOL_VERSION, REALTIME_PATH } from '#lib/protocol/version.ts';
 import type { DatabaseConfig } from '#server/config.ts';
 import { HttpClient } from '../helpers/http.ts';
-import { NODE, SERVER_NODE_FLAGS } from '../helpers/process.ts';
+import { NODE } from '../helpers/process.ts';
 import type { ClientReport, DocSpec, FromClients, ToClients, Typing } from './collab-clients.ts';
+import { createBenchDatabase, type BenchDatabase } from './bench-database.ts';
 import { seedCollab, type SeededProgram } from './collab-seed.ts';
+import {
+	CLOCK_TICKS,
+	cpuTicks,
+	machineBusyTicks,
+	percentile,
+	rssMb,
+	waitForQuiet
+} from './proc-stats.ts';
+import { NODE_OPTIONS, spawnServer, stopChild } from './server-process.ts';
 
 const env = process.env;
 const DOCS = Number(env.BENCH_DOCS ?? 50);
@@ -102,50 +112,15 @@ if (TYPING !== 'own' && TYPING !== 'end') throw new Error('BENCH_TYPING: own or 
 const MAX_OTHER_LOAD = Number(env.BENCH_MAX_OTHER_LOAD ?? 30);
 const RETRIES = Number(env.BENCH_RETRIES ?? 1);
 const QUIET_WAIT_MS = Number(env.BENCH_QUIET_WAIT_S ?? 60) * 1000;
-const NODE_OPTIONS = env.BENCH_NODE_OPTIONS ?? '';
 const SERVER_OUTPUT_DIR = env.BENCH_SERVER_OUTPUT || undefined;
 const ADMIN_URL = env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BASELINE_BIN = path.resolve('node_modules/@y/websocket-server/src/server.js');
 const CLIENTS_SCRIPT = path.resolve('tests/bench/collab-clients.ts');
-const CLOCK_TICKS = clockTicks();
 
 const log = (message: string) => console.error(`[bench:collab] ${message}`);
 
 // ---------------------------------------------------------------------------------------------
-// Process figures from /proc
-
-function clockTicks(): number {
-	try {
-		return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-	} catch {
-		return 100;
-	}
-}
-
-/** utime + stime of a process, in clock ticks; null once it is gone. */
-async function cpuTicks(pid: number): Promise<number | null> {
-	try {
-		const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-		// Fields after the command name "(…)"; utime and stime are fields 14 and 15.
-		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-		return Number(fields[11]) + Number(fields[12]);
-	} catch {
-		return null;
-	}
-}
-
-async function rssMb(pid: number): Promise<{ rss: number; peak: number }> {
-	const status = await readFile(`/proc/${pid}/status`, 'utf8');
-	const kb = (field: string) => Number(status.match(new RegExp(`${field}:\\s+(\\d+)`))?.[1] ?? 0);
-	return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
-}
-
-/** Busy clock ticks of the whole machine (all cores together), from /proc/stat. */
-async function machineBusyTicks(): Promise<number> {
-	const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!;
-	const [user, nice, system, , , irq, softirq, steal] = line.split(/\s+/).slice(1).map(Number);
-	return user! + nice! + system! + irq! + softirq! + steal!;
-}
+// CPU snapshots (figures from /proc: proc-stats.ts)
 
 interface Snapshot {
 	at: number;
@@ -194,59 +169,6 @@ function cpuPercent(start: Snapshot, end: Snapshot) {
 
 // ---------------------------------------------------------------------------------------------
 // Servers
-
-/** Stops a child: SIGTERM, then SIGKILL if it has not exited within 15 s. */
-async function stopChild(child: ChildProcess): Promise<void> {
-	if (child.exitCode !== null || child.signalCode !== null) return;
-	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-	child.kill('SIGTERM');
-	const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-	await exited;
-	clearTimeout(timer);
-}
-
-interface Spawned {
-	child: ChildProcess;
-	ready: RegExpMatchArray;
-	output(): string;
-}
-
-/** `node <script>` with the V8 flags `npm run serve` uses; resolves once its output matches. */
-async function spawnServer(
-	script: string,
-	childEnv: Record<string, string>,
-	ready: RegExp,
-	timeoutMs = 120_000
-): Promise<Spawned> {
-	const child = spawn(NODE, [...SERVER_NODE_FLAGS, script], {
-		env: { PATH: env.PATH ?? '', HOME: env.HOME ?? '', NODE_OPTIONS, ...childEnv },
-		stdio: ['ignore', 'pipe', 'pipe']
-	});
-	let output = '';
-	try {
-		const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
-			const timer = setTimeout(() => reject(new Error(`${script} did not start`)), timeoutMs);
-			const read = (chunk: Buffer) => {
-				output += chunk;
-				const found = output.match(ready);
-				if (found) {
-					clearTimeout(timer);
-					resolve(found);
-				}
-			};
-			child.stdout!.on('data', read);
-			child.stderr!.on('data', read);
-			child.once('exit', (code) => {
-				clearTimeout(timer);
-				reject(new Error(`${script} exited with ${code}`));
-			});
-		});
-		return { child, ready: match, output: () => output };
-	} catch (error) {
-		await stopChild(child);
-		throw new Error(`${(error as Error).message}:\n${output}`, { cause: error });
-	}
-}
 
 /** A port nobody listens on (the baseline's bin prints the port it was given, not its own). */
 function freePort(): Promise<number> {
@@ -523,11 +445,6 @@ interface Row {
 	clientLoopP99: number;
 }
 
-function percentile(sorted: Float64Array, q: number): number {
-	if (sorted.length === 0) return NaN;
-	return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
 interface ClientProcess {
 	child: ChildProcess;
 	next(): Promise<FromClients>;
@@ -723,27 +640,10 @@ process.once('SIGINT', () => {
 });
 
 /** A new, empty PostgreSQL database; dropped again at the end. */
-async function createDatabase(): Promise<{ name: string; url: string }> {
-	const name = `mend_bench_collab_${randomBytes(4).toString('hex')}`;
-	const admin = new pg.Client({ connectionString: ADMIN_URL });
-	await admin.connect();
-	try {
-		await admin.query(`create database "${name}"`);
-	} finally {
-		await admin.end();
-	}
-	cleanups.push(async () => {
-		const client = new pg.Client({ connectionString: ADMIN_URL });
-		await client.connect();
-		try {
-			await client.query(`drop database if exists "${name}" with (force)`);
-		} finally {
-			await client.end();
-		}
-	});
-	const url = new URL(ADMIN_URL);
-	url.pathname = `/${name}`;
-	return { name, url: url.href };
+async function createDatabase(): Promise<BenchDatabase> {
+	const database = await createBenchDatabase(ADMIN_URL, 'collab');
+	cleanups.push(() => database.drop());
+	return database;
 }
 
 async function measure(server: string): Promise<Row> {
@@ -772,28 +672,13 @@ async function measure(server: string): Promise<Row> {
 	}
 }
 
-/** Waits (up to QUIET_WAIT_MS) until the machine's other work is below MAX_OTHER_LOAD. */
-async function waitForQuiet(): Promise<void> {
-	const deadline = performance.now() + QUIET_WAIT_MS;
-	let told = false;
-	for (;;) {
-		const before = await machineBusyTicks();
-		await sleep(1000);
-		const busy = (((await machineBusyTicks()) - before) / CLOCK_TICKS) * 100;
-		if (busy <= MAX_OTHER_LOAD || performance.now() > deadline) return;
-		if (!told)
-			log(`the machine is busy (${busy.toFixed(0)} % of a core): waiting for it to calm down`);
-		told = true;
-	}
-}
-
 const rows: Row[] = [];
 const runStarted = performance.now();
 try {
 	for (const server of SERVERS) {
 		let best: Row | null = null;
 		for (let attempt = 0; attempt <= RETRIES; attempt++) {
-			await waitForQuiet();
+			await waitForQuiet({ maxLoad: MAX_OTHER_LOAD, waitMs: QUIET_WAIT_MS, log });
 			const row = await measure(server);
 			if (!best || row.otherCpu < best.otherCpu) best = row;
 			if (row.otherCpu <= MAX_OTHER_LOAD) break;

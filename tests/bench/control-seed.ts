@@ -8,18 +8,16 @@
  * server starts, because driving 1000 referrals through the forms would take longer than the
  * benchmark itself.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Database } from '#lib/server/db/client.ts';
 import * as schema from '#lib/server/db/schema.ts';
 import { partyCookieName } from '#lib/server/invitations/party-sessions.ts';
-import { createStaffAccount } from '#lib/server/staff/create-staff-account.ts';
 import { hashToken, newToken } from '#lib/server/tokens.ts';
+import { createBenchProgram, MIGRATIONS_FOLDER, type BenchProgram } from './bench-database.ts';
 
-const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 const DAY_MS = 24 * 60 * 60_000;
 /** Rows per INSERT: well under PostgreSQL's 65535 parameters for the widest table here. */
 const CHUNK = 1000;
@@ -30,46 +28,6 @@ export interface SeededSession {
 	meetingId: string;
 	/** Each party's id and the Cookie header their browser would send. */
 	parties: Record<BenchPartyRole, { id: string; cookie: string }>;
-}
-
-export interface BenchProgram {
-	programId: string;
-	mediatorUserId: string;
-	login: { email: string; password: string };
-}
-
-export interface BenchDatabase {
-	url: string;
-	drop(): Promise<void>;
-}
-
-/** A new, empty database on the server of `adminUrl`; `drop` removes it (idempotent). */
-export async function createBenchDatabase(adminUrl: string): Promise<BenchDatabase> {
-	const name = `mend_bench_control_${randomBytes(4).toString('hex')}`;
-	const admin = new pg.Client({ connectionString: adminUrl });
-	await admin.connect();
-	try {
-		await admin.query(`create database "${name}"`);
-	} finally {
-		await admin.end();
-	}
-	const url = new URL(adminUrl);
-	url.pathname = `/${name}`;
-	let dropped = false;
-	return {
-		url: url.href,
-		drop: async () => {
-			if (dropped) return;
-			dropped = true;
-			const client = new pg.Client({ connectionString: adminUrl });
-			await client.connect();
-			try {
-				await client.query(`drop database if exists "${name}" with (force)`);
-			} finally {
-				await client.end();
-			}
-		}
-	};
 }
 
 async function insertChunked<T>(rows: T[], insert: (chunk: T[]) => Promise<unknown>) {
@@ -83,28 +41,7 @@ export async function prepareBenchDatabase(url: string): Promise<BenchProgram> {
 		const raw = drizzle({ client: pool, schema });
 		await migrate(raw, { migrationsFolder: MIGRATIONS_FOLDER });
 		const db = raw as unknown as Database;
-		const [program] = await db
-			.insert(schema.programs)
-			.values({
-				slug: 'bench',
-				name: 'Benchmark Program',
-				timeZone: 'America/Chicago',
-				currency: 'USD',
-				contactEmail: 'office@bench.example',
-				contactPhone: '+1 555 0100',
-				// The bench measures live sessions, not preparation: each case carries an override.
-				readinessGate: 'overridable'
-			})
-			.returning();
-		const login = { email: 'mediator@bench.example', password: 'bench-mediator-password' };
-		const { userId } = await createStaffAccount(db, {
-			programId: program.id,
-			name: 'Bench Mediator',
-			email: login.email,
-			role: 'mediator',
-			password: login.password
-		});
-		return { programId: program.id, mediatorUserId: userId, login };
+		return await createBenchProgram(db);
 	} finally {
 		await pool.end();
 	}

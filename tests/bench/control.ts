@@ -45,9 +45,8 @@
  * `RESULT control sessions=… p50_ms=… p99_ms=… bare_p99_ms=… p99_ratio=… rss_mb=…`,
  * for N = 1000 (or the largest N measured).
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -55,15 +54,17 @@ import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { PROTOCOL_VERSION, REALTIME_PATH } from '#lib/protocol/version.ts';
 import { HttpClient } from '../helpers/http.ts';
-import { NODE, SERVER_NODE_FLAGS } from '../helpers/process.ts';
+import { createBenchDatabase, type BenchDatabase, type BenchProgram } from './bench-database.ts';
+import { prepareBenchDatabase, seedSessions, type SeededSession } from './control-seed.ts';
 import {
-	createBenchDatabase,
-	prepareBenchDatabase,
-	seedSessions,
-	type BenchDatabase,
-	type BenchProgram,
-	type SeededSession
-} from './control-seed.ts';
+	CLOCK_TICKS,
+	cpuTicks,
+	machineBusyTicks,
+	percentile,
+	rssMb,
+	waitForQuiet
+} from './proc-stats.ts';
+import { NODE_OPTIONS, spawnServer, stopChild } from './server-process.ts';
 
 const env = process.env;
 const SIZES = (env.BENCH_SESSIONS ?? '100,500,1000').split(',').map((s) => Number(s.trim()));
@@ -78,53 +79,17 @@ const MAX_OTHER_LOAD = Number(env.BENCH_MAX_OTHER_LOAD ?? 30);
 const RETRIES = Number(env.BENCH_RETRIES ?? 2);
 const QUIET_WAIT_MS = Number(env.BENCH_QUIET_WAIT_S ?? 120) * 1000;
 const TIMELINE = Boolean(env.BENCH_TIMELINE);
-/** For both servers, e.g. `--max-semi-space-size=16`. */
-const NODE_OPTIONS = env.BENCH_NODE_OPTIONS ?? '';
 const SERVER_OUTPUT_DIR = env.BENCH_SERVER_OUTPUT || undefined;
 const ADMIN_URL = env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 /** Sessions whose setup commands run at once (each sends at most 5 commands per socket). */
 const PREPARE_BATCH = 50;
 /** After the window: time for the last grants' answers and views to arrive. */
 const GRACE_MS = 3000;
-const CLOCK_TICKS = clockTicks();
 
 const log = (message: string) => console.error(`[bench:control] ${message}`);
 
 // ---------------------------------------------------------------------------------------------
-// Process figures from /proc
-
-function clockTicks(): number {
-	try {
-		return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-	} catch {
-		return 100;
-	}
-}
-
-/** utime + stime of a process, in clock ticks; null once it is gone. */
-async function cpuTicks(pid: number): Promise<number | null> {
-	try {
-		const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-		// Fields after the command name "(…)"; utime and stime are fields 14 and 15.
-		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-		return Number(fields[11]) + Number(fields[12]);
-	} catch {
-		return null;
-	}
-}
-
-async function rssMb(pid: number): Promise<{ rss: number; peak: number }> {
-	const status = await readFile(`/proc/${pid}/status`, 'utf8');
-	const kb = (field: string) => Number(status.match(new RegExp(`${field}:\\s+(\\d+)`))?.[1] ?? 0);
-	return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
-}
-
-/** Busy clock ticks of the whole machine (all cores together), from /proc/stat. */
-async function machineBusyTicks(): Promise<number> {
-	const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0];
-	const [user, nice, system, , , irq, softirq, steal] = line.split(/\s+/).slice(1).map(Number);
-	return user + nice + system + irq + softirq + steal;
-}
+// CPU snapshots (figures from /proc: proc-stats.ts)
 
 interface Snapshot {
 	at: number;
@@ -298,64 +263,6 @@ interface Target {
 // ---------------------------------------------------------------------------------------------
 // The two servers
 
-/** Stops a child: SIGTERM, then SIGKILL if it has not exited within 15 s. */
-async function stopChild(child: ChildProcess): Promise<void> {
-	if (child.exitCode !== null || child.signalCode !== null) return;
-	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-	child.kill('SIGTERM');
-	const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-	await exited;
-	clearTimeout(timer);
-}
-
-interface Spawned {
-	child: ChildProcess;
-	/** The match of `ready` in its output. */
-	ready: RegExpMatchArray;
-	output(): string;
-}
-
-/**
- * `node <script>` as npm scripts run it, with only the given environment (and PATH, HOME);
- * resolves once its output matches `ready`. Stopped again if it never does.
- */
-async function spawnServer(
-	script: string,
-	childEnv: Record<string, string>,
-	ready: RegExp,
-	timeoutMs = 120_000
-): Promise<Spawned> {
-	// Both servers run with the V8 flags `npm run serve` uses, for a like-for-like comparison.
-	const child = spawn(NODE, [...SERVER_NODE_FLAGS, script], {
-		env: { PATH: env.PATH ?? '', HOME: env.HOME ?? '', NODE_OPTIONS: NODE_OPTIONS, ...childEnv },
-		stdio: ['ignore', 'pipe', 'pipe']
-	});
-	let output = '';
-	try {
-		const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
-			const timer = setTimeout(() => reject(new Error(`${script} did not start`)), timeoutMs);
-			const read = (chunk: Buffer) => {
-				output += chunk;
-				const found = output.match(ready);
-				if (found) {
-					clearTimeout(timer);
-					resolve(found);
-				}
-			};
-			child.stdout!.on('data', read);
-			child.stderr!.on('data', read);
-			child.once('exit', (code) => {
-				clearTimeout(timer);
-				reject(new Error(`${script} exited with ${code}`));
-			});
-		});
-		return { child, ready: match, output: () => output };
-	} catch (error) {
-		await stopChild(child);
-		throw new Error(`${(error as Error).message}:\n${output}`, { cause: error });
-	}
-}
-
 async function startBare(n: number): Promise<Target> {
 	const bare = await spawnServer(
 		'tests/bench/control-bare-server.ts',
@@ -485,11 +392,6 @@ interface Row {
 }
 
 const openClients = new Set<BenchClient>();
-
-function percentile(sorted: number[], q: number): number {
-	if (sorted.length === 0) return NaN;
-	return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
 
 async function inBatches<T>(items: T[], size: number, each: (item: T) => Promise<void>) {
 	for (let i = 0; i < items.length; i += size)
@@ -666,24 +568,6 @@ process.once('SIGINT', () => {
 	void cleanUp().finally(() => process.exit(130));
 });
 
-/**
- * Waits (up to QUIET_WAIT_MS) until the machine is quiet: other work on its 2 cores would
- * be measured as latency. Returns the busy % (of one core) last seen.
- */
-async function waitForQuiet(): Promise<number> {
-	const deadline = performance.now() + QUIET_WAIT_MS;
-	let told = false;
-	for (;;) {
-		const before = await machineBusyTicks();
-		await sleep(1000);
-		const busy = (((await machineBusyTicks()) - before) / CLOCK_TICKS) * 100;
-		if (busy <= MAX_OTHER_LOAD || performance.now() > deadline) return busy;
-		if (!told)
-			log(`the machine is busy (${busy.toFixed(0)} % of a core): waiting for it to calm down`);
-		told = true;
-	}
-}
-
 async function measure(server: string, n: number): Promise<Row> {
 	if (server === 'bare') running = await startBare(n);
 	else {
@@ -704,7 +588,7 @@ async function measure(server: string, n: number): Promise<Row> {
 const rows: Row[] = [];
 const runStarted = performance.now();
 try {
-	database = await createBenchDatabase(ADMIN_URL);
+	database = await createBenchDatabase(ADMIN_URL, 'control');
 	log(`database ${new URL(database.url).pathname.slice(1)}`);
 	program = await prepareBenchDatabase(database.url);
 	for (const n of SIZES)
@@ -713,7 +597,7 @@ try {
 			// disturbed attempt is kept.
 			let best: Row | null = null;
 			for (let attempt = 0; attempt <= RETRIES; attempt++) {
-				await waitForQuiet();
+				await waitForQuiet({ maxLoad: MAX_OTHER_LOAD, waitMs: QUIET_WAIT_MS, log });
 				const row = await measure(server, n);
 				if (!best || row.otherCpu < best.otherCpu) best = row;
 				if (row.otherCpu <= MAX_OTHER_LOAD) break;

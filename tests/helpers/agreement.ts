@@ -12,7 +12,13 @@ import type { AgreementState } from '#lib/protocol/collab.ts';
 import type { MediatorView, PartyView } from '#lib/protocol/session-view.ts';
 import type { CollabCredentials } from './collab.ts';
 import type { HttpClient } from './http.ts';
-import { joinAsMediator, joinAsParty, type MeetingFixture, type PartyName } from './meeting.ts';
+import {
+	joinAsMediator,
+	joinAsParty,
+	jointMeeting,
+	type MeetingFixture,
+	type PartyName
+} from './meeting.ts';
 import type { TestServer } from './server.ts';
 import type { SessionClient } from './session-client.ts';
 
@@ -220,4 +226,25 @@ export async function draftingSession(
 			for (const client of Object.values(parties)) client.close();
 		}
 	};
+}
+
+/**
+ * A case of its own at the drafting step (`jointMeeting`, then `draftingSession`), with the
+ * people acting on its agreement; its session is closed by the next run of `cleanups`.
+ */
+export async function draftingCase(
+	server: TestServer,
+	cleanups: (() => void)[],
+	options: { support?: boolean } = {}
+) {
+	const meeting = await jointMeeting(server, options);
+	const session = await draftingSession(server, meeting);
+	cleanups.push(() => session.close());
+	const actors = {
+		victim: partyActor(meeting, 'victim'),
+		offender: partyActor(meeting, 'offender'),
+		guardian: partyActor(meeting, 'guardian'),
+		mediator: staffActor(meeting.mediatorHttp)
+	};
+	return { meeting, session, actors };
 }

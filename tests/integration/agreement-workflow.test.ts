@@ -11,6 +11,7 @@ import {
 	agreementAction,
 	agreementOfMeeting,
 	credentialsOf,
+	draftingCase,
 	draftingSession,
 	fillAgreement,
 	partyActor,
@@ -59,11 +60,8 @@ interface Drafted {
 
 /** A case at its drafting step with a complete draft the offender typed. */
 async function drafted(options: { support?: boolean } = {}): Promise<Drafted> {
-	const meeting = await jointMeeting(server, options);
-	const session = await draftingSession(server, meeting);
-	cleanups.push(() => session.close());
-	const offender = partyActor(meeting, 'offender');
-	const mediator = staffActor(meeting.mediatorHttp);
+	const { meeting, session, actors } = await draftingCase(server, cleanups, options);
+	const { victim, offender, guardian, mediator } = actors;
 	const draft = new CollabClient(
 		server.url,
 		agreementDocName(session.agreementId),
@@ -79,9 +77,9 @@ async function drafted(options: { support?: boolean } = {}): Promise<Drafted> {
 		meeting,
 		agreementId: session.agreementId,
 		session,
-		victim: partyActor(meeting, 'victim'),
+		victim,
 		offender,
-		guardian: partyActor(meeting, 'guardian'),
+		guardian,
 		mediator,
 		coordinator: staffActor(meeting.coordinatorHttp),
 		draft

@@ -1,7 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
@@ -21,7 +17,7 @@ import {
 	agreementAction,
 	agreementOfMeeting,
 	credentialsOf,
-	draftingSession,
+	draftingCase,
 	fillAgreement,
 	partyActor,
 	readAgreement,
@@ -29,12 +25,16 @@ import {
 	type Actor
 } from '../helpers/agreement.ts';
 import { CollabClient, collabUrl, openCollab, upgradeStatus } from '../helpers/collab.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import {
+	demoMediator,
+	openDemoLink,
+	startDemoMend,
+	type DemoMend,
+	type DemoParty
+} from '../helpers/demo-mend.ts';
 import { addStaff, createProgram, signIn } from '../helpers/fixtures.ts';
-import { HttpClient } from '../helpers/http.ts';
 import { jointMeeting } from '../helpers/meeting.ts';
-import { startMendProcess, type MendProcess } from '../helpers/process.ts';
-import { startTestServer, TEST_AUTH_SECRET, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { SessionClient } from '../helpers/session-client.ts';
 
 /**
@@ -64,15 +64,7 @@ async function open(docName: string, actor: Actor): Promise<CollabClient> {
 
 /** A case at its drafting step, with its agreement's id, as everyone's browsers hold it. */
 async function drafting(options: { support?: boolean } = {}) {
-	const meeting = await jointMeeting(server, options);
-	const session = await draftingSession(server, meeting);
-	cleanups.push(() => session.close());
-	const actors = {
-		victim: partyActor(meeting, 'victim'),
-		offender: partyActor(meeting, 'offender'),
-		guardian: partyActor(meeting, 'guardian'),
-		mediator: staffActor(meeting.mediatorHttp)
-	};
+	const { meeting, session, actors } = await draftingCase(server, cleanups, options);
 	return { meeting, session, actors, doc: agreementDocName(session.agreementId) };
 }
 
@@ -447,58 +439,24 @@ describe('a broken client', () => {
 });
 
 describe('a server killed in the middle of typing', () => {
-	let dataDir: string | undefined;
-	let database: TestDatabase | undefined;
-	let mend: MendProcess | undefined;
+	let demo: DemoMend | undefined;
 	const closers: { close(): void }[] = [];
 
 	afterAll(async () => {
 		for (const closer of closers) closer.close();
-		await mend?.stop('SIGKILL');
-		await database?.drop();
-		if (dataDir) await rm(dataDir, { recursive: true, force: true });
+		await demo?.close();
 	});
-
-	async function freePort(): Promise<number> {
-		const probe = createServer();
-		await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-		const { port } = probe.address() as { port: number };
-		await new Promise((resolve) => probe.close(resolve));
-		return port;
-	}
 
 	/** Every marker in a text: `<who><n>;` */
 	const markers = (text: string) => new Set(text.match(/[vom]\d+;/g) ?? []);
 
 	it('keeps every edit any peer had seen, and what each typed comes back with them', async () => {
-		dataDir = await mkdtemp(path.join(tmpdir(), 'mend-collab-crash-'));
-		database = await createTestDatabase();
-		const env: Record<string, string> = {
-			PORT: String(await freePort()),
-			AUTH_SECRET: TEST_AUTH_SECRET,
-			LOG_LEVEL: 'warn',
-			...(database.config.kind === 'postgres'
-				? { DATABASE_URL: database.config.url }
-				: { DATA_DIR: path.join(dataDir, 'data') })
-		};
-		mend = await startMendProcess({ ...env, SEED_DEMO: 'true' });
-		const base = mend.url;
-		const links = Object.fromEntries(
-			[...mend.output().matchAll(/^\s+(victim|offender|guardian)\s.*?(http:\/\/\S+)$/gm)].map(
-				(m) => [m[1], new URL(m[2]).pathname]
-			)
-		) as Record<'victim' | 'offender' | 'guardian', string>;
-		const staff = new HttpClient(base);
-		await staff.action('/login?/signIn', {
-			email: 'mediator@riverside.example',
-			password: 'mend-demo-password'
-		});
-		const browsers = {} as Record<'victim' | 'offender' | 'guardian', Actor>;
-		for (const role of ['victim', 'offender', 'guardian'] as const) {
-			const http = new HttpClient(base);
-			const { html } = await http.page(links[role]);
-			browsers[role] = { http, meetingId: html.match(/meetingId:"([0-9a-f-]{36})"/)![1] };
-		}
+		demo = await startDemoMend('mend-collab-crash-');
+		const base = demo.url;
+		const staff = await demoMediator(base);
+		const browsers = {} as Record<DemoParty, Actor>;
+		for (const role of ['victim', 'offender', 'guardian'] as const)
+			browsers[role] = await openDemoLink(base, demo.links[role]);
 		const meetingId = browsers.victim.meetingId!;
 
 		// The session, run to its drafting step; the control connections come back by themselves.
@@ -554,7 +512,7 @@ describe('a server killed in the middle of typing', () => {
 		);
 
 		// The process dies mid-burst; the typing goes on a moment longer in each browser.
-		expect(await mend.stop('SIGKILL')).toBeNull();
+		expect(await demo.process.stop('SIGKILL')).toBeNull();
 		for (const burst of bursts) clearInterval(burst);
 		// What each browser received from the others before the crash: durable, every one of it.
 		const seen = new Set(
@@ -572,7 +530,7 @@ describe('a server killed in the middle of typing', () => {
 		expect(seen.size).toBeGreaterThan(60);
 
 		const viewsBeforeRestart = control.views.length;
-		mend = await startMendProcess({ ...env, SEED_DEMO: 'false' });
+		await demo.restart();
 		// Someone who had none of it opens the draft: everything anyone had seen is there.
 		const fresh = await openCollab(base, doc, credentialsOf(staffActor(staff)));
 		closers.push({ close: () => fresh.destroy() });

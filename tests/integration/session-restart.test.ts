@@ -1,13 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { MediatorView, PartyView } from '#lib/protocol/session-view.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { HttpClient } from '../helpers/http.ts';
-import { startMendProcess, type MendProcess } from '../helpers/process.ts';
-import { TEST_AUTH_SECRET } from '../helpers/server.ts';
+import {
+	demoMediator,
+	openDemoLink,
+	startDemoMend,
+	type DemoBrowser,
+	type DemoMend,
+	type DemoParty
+} from '../helpers/demo-mend.ts';
 import { SessionClient } from '../helpers/session-client.ts';
 
 /**
@@ -15,63 +15,29 @@ import { SessionClient } from '../helpers/session-client.ts';
  * browser reconnects by itself and finds the session as it was — phase, rooms, floor, queue.
  */
 
-let dataDir: string;
-let database: TestDatabase | undefined;
-let mend: MendProcess | undefined;
+let demo: DemoMend | undefined;
 const clients: { close(): void }[] = [];
 
 afterAll(async () => {
 	for (const client of clients) client.close();
-	await mend?.stop('SIGKILL');
-	await database?.drop();
-	if (dataDir) await rm(dataDir, { recursive: true, force: true });
+	await demo?.close();
 });
-
-async function freePort(): Promise<number> {
-	const server = createServer();
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const { port } = server.address() as { port: number };
-	await new Promise((resolve) => server.close(resolve));
-	return port;
-}
 
 describe('a session across a server crash', () => {
 	it('comes back as it was, with everyone reconnected', async () => {
-		dataDir = await mkdtemp(path.join(tmpdir(), 'mend-restart-'));
-		database = await createTestDatabase();
-		const env: Record<string, string> = {
-			PORT: String(await freePort()),
-			AUTH_SECRET: TEST_AUTH_SECRET,
-			LOG_LEVEL: 'warn',
-			...(database.config.kind === 'postgres'
-				? { DATABASE_URL: database.config.url }
-				: { DATA_DIR: path.join(dataDir, 'data') })
-		};
-		mend = await startMendProcess({ ...env, SEED_DEMO: 'true' });
-		const links = Object.fromEntries(
-			[...mend.output().matchAll(/^\s+(victim|offender|guardian)\s.*?(http:\/\/\S+)$/gm)].map(
-				(m) => [m[1], new URL(m[2]).pathname]
-			)
-		) as Record<'victim' | 'offender' | 'guardian', string>;
+		demo = await startDemoMend('mend-restart-');
+		const { links, url } = demo;
 
-		const staff = new HttpClient(mend.url);
-		await staff.action('/login?/signIn', {
-			email: 'mediator@riverside.example',
-			password: 'mend-demo-password'
-		});
+		const staff = await demoMediator(url);
 		const browsers = Object.fromEntries(
 			await Promise.all(
-				Object.entries(links).map(async ([role, link]) => {
-					const http = new HttpClient(mend!.url);
-					const { html } = await http.page(link);
-					return [role, { http, meetingId: html.match(/meetingId:"([0-9a-f-]{36})"/)![1] }];
-				})
+				Object.entries(links).map(async ([role, link]) => [role, await openDemoLink(url, link)])
 			)
-		) as Record<'victim' | 'offender' | 'guardian', { http: HttpClient; meetingId: string }>;
+		) as Record<DemoParty, DemoBrowser>;
 		const meetingId = browsers.victim.meetingId;
 
 		const connect = <V extends MediatorView | PartyView>(cookie: string, as: 'party' | 'staff') => {
-			const client = new SessionClient<V>(mend!.url, { cookie, meetingId, as, reconnection: true });
+			const client = new SessionClient<V>(url, { cookie, meetingId, as, reconnection: true });
 			clients.push(client);
 			return client.connected();
 		};
@@ -98,9 +64,9 @@ describe('a session across a server crash', () => {
 		const before = await mediator.until((v) => v.notices.length === 1);
 
 		// Every command above was acknowledged, so it is in the log. Now the process dies.
-		expect(await mend.stop('SIGKILL')).toBeNull();
+		expect(await demo.process.stop('SIGKILL')).toBeNull();
 		await parties.victim.until(() => !parties.victim.socket.connected, 5000).catch(() => {});
-		mend = await startMendProcess({ ...env, SEED_DEMO: 'false' });
+		await demo.restart();
 
 		const after = await mediator.until(
 			(v) =>

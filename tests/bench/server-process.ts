@@ -1,0 +1,69 @@
+/** Starting and stopping a bench's server under test, each in its own child process. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { NODE, SERVER_NODE_FLAGS } from '../helpers/process.ts';
+
+/** BENCH_NODE_OPTIONS: NODE_OPTIONS for every server a bench starts. */
+export const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? '';
+
+/** Stops a child: SIGTERM, then SIGKILL if it has not exited within 15 s. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+	if (child.exitCode !== null || child.signalCode !== null) return;
+	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+	child.kill('SIGTERM');
+	const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+	await exited;
+	clearTimeout(timer);
+}
+
+export interface Spawned {
+	child: ChildProcess;
+	/** The match of `ready` in its output. */
+	ready: RegExpMatchArray;
+	output(): string;
+}
+
+/**
+ * `node <script>` as npm scripts run it, with only the given environment (and PATH, HOME,
+ * NODE_OPTIONS); resolves once its output matches `ready`. Stopped again if it never does.
+ */
+export async function spawnServer(
+	script: string,
+	childEnv: Record<string, string>,
+	ready: RegExp,
+	timeoutMs = 120_000
+): Promise<Spawned> {
+	// Every server runs with the V8 flags `npm run serve` uses, for a like-for-like comparison.
+	const child = spawn(NODE, [...SERVER_NODE_FLAGS, script], {
+		env: {
+			PATH: process.env.PATH ?? '',
+			HOME: process.env.HOME ?? '',
+			NODE_OPTIONS,
+			...childEnv
+		},
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
+	let output = '';
+	try {
+		const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
+			const timer = setTimeout(() => reject(new Error(`${script} did not start`)), timeoutMs);
+			const read = (chunk: Buffer) => {
+				output += chunk;
+				const found = output.match(ready);
+				if (found) {
+					clearTimeout(timer);
+					resolve(found);
+				}
+			};
+			child.stdout!.on('data', read);
+			child.stderr!.on('data', read);
+			child.once('exit', (code) => {
+				clearTimeout(timer);
+				reject(new Error(`${script} exited with ${code}`));
+			});
+		});
+		return { child, ready: match, output: () => output };
+	} catch (error) {
+		await stopChild(child);
+		throw new Error(`${(error as Error).message}:\n${output}`, { cause: error });
+	}
+}
