@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { chromiumPath, launchChromium } from '../helpers/browser.ts';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumPath, launchChromium, pageWithCookies, see } from '../helpers/browser.ts';
 import { jointMeeting, type MeetingFixture } from '../helpers/meeting.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -18,31 +18,14 @@ const SHOTS = 'test-results/screenshots';
 let server: TestServer;
 let meeting: MeetingFixture;
 let browser: Browser;
-const contexts: BrowserContext[] = [];
 let mediator: Page;
 let victim: Page;
 let offender: Page;
 let guardian: Page;
 let pdfPath: string;
 
-async function contextFor(cookies: Map<string, string>, viewport = { width: 1280, height: 900 }) {
-	const context = await browser.newContext({
-		baseURL: server.url,
-		viewport,
-		acceptDownloads: true
-	});
-	const url = new URL(server.url);
-	await context.addCookies(
-		[...cookies].map(([name, value]) => ({ name, value, domain: url.hostname, path: '/' }))
-	);
-	contexts.push(context);
-	return context.newPage();
-}
-
-async function see(locator: Locator) {
-	await locator.waitFor();
-	expect(await locator.isVisible()).toBe(true);
-}
+const contextFor = (cookies: Map<string, string>, viewport = { width: 1280, height: 900 }) =>
+	pageWithCookies(browser, server.url, cookies, { viewport, acceptDownloads: true });
 
 /** Types into a shared text the way a person does: click, then keys. */
 async function typeInto(page: Page, field: string, text: string) {

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { agreements, meetings, planItems } from '#lib/server/db/schema.ts';
-import { chromiumPath, launchChromium } from '../helpers/browser.ts';
+import { chromiumPath, launchChromium, pageWithCookies, see } from '../helpers/browser.ts';
 import { jointMeeting, type MeetingFixture } from '../helpers/meeting.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -22,30 +22,14 @@ let meeting: MeetingFixture;
 let browser: Browser;
 let page: Page;
 
-async function see(locator: Locator) {
-	await locator.waitFor();
-	expect(await locator.isVisible()).toBe(true);
-}
-
 beforeAll(async () => {
 	if (!chromiumPath) return;
 	server = await startTestServer();
 	meeting = await jointMeeting(server, { prepared: false });
 	browser = await launchChromium();
-	const context = await browser.newContext({
-		baseURL: server.url,
+	page = await pageWithCookies(browser, server.url, meeting.coordinatorHttp.cookies, {
 		viewport: { width: 390, height: 844 }
 	});
-	const url = new URL(server.url);
-	await context.addCookies(
-		[...meeting.coordinatorHttp.cookies].map(([name, value]) => ({
-			name,
-			value,
-			domain: url.hostname,
-			path: '/'
-		}))
-	);
-	page = await context.newPage();
 });
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chromiumPath, launchChromium } from '../helpers/browser.ts';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumPath, launchChromium, pageWithCookies } from '../helpers/browser.ts';
 import { jointMeeting, type MeetingFixture } from '../helpers/meeting.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { eventually, growth, openLinks, recordPeerConnections } from '../helpers/webrtc.ts';
@@ -19,22 +19,13 @@ const SHOTS = 'test-results/screenshots';
 let server: TestServer;
 let meeting: MeetingFixture;
 let browser: Browser;
-const contexts: BrowserContext[] = [];
 let mediator: Page;
 let victim: Page;
 let offender: Page;
 let ids: { mediator: string; victim: string; offender: string };
 
-async function pageFor(cookies: Map<string, string>, viewport: { width: number; height: number }) {
-	const context = await browser.newContext({ baseURL: server.url, viewport });
-	await recordPeerConnections(context);
-	const url = new URL(server.url);
-	await context.addCookies(
-		[...cookies].map(([name, value]) => ({ name, value, domain: url.hostname, path: '/' }))
-	);
-	contexts.push(context);
-	return context.newPage();
-}
+const pageFor = (cookies: Map<string, string>, viewport: { width: number; height: number }) =>
+	pageWithCookies(browser, server.url, cookies, { viewport, prepare: recordPeerConnections });
 
 /** Bytes of `kind` arriving at `page` from `peer` keep growing. */
 const receives = (page: Page, peer: string, kind: 'audioIn' | 'videoIn') =>

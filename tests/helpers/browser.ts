@@ -1,5 +1,14 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
+import {
+	chromium,
+	type Browser,
+	type BrowserContext,
+	type BrowserContextOptions,
+	type LaunchOptions,
+	type Locator,
+	type Page
+} from 'playwright-core';
+import { expect } from 'vitest';
 import { testEnv } from './env.ts';
 
 const CANDIDATES = [testEnv.chromiumPath, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
@@ -33,4 +42,34 @@ export const CHROMIUM_ARGS = [
 export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
 	if (!chromiumPath) throw new Error('Chromium is not installed');
 	return chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, ...options });
+}
+
+/**
+ * A page in a browser of its own holding these cookies (a person's own phone or laptop, their
+ * link already opened or signed in), at `baseUrl`. `prepare` runs on the context first.
+ */
+export async function pageWithCookies(
+	browser: Browser,
+	baseUrl: string,
+	cookies: Map<string, string>,
+	options: BrowserContextOptions & { prepare?: (context: BrowserContext) => Promise<void> } = {}
+): Promise<Page> {
+	const { prepare, ...contextOptions } = options;
+	const context = await browser.newContext({
+		baseURL: baseUrl,
+		viewport: { width: 1280, height: 900 },
+		...contextOptions
+	});
+	await prepare?.(context);
+	const { hostname } = new URL(baseUrl);
+	await context.addCookies(
+		[...cookies].map(([name, value]) => ({ name, value, domain: hostname, path: '/' }))
+	);
+	return context.newPage();
+}
+
+/** Waits until a person would see it, and says so as an assertion. */
+export async function see(locator: Locator): Promise<void> {
+	await locator.waitFor();
+	expect(await locator.isVisible()).toBe(true);
 }
