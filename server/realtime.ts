@@ -93,7 +93,11 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 	});
 	sessions.onStepChange(async (setup, step, actorUserId) => {
 		// The agreement is drafted at the drafting step: it exists before anyone sees the step.
-		if (step === 'drafting') await ensureAgreementForMeeting(deps.db, setup, actorUserId);
+		if (step === 'drafting') {
+			const { id } = await ensureAgreementForMeeting(deps.db, setup, actorUserId);
+			// A draft continued from another meeting: an open copy judges edits by this one now.
+			await collab.changed(id);
+		}
 		collab.meetingChanged(setup.meetingId);
 	});
 	// The readiness gate: a joint session opens only once both sides are screened suitable,

@@ -241,12 +241,13 @@ describe('renderAgreementPdf', () => {
 		expect(certificate).toContain('none — drafted outside a live session');
 	});
 
-	it('formats amounts in the currency’s own minor units', async () => {
+	it('shows amounts exactly as the screens do: hundredths of the currency, as Mend stores them', async () => {
 		const content = sampleContent();
 		const payment = content.obligations[0];
 		if (payment.kind !== 'payment') throw new Error('the sample starts with a payment');
 		payment.currency = 'JPY';
-		payment.amountMinor = 30_000;
+		// ¥30,000 typed on screen is stored as 3,000,000 (#lib/money.ts, for every currency).
+		payment.amountMinor = 3_000_000;
 		payment.schedule = { kind: 'lump_sum', dueDate: '2027-02-01' };
 		const input = agreementInput({
 			program: { name: 'Kyoto Program', timeZone: 'Asia/Tokyo', currency: 'JPY' },

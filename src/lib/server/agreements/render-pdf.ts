@@ -1,3 +1,4 @@
+import { formatMoney as moneyIn } from '#lib/money.ts';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import {
@@ -230,15 +231,9 @@ function formatInstant(instant: Date, timeZone: string): string {
 	return `${local} ${zone} (${timeZone})`;
 }
 
-/** Amounts are kept in minor units; how many depends on the currency (JPY has none). */
-function formatMoney(amountMinor: number, currency: string): string {
-	const digits =
-		new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
-			.maximumFractionDigits ?? 2;
-	return new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(
-		amountMinor / 10 ** digits
-	);
-}
+/** Amounts in minor units, as everywhere in Mend (`#lib/money.ts`): what was agreed on screen. */
+const formatMoney = (amountMinor: number, currency: string): string =>
+	moneyIn(amountMinor, currency, 'en-US');
 
 const plural = (count: number, one: string, many: string) =>
 	`${new Intl.NumberFormat('en-US').format(count)} ${count === 1 ? one : many}`;
