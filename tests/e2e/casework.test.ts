@@ -150,6 +150,8 @@ describe.skipIf(!chromiumPath)('a case from preparation to restitution, in a bro
 		await page.goto(outcomes);
 		const after = await paidCard().textContent();
 		expect(after).not.toBe(before);
-		expect(after).toContain('$150.00');
+		// Both payments count: all of the agreed amount is paid.
+		expect(after).toContain('$150.00 of $150.00');
+		expect(after).toContain('100%');
 	});
 });

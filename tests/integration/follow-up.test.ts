@@ -277,20 +277,29 @@ describe('follow-up', () => {
 	});
 
 	it('a survey link, answered once, works; the second time is refused; bad answers change nothing', async () => {
+		const openLink = (url: string) => new HttpClient(server.url).page(new URL(url).pathname);
 		const survey = (await rowsOf()).find(
 			(r) => r.kind === 'survey' && r.partyId === people.victim
 		)!;
-		const made = successData<{ surveyLink: { url: string; sent: string } }>(
-			await coordinator.action(act('surveyLink'), { followUpId: survey.id })
-		);
+		const makeLink = async () =>
+			successData<{ surveyLink: { url: string; sent: string } }>(
+				await coordinator.action(act('surveyLink'), { followUpId: survey.id })
+			);
+		// A lost link is made again: the first one stops working and its message is not sent.
+		const first = await makeLink();
+		const made = await makeLink();
+		expect(made.surveyLink.url).not.toBe(first.surveyLink.url);
+		expect((await openLink(first.surveyLink.url)).html).toContain('data-testid="survey-not-found"');
 		const path = new URL(made.surveyLink.url).pathname;
 		// The link goes to the victim through the outbox (kept there: no mail service in tests).
 		expect(made.surveyLink.sent).toBe('outbox_only');
-		const [message] = await server.deps.db
+		const messages = await server.deps.db
 			.select()
 			.from(notifications)
 			.where(eq(notifications.partyId, people.victim));
-		expect(message?.body).toContain(made.surveyLink.url);
+		const carrying = (url: string) => messages.find((n) => n.body.includes(url));
+		expect(carrying(first.surveyLink.url)?.status).toBe('cancelled');
+		expect(carrying(made.surveyLink.url)?.status).toBe('outbox_only');
 		expect(path).toMatch(/^\/survey\/[A-Za-z0-9_-]{43}$/);
 		const [stored] = await server.deps.db
 			.select()
@@ -387,6 +396,12 @@ describe('follow-up', () => {
 				})
 			).type
 		).toBe('success');
+		const [saved] = await server.deps.db
+			.select()
+			.from(followUps)
+			.where(eq(followUps.id, checkIn.id));
+		expect(saved?.doneAt).not.toBeNull();
+		expect(saved?.result).toMatchObject({ kind: 'check_in', reached: true });
 
 		const lookUp = rows.find((r) => r.kind === 'reoffending')!;
 		const noSource = await coordinator.action(act('reoffending'), {

@@ -1,10 +1,11 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
 	auditEvents,
 	consents,
 	invitations,
 	meetings,
+	notifications,
 	parties,
 	screenings,
 	victimChoices
@@ -361,6 +362,18 @@ describe('withdrawal from the mediation', () => {
 		expect(page.html).toContain('data-reason="withdrawn"');
 		const [row] = await server.deps.db.select().from(parties).where(eq(parties.id, offender.id));
 		expect(row).toMatchObject({ withdrawnVia: 'staff' });
+		// Nothing more is sent to his side: their queued messages (invitations…) are cancelled.
+		const pending = await server.deps.db
+			.select({ partyId: notifications.partyId, status: notifications.status })
+			.from(notifications)
+			.where(inArray(notifications.partyId, [offender.id, guardian.id]));
+		expect(pending.length).toBeGreaterThan(0);
+		expect(pending.every((n) => n.status === 'cancelled')).toBe(true);
+		// A second withdrawal of the same person is refused, not recorded twice.
+		const again = await meeting.mediatorHttp.action(`${prepPath(meeting)}?/withdraw`, {
+			partyId: offender.id
+		});
+		expect(again.type).toBe('error');
 		expect(
 			(
 				await server.deps.db

@@ -10,7 +10,12 @@ import type { Database, Executor } from '../db/client.ts';
 import { followUps, parties, programs } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { surveyMessage } from '../notifications/compose.ts';
-import { enqueueForParty, type EnqueueResult, type NotifyDeps } from '../notifications/enqueue.ts';
+import {
+	cancelPending,
+	enqueueForParty,
+	type EnqueueResult,
+	type NotifyDeps
+} from '../notifications/enqueue.ts';
 import { hashToken, newToken } from '../tokens.ts';
 import { parseInput } from '../validation.ts';
 
@@ -98,12 +103,14 @@ export async function recordReoffending(
  * answered survey has no link to make.
  */
 export async function issueSurveyLink(
-	deps: { db: Database } & NotifyDeps,
+	deps: { db: Database; config: { publicUrl?: string } } & NotifyDeps,
 	actor: StaffActor,
 	caseId: string,
 	followUpId: string,
 	origin: string
-): Promise<{ followUpId: string; token: string; sent: EnqueueResult | null }> {
+): Promise<{ followUpId: string; url: string; sent: EnqueueResult | null }> {
+	// As for invitations: the configured public address, not whatever Host the request named.
+	const base = deps.config.publicUrl ?? origin;
 	assertCan(actor, 'manageMeetings');
 	const token = newToken();
 	return deps.db.transaction(async (tx) => {
@@ -121,7 +128,10 @@ export async function issueSurveyLink(
 			action: AUDIT_ACTIONS.surveyLinkIssued,
 			detail: { followUpId: row.id, partyId: row.partyId, replaced: row.tokenHash !== null }
 		});
-		// Sent to the party through the outbox (or kept there for staff to pass on).
+		const url = `${base}/survey/${token}`;
+		// Sent to the party through the outbox (or kept there for staff to pass on); a message
+		// with the link this one replaces, not yet sent, would carry a dead link.
+		await cancelPending(tx, [`survey:${row.id}:`]);
 		const [party] = row.partyId
 			? await tx.select().from(parties).where(eq(parties.id, row.partyId))
 			: [];
@@ -141,10 +151,10 @@ export async function issueSurveyLink(
 						surveyMessage({
 							program,
 							partyName: party.displayName,
-							url: `${origin}/survey/${token}`
+							url
 						})
 					)
 				: null;
-		return { followUpId: row.id, token, sent };
+		return { followUpId: row.id, url, sent };
 	});
 }

@@ -67,9 +67,9 @@ export async function sweepNotifications(deps: SweepDeps): Promise<SweepReport> 
 	return { created, ...(await sendDue(deps)) };
 }
 
-/** The link a message carries, replaced once sent: only the person's inbox keeps it. */
-const JOIN_LINK = /\/join\/[A-Za-z0-9_-]+/g;
-const SCRUBBED = '/join/[sent]';
+/** The link a message carries (an invitation's, a survey's), replaced once sent: only the person's inbox keeps it. */
+const JOIN_LINK = /\/(join|survey)\/[A-Za-z0-9_-]+/g;
+const SCRUBBED = '/$1/[sent]';
 function scrubIcs(ics: string): string {
 	return ics
 		.replace(/\r\n /g, '')

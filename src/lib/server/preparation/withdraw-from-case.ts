@@ -6,7 +6,14 @@ import { assertCan, type StaffActor } from '../access/staff-access.ts';
 import { AUDIT_ACTIONS, recordAudit, type AuditActor } from '../audit/record-audit.ts';
 import type { Clock } from '../clock.ts';
 import type { Database } from '../db/client.ts';
-import { consents, invitations, meetings, parties, partySessions } from '../db/schema.ts';
+import {
+	consents,
+	invitations,
+	meetings,
+	notifications,
+	parties,
+	partySessions
+} from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import type { ResolvedInvitation } from '../invitations/resolve-invitation.ts';
 import type { Planes } from '../planes.ts';
@@ -33,10 +40,13 @@ async function withdraw(
 ): Promise<void> {
 	const at = deps.clock.now();
 	const meetingIds = await deps.db.transaction(async (tx) => {
-		await tx
+		// Once only: of a party's and staff's withdrawal at the same moment, one is recorded.
+		const [marked] = await tx
 			.update(parties)
 			.set({ withdrawnAt: at, withdrawnVia: who.via })
-			.where(eq(parties.id, who.partyId));
+			.where(and(eq(parties.id, who.partyId), isNull(parties.withdrawnAt)))
+			.returning({ id: parties.id });
+		if (!marked) throw new AppError(ERROR_CODES.conflict, m.withdrawal_error_already());
 		await tx
 			.update(consents)
 			.set({ withdrawnAt: at })
@@ -58,6 +68,20 @@ async function withdraw(
 				)
 			)
 			.returning({ id: invitations.id });
+		// Nothing more goes to them: invitations and reminders (dead links now), plan reminders,
+		// updates and surveys not yet sent are cancelled.
+		await tx
+			.update(notifications)
+			.set({ status: 'cancelled', lastError: 'withdrawn' })
+			.where(
+				and(
+					inArray(
+						notifications.partyId,
+						side.map((p) => p.id)
+					),
+					inArray(notifications.status, ['queued', 'outbox_only'])
+				)
+			);
 		if (revoked.length)
 			await tx.delete(partySessions).where(
 				inArray(

@@ -63,11 +63,11 @@ export const actions: Actions = {
 				event.url.origin
 			)
 		);
-		if (!result || !('token' in result)) return result;
+		if (!result || !('url' in result)) return result;
 		return {
 			surveyLink: {
 				followUpId: result.followUpId,
-				url: `${event.url.origin}/survey/${result.token}`,
+				url: result.url,
 				sent: result.sent?.queued ? result.sent.status : (result.sent?.reason ?? 'no_contact')
 			}
 		};
