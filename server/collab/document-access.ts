@@ -7,6 +7,7 @@ import {
 } from '#lib/server/agreements/case-viewer.ts';
 import { agreements, parties } from '#lib/server/db/schema.ts';
 import type { Deps } from '#lib/server/deps.ts';
+import { notesSideOf } from '#lib/server/collab/notes-side.ts';
 
 export type DocumentAccess =
 	| { ok: true; viewer: CaseViewer; caseId: string }
@@ -54,10 +55,5 @@ async function onSide(
 	viewer: Extract<CaseViewer, { kind: 'party' }>,
 	target: Extract<CollabDocName, { kind: 'notes' }>
 ): Promise<boolean> {
-	if (viewer.partyId === target.partyId) return true;
-	const [me] = await deps.db
-		.select({ accompanies: parties.accompaniesPartyId })
-		.from(parties)
-		.where(eq(parties.id, viewer.partyId));
-	return me?.accompanies === target.partyId;
+	return (await notesSideOf(deps.db, viewer.partyId)) === target.partyId;
 }

@@ -31,6 +31,11 @@ import { foldLine } from './ics.ts';
 import type { Transports } from './transports.ts';
 
 export const SWEEP_INTERVAL_MS = 30_000;
+/**
+ * How often the timer also looks for reminders and notices to create: they depend on dates,
+ * not on seconds, and looking means reading every open case's plan.
+ */
+export const NOTICES_INTERVAL_MS = 10 * 60_000;
 /** A notification that failed this many times is left `failed` for staff to retry. */
 export const MAX_ATTEMPTS = 5;
 /** How long a claimed row is held by the sweep that claimed it (a crash frees it after this). */
@@ -424,8 +429,16 @@ export interface Sweeper {
 /** Every 30 s while the host runs; the timer does not keep the process alive. */
 export function startSweeper(deps: SweepDeps, intervalMs = SWEEP_INTERVAL_MS): Sweeper {
 	let running: Promise<SweepReport | null> | null = null;
-	const run = () => {
-		running ??= sweepNotifications(deps)
+	let noticesAt = Number.NEGATIVE_INFINITY;
+	const sweep = async (full: boolean): Promise<SweepReport> => {
+		const now = deps.clock.now().getTime();
+		if (!full && now - noticesAt < NOTICES_INTERVAL_MS)
+			return { created: 0, ...(await sendDue(deps)) };
+		noticesAt = now;
+		return sweepNotifications(deps);
+	};
+	const run = (full = false) => {
+		running ??= sweep(full)
 			.catch((error: unknown) => {
 				deps.log?.error('notification sweep failed', { error: String(error) });
 				return null;
@@ -440,7 +453,7 @@ export function startSweeper(deps: SweepDeps, intervalMs = SWEEP_INTERVAL_MS): S
 	return {
 		runOnce: async () => {
 			if (running) await running;
-			return run();
+			return run(true);
 		},
 		stop: async () => {
 			clearInterval(timer);

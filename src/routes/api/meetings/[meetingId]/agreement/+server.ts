@@ -3,23 +3,13 @@ import * as m from '#lib/paraglide/messages.js';
 import { viewerOfCase } from '#lib/server/agreements/case-viewer.ts';
 import { agreementOfMeeting } from '#lib/server/agreements/ensure-agreement.ts';
 import { isUuid } from '#lib/server/access/staff-access.ts';
-import { meetings, parties } from '#lib/server/db/schema.ts';
-import type { Deps } from '#lib/server/deps.ts';
+import { notesSideOf } from '#lib/server/collab/notes-side.ts';
+import { meetings } from '#lib/server/db/schema.ts';
 import { getDeps } from '#lib/server/deps.ts';
 import { AppError } from '#lib/server/errors.ts';
 import { credentialsOf, runJson } from '#lib/server/kit/json.ts';
 import { eq } from 'drizzle-orm';
 import type { RequestHandler } from './$types';
-
-/** Whose private notes a party writes in: their own (victim, offender) or the one they accompany. */
-async function sideOf(deps: Deps, partyId: string): Promise<string | null> {
-	const [me] = await deps.db
-		.select({ role: parties.role, accompanies: parties.accompaniesPartyId })
-		.from(parties)
-		.where(eq(parties.id, partyId));
-	if (me?.role === 'victim' || me?.role === 'offender') return partyId;
-	return me?.accompanies ?? null;
-}
 
 /** Which agreement a meeting's people work on (null before the drafting step first opens). */
 export const GET: RequestHandler = (event) =>
@@ -38,6 +28,6 @@ export const GET: RequestHandler = (event) =>
 		return {
 			agreementId: await agreementOfMeeting(deps.db, { meetingId, caseId: meeting.caseId }),
 			caseId: meeting.caseId,
-			notesPartyId: viewer.kind === 'party' ? await sideOf(deps, viewer.partyId) : null
+			notesPartyId: viewer.kind === 'party' ? await notesSideOf(deps.db, viewer.partyId) : null
 		};
 	});
