@@ -100,7 +100,20 @@ function staffActions(): string[] {
 	return found.sort();
 }
 
+/** A message of the first program's outbox, as it was before the other program tried anything. */
+let noticeBefore: typeof notifications.$inferSelect | undefined;
+
 async function expectUnchanged() {
+	if (noticeBefore) {
+		const [now] = await server.deps.db
+			.select()
+			.from(notifications)
+			.where(eq(notifications.id, noticeBefore.id));
+		expect({ status: now?.status, attempts: now?.attempts }).toEqual({
+			status: noticeBefore.status,
+			attempts: noticeBefore.attempts
+		});
+	}
 	const [row] = await server.deps.db.select().from(cases).where(eq(cases.id, a.caseId));
 	expect(row.description).toBe('Window broken, phone taken from the car.');
 	expect(row.closedAt).toBeNull();
@@ -153,6 +166,7 @@ describe("another program's coordinator", () => {
 	it("is refused every form action on the first program's case, meeting and invitation, and nothing changes", async () => {
 		// The invitation issued in program A queued a message in A's outbox.
 		const [notice] = await server.deps.db.select().from(notifications).limit(1);
+		noticeBefore = notice;
 		expect(notice).toBeDefined();
 		const attempts: Record<string, [string, Record<string, string | boolean | undefined>]> = {
 			'cases/[caseId]#assignMediator': [

@@ -277,6 +277,13 @@ describe('the de-identified export', () => {
 		const future = await exportCsv(aCoordinator, aSlug, '?from=2999-01-01');
 		expect(future.response.status).toBe(200);
 		expect(future.text).toBe(`${expectedHeader}\r\n`);
+		// Every case was referred today: from long ago they are all in, up to long ago none is.
+		const all = await exportCsv(aCoordinator, aSlug);
+		const since = await exportCsv(aCoordinator, aSlug, '?from=2000-01-01');
+		expect(since.text).toBe(all.text);
+		expect(since.text.trim().split('\r\n')).toHaveLength(1 + aCaseIds.length);
+		const until = await exportCsv(aCoordinator, aSlug, '?to=2000-01-01');
+		expect(until.text).toBe(`${expectedHeader}\r\n`);
 		const bad = await exportCsv(aCoordinator, aSlug, '?from=not-a-date');
 		expect(bad.response.status).toBe(400);
 	});
