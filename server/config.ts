@@ -38,6 +38,7 @@ const EnvSchema = z.object({
 		.regex(/^\d+[KMG]?$/, 'must be a size such as 512K or 1M')
 		.default('512K'),
 	LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+	COLLAB_COMPACT_AFTER_ROWS: positiveInt.default(500),
 	ICE_SERVERS: z
 		.string()
 		.transform((value, ctx) => {
@@ -109,6 +110,8 @@ export interface Config {
 	accessCode: { maxAttempts: number; lockMs: number };
 	bodySizeLimit: string;
 	logLevel: LogLevel;
+	/** A shared document is folded into one snapshot after about this many stored updates. */
+	collabCompactAfterRows: number;
 	media: MediaConfig;
 	notifications: NotificationsConfig;
 }
@@ -209,6 +212,7 @@ export function loadConfig(env: Env = process.env): Config {
 		},
 		bodySizeLimit: e.BODY_SIZE_LIMIT,
 		logLevel: e.LOG_LEVEL,
+		collabCompactAfterRows: e.COLLAB_COMPACT_AFTER_ROWS,
 		media,
 		notifications: {
 			smtp: e.SMTP_URL && e.MAIL_FROM ? { url: e.SMTP_URL, from: e.MAIL_FROM } : null,

@@ -30,7 +30,7 @@ import {
 	type CaseViewer,
 	type Credentials
 } from '#lib/server/agreements/case-viewer.ts';
-import { compactDocument, loadDocument } from '#lib/server/collab/document-store.ts';
+import { loadDocument, saveSnapshot } from '#lib/server/collab/document-store.ts';
 import { BatchedAppender } from '#lib/server/db/batched-appender.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import type { AgreementDocuments } from '#lib/server/planes.ts';
@@ -45,12 +45,6 @@ export const COLLAB_LIMITS = {
 	burstMessages: 400,
 	/** …then this many a second (typing sends an update and a cursor per key). */
 	messagesPerSecond: 200,
-	/**
-	 * Stored rows after which a document is compacted while open: this many, plus up to half
-	 * again drawn per document, so that documents written at the same pace (a session's
-	 * several drafts, a busy afternoon) do not all compact in the same second.
-	 */
-	compactAfterRows: 500,
 	/** A document nobody has open stays in memory this long. */
 	idleUnloadMs: 30_000,
 	/** How often an open connection's right to the document is checked again. */
@@ -86,12 +80,15 @@ interface LiveDocument {
 	 */
 	refused: Set<string>;
 	/** Updates accepted and not yet durable. */
-	inFlight: Set<Promise<void>>;
+	inFlight: Set<Promise<unknown>>;
 	/** No edit is accepted while a use case holds the document (freezing). */
 	held: boolean;
 	bytes: number;
+	/** Stored rows not folded into the snapshot yet (applied to `ydoc`). */
 	rowsStored: number;
-	/** This document's next compaction threshold (see COLLAB_LIMITS.compactAfterRows). */
+	/** The highest id among them: `ydoc` holds every stored row up to it. */
+	through: number;
+	/** This document's next compaction threshold (see compactThreshold). */
 	compactAt: number;
 	compacting: Promise<void> | null;
 	/** The agreement's records (agreement documents only). */
@@ -113,8 +110,13 @@ function message(build: (encoder: encoding.Encoder) => void): Uint8Array {
 	return encoding.toUint8Array(encoder);
 }
 
-const compactThreshold = () =>
-	COLLAB_LIMITS.compactAfterRows + Math.floor(Math.random() * (COLLAB_LIMITS.compactAfterRows / 2));
+/**
+ * Stored rows after which a document is compacted while open: the configured number
+ * (COLLAB_COMPACT_AFTER_ROWS), plus up to half again drawn per document, so that documents
+ * written at the same pace (a session's several drafts, a busy afternoon) do not all compact
+ * in the same second.
+ */
+const compactThreshold = (rows: number) => rows + Math.floor(Math.random() * (rows / 2));
 
 /** What the collaboration plane needs of the live sessions. */
 export interface SessionSteps {
@@ -138,7 +140,8 @@ export class CollabHost implements AgreementDocuments {
 	readonly #deps: Deps;
 	readonly #stepOf: (meetingId: string) => AgendaStep | null;
 	readonly #loadSession: (meetingId: string) => Promise<unknown>;
-	readonly #appender: BatchedAppender;
+	/** Resolves each update to its row's id. */
+	readonly #appender: BatchedAppender<number | string>;
 	readonly #documents = new Map<string, Promise<LiveDocument>>();
 	/** The same documents once loaded. */
 	readonly #loaded = new Map<string, LiveDocument>();
@@ -150,7 +153,13 @@ export class CollabHost implements AgreementDocuments {
 		this.#deps = deps;
 		this.#stepOf = (meetingId) => sessions.stepOf(meetingId);
 		this.#loadSession = (meetingId) => sessions.load(meetingId);
-		this.#appender = new BatchedAppender(deps.logWriter, 'collab_updates', COLUMNS, deps.log);
+		this.#appender = new BatchedAppender<number | string>(
+			deps.logWriter,
+			'collab_updates',
+			COLUMNS,
+			deps.log,
+			{ returning: 'id' }
+		);
 		this.#revalidate = setInterval(() => void this.#revalidateAll(), COLLAB_LIMITS.revalidateMs);
 		this.#revalidate.unref();
 	}
@@ -311,9 +320,11 @@ export class CollabHost implements AgreementDocuments {
 		const durable = this.#appender.append(doc.name, [doc.name, Buffer.from(update)]);
 		doc.inFlight.add(durable);
 		durable.then(
-			() => {
+			(id) => {
 				doc.inFlight.delete(durable);
 				doc.rowsStored++;
+				// A document's rows commit in order (one batch of it at a time): the highest so far.
+				doc.through = Math.max(doc.through, Number(id));
 				Y.applyUpdate(doc.ydoc, update, connection);
 				this.#broadcast(
 					doc,
@@ -458,7 +469,8 @@ export class CollabHost implements AgreementDocuments {
 			held: false,
 			bytes: stored.bytes,
 			rowsStored: stored.pendingRows,
-			compactAt: compactThreshold(),
+			through: stored.through,
+			compactAt: compactThreshold(this.#deps.config.collabCompactAfterRows),
 			compacting: null,
 			record,
 			idleTimer: null
@@ -487,24 +499,27 @@ export class CollabHost implements AgreementDocuments {
 	}
 
 	/**
-	 * Folds a document's stored rows into its snapshot. One compaction at a time, across all
-	 * documents: each holds a database connection for a transaction, and documents edited at
-	 * the same pace reach the threshold together — run at once, they took the whole pool and
-	 * every append (every keystroke's delivery) waited behind them. On PGlite, whose one
-	 * connection runs on this thread, each is also followed by a pause as long as it took:
-	 * back to back, they left the appends hardly a turn.
+	 * Folds a document's stored rows into its snapshot: the snapshot is the server's own copy,
+	 * taken when it holds every row up to `through`, and those rows are deleted with it in one
+	 * statement (document-store.ts). Nothing is read back. One compaction at a time, across all
+	 * documents, so that documents edited at the same pace do not all write at once; on
+	 * PGlite, whose one connection runs on this thread, each is followed by a pause as long as
+	 * it took, to leave the appends their turn.
 	 */
 	#compact(doc: LiveDocument): Promise<void> {
 		if (doc.compacting || doc.rowsStored === 0) return doc.compacting ?? Promise.resolve();
 		let pauseMs = 0;
 		const run = async () => {
 			const started = performance.now();
-			const rows = doc.rowsStored;
+			// Taken together, in one turn: the copy holds every row up to `through`.
+			const state = Y.encodeStateAsUpdate(doc.ydoc);
+			const through = doc.through;
+			const bytesBefore = doc.bytes;
 			try {
-				await compactDocument(this.#deps.db, doc.name);
-				doc.rowsStored -= rows;
-				doc.compactAt = compactThreshold();
-				doc.bytes = Y.encodeStateAsUpdate(doc.ydoc).byteLength;
+				const removed = await saveSnapshot(this.#deps.db, doc.name, state, through);
+				doc.rowsStored -= removed;
+				doc.compactAt = compactThreshold(this.#deps.config.collabCompactAfterRows);
+				doc.bytes = state.byteLength + (doc.bytes - bytesBefore);
 			} finally {
 				if (this.#deps.logWriter.parallelism === 1) pauseMs = performance.now() - started;
 			}

@@ -46,7 +46,10 @@ async function freePort(): Promise<number> {
 }
 
 /** `tempPrefix` names its temporary data directory. */
-export async function startDemoMend(tempPrefix: string): Promise<DemoMend> {
+export async function startDemoMend(
+	tempPrefix: string,
+	settings: Record<string, string> = {}
+): Promise<DemoMend> {
 	const dataDir = await mkdtemp(path.join(tmpdir(), tempPrefix));
 	let database: TestDatabase | undefined;
 	let current: MendProcess | undefined;
@@ -61,6 +64,7 @@ export async function startDemoMend(tempPrefix: string): Promise<DemoMend> {
 			PORT: String(await freePort()),
 			AUTH_SECRET: TEST_AUTH_SECRET,
 			LOG_LEVEL: 'warn',
+			...settings,
 			...(database.config.kind === 'postgres'
 				? { DATABASE_URL: database.config.url }
 				: { DATA_DIR: path.join(dataDir, 'data') })

@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
@@ -11,7 +12,12 @@ import {
 	type CollabPresence
 } from '#lib/protocol/collab.ts';
 import type { MediatorView, PartyView } from '#lib/protocol/session-view.ts';
-import { loadDocument } from '#lib/server/collab/document-store.ts';
+import {
+	appendUpdate,
+	loadDocument,
+	saveSnapshot
+} from '#lib/server/collab/document-store.ts';
+import { collabSnapshots, collabUpdates } from '#lib/server/db/schema.ts';
 import {
 	acceptEverything,
 	agreementAction,
@@ -69,8 +75,8 @@ async function drafting(options: { support?: boolean } = {}) {
 }
 
 /** What the database holds of a document, read as an agreement. */
-async function stored(docName: string): Promise<AgreementContent> {
-	const { state } = await loadDocument(server.deps.db, docName);
+async function stored(docName: string, on: TestServer = server): Promise<AgreementContent> {
+	const { state } = await loadDocument(on.deps.db, docName);
 	const doc = new Y.Doc();
 	if (state) Y.applyUpdate(doc, state);
 	return readContent(doc);
@@ -438,6 +444,101 @@ describe('a broken client', () => {
 	});
 });
 
+describe('a long draft, folded into snapshots as it grows', () => {
+	let folding: TestServer;
+	beforeAll(async () => {
+		folding = await startTestServer({ COLLAB_COMPACT_AFTER_ROWS: '10' });
+	});
+	afterAll(() => folding?.close());
+
+	const rowsOf = async (doc: string) => ({
+		updates: (
+			await folding.deps.db
+				.select({ id: collabUpdates.id })
+				.from(collabUpdates)
+				.where(eq(collabUpdates.doc, doc))
+		).length,
+		snapshots: (
+			await folding.deps.db
+				.select({ doc: collabSnapshots.doc })
+				.from(collabSnapshots)
+				.where(eq(collabSnapshots.doc, doc))
+		).length
+	});
+
+	it('folds rows only up to the one named: a row stored after the snapshot was taken stays', async () => {
+		const doc = `notes-${crypto.randomUUID()}-${crypto.randomUUID()}`;
+		const typed = new Y.Doc();
+		const updates: Uint8Array[] = [];
+		typed.on('update', (update: Uint8Array) => updates.push(update));
+		for (const char of 'abc') typed.getText('harm').insert(typed.getText('harm').length, char);
+		for (const update of updates) await appendUpdate(folding.deps.db, doc, update);
+		const ids = (
+			await folding.deps.db
+				.select({ id: collabUpdates.id })
+				.from(collabUpdates)
+				.where(eq(collabUpdates.doc, doc))
+		).map((row) => row.id);
+		expect(ids).toHaveLength(3);
+
+		// The server's copy held "ab" when its snapshot was taken; "c" was committed meanwhile.
+		const copy = new Y.Doc();
+		Y.applyUpdate(copy, Y.mergeUpdates(updates.slice(0, 2)));
+		const through = Math.max(...ids.slice(0, 2));
+		expect(await saveSnapshot(folding.deps.db, doc, Y.encodeStateAsUpdate(copy), through)).toBe(2);
+
+		const { state, pendingRows } = await loadDocument(folding.deps.db, doc);
+		const loaded = new Y.Doc();
+		Y.applyUpdate(loaded, state!);
+		expect(loaded.getText('harm').toString()).toBe('abc');
+		expect(pendingRows).toBe(1);
+		expect(await rowsOf(doc)).toEqual({ updates: 1, snapshots: 1 });
+	});
+
+	it('keeps every keystroke of three people typing while their rows are folded away', async () => {
+		const { meeting, session, actors } = await draftingCase(folding, cleanups);
+		const doc = agreementDocName(session.agreementId);
+		const client = (actor: Actor) => {
+			const opened = new CollabClient(folding.url, doc, credentialsOf(actor));
+			cleanups.push(() => opened.destroy());
+			return opened.synced();
+		};
+		const typists = {
+			v: await client(actors.victim),
+			o: await client(actors.offender),
+			m: await client(actors.mediator)
+		};
+		// 150 updates, each its own message: compactions (every 10–15 rows) happen while
+		// others' updates are on their way to the database.
+		for (let i = 0; i < 50; i++) {
+			for (const [who, typist] of Object.entries(typists)) typist.type('harm', `${who}${i};`);
+			await new Promise((resolve) => setTimeout(resolve, 2));
+		}
+		fillAgreement(typists.o.doc, meeting.parties.offender.id);
+		const everything = (text: string) =>
+			['v', 'o', 'm'].every((who) =>
+				Array.from({ length: 50 }, (_, i) => `${who}${i};`).every((m) => text.includes(m))
+			);
+		await vi.waitFor(() => {
+			for (const typist of Object.values(typists)) {
+				expect(everything(typist.text('harm'))).toBe(true);
+				expect(typist.content).toEqual(typists.v.content);
+			}
+		});
+		const content = typists.v.content;
+		expect(content.obligations).toHaveLength(2);
+
+		// Folded: a snapshot and only the last few rows are left of 150 and more...
+		await vi.waitFor(async () => expect((await rowsOf(doc)).updates).toBeLessThan(16));
+		expect((await rowsOf(doc)).snapshots).toBe(1);
+		// ...and what is stored, and what someone opening it now gets, is what everyone sees.
+		expect(await stored(doc, folding)).toEqual(content);
+		const late = await client(actors.guardian);
+		expect(late.content).toEqual(content);
+		for (const typist of Object.values(typists)) expect(typist.refusals).toEqual([]);
+	});
+});
+
 describe('a server killed in the middle of typing', () => {
 	let demo: DemoMend | undefined;
 	const closers: { close(): void }[] = [];
@@ -451,7 +552,8 @@ describe('a server killed in the middle of typing', () => {
 	const markers = (text: string) => new Set(text.match(/[vom]\d+;/g) ?? []);
 
 	it('keeps every edit any peer had seen, and what each typed comes back with them', async () => {
-		demo = await startDemoMend('mend-collab-crash-');
+		// Compacting every 20–30 rows: the process also dies in the middle of compactions.
+		demo = await startDemoMend('mend-collab-crash-', { COLLAB_COMPACT_AFTER_ROWS: '20' });
 		const base = demo.url;
 		const staff = await demoMediator(base);
 		const browsers = {} as Record<DemoParty, Actor>;

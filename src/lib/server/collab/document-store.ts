@@ -1,6 +1,6 @@
-import { asc, eq, inArray } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
-import type { Database, Executor } from '../db/client.ts';
+import type { Executor } from '../db/client.ts';
 import { collabSnapshots, collabUpdates } from '../db/schema.ts';
 
 /**
@@ -14,6 +14,8 @@ export interface StoredDocument {
 	state: Uint8Array | null;
 	/** How many update rows are not yet folded into the snapshot. */
 	pendingRows: number;
+	/** The highest id among those rows (0 when none): everything up to it is in `state`. */
+	through: number;
 	/** Bytes stored: snapshot plus rows. */
 	bytes: number;
 }
@@ -24,7 +26,7 @@ export async function loadDocument(executor: Executor, doc: string): Promise<Sto
 		.from(collabSnapshots)
 		.where(eq(collabSnapshots.doc, doc));
 	const rows = await executor
-		.select({ update: collabUpdates.update })
+		.select({ id: collabUpdates.id, update: collabUpdates.update })
 		.from(collabUpdates)
 		.where(eq(collabUpdates.doc, doc))
 		.orderBy(asc(collabUpdates.id));
@@ -34,6 +36,7 @@ export async function loadDocument(executor: Executor, doc: string): Promise<Sto
 	return {
 		state: parts.length === 0 ? null : parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts),
 		pendingRows: rows.length,
+		through: rows.at(-1)?.id ?? 0,
 		bytes: parts.reduce((sum, part) => sum + part.byteLength, 0)
 	};
 }
@@ -48,38 +51,28 @@ export async function appendUpdate(
 }
 
 /**
- * Folds every stored row of `doc` into its snapshot and deletes exactly those rows, in one
- * transaction: a row committed meanwhile (ids are not committed in order) is left for next time.
+ * Compaction: stores `state` as the document's snapshot and deletes its rows up to id
+ * `through`, in one statement (atomic, one round trip). The caller vouches that `state`
+ * contains every row of `doc` up to `through` — the open document's own copy, taken when
+ * everything up to that row had been applied to it. A row of the document committed later
+ * has a higher id (one process writes a document, a batch after the last one committed), so
+ * it stays, to be folded next time. Returns how many rows were deleted.
  */
-export async function compactDocument(db: Database, doc: string): Promise<void> {
-	await db.transaction(async (tx) => {
-		const [snapshot] = await tx
-			.select({ state: collabSnapshots.state })
-			.from(collabSnapshots)
-			.where(eq(collabSnapshots.doc, doc))
-			.for('update');
-		const rows = await tx
-			.select({ id: collabUpdates.id, update: collabUpdates.update })
-			.from(collabUpdates)
-			.where(eq(collabUpdates.doc, doc));
-		if (rows.length === 0) return;
-		const parts = [...(snapshot ? [snapshot.state] : []), ...rows.map((r) => r.update)].map(
-			(part) => new Uint8Array(part)
-		);
-		// Through a document: the snapshot keeps the content, not every intermediate step.
-		const merged = new Y.Doc({ gc: true });
-		for (const part of parts) Y.applyUpdate(merged, part);
-		const state = Buffer.from(Y.encodeStateAsUpdate(merged));
-		merged.destroy();
-		await tx
-			.insert(collabSnapshots)
-			.values({ doc, state })
-			.onConflictDoUpdate({ target: collabSnapshots.doc, set: { state, at: new Date() } });
-		await tx.delete(collabUpdates).where(
-			inArray(
-				collabUpdates.id,
-				rows.map((r) => r.id)
-			)
-		);
-	});
+export async function saveSnapshot(
+	executor: Executor,
+	doc: string,
+	state: Uint8Array,
+	through: number
+): Promise<number> {
+	const result = await executor.execute(sql`
+		with saved as (
+			insert into ${collabSnapshots} (doc, state) values (${doc}, ${Buffer.from(state)})
+			on conflict (doc) do update set state = excluded.state, at = now()
+		), removed as (
+			delete from ${collabUpdates} where doc = ${doc} and id <= ${through} returning 1
+		)
+		select count(*)::int as removed from removed`);
+	// Both drivers answer with `rows`.
+	const { rows } = result as unknown as { rows: { removed: number }[] };
+	return Number(rows[0]?.removed ?? 0);
 }

@@ -1,15 +1,23 @@
 import type { Logger } from '../log.ts';
 import type { LogTable, LogWriter } from './client.ts';
 
-interface Pending {
+interface Pending<R> {
 	key: string;
 	row: unknown[];
-	resolve: () => void;
+	/** With the returned column of the row (see AppenderOptions.returning), else undefined. */
+	resolve: (returned: R) => void;
 	reject: (error: unknown) => void;
 }
 
 /** Rows per INSERT at most (a parameter limit, and a bound on one write's latency). */
 const MAX_BATCH = 1_000;
+
+export interface AppenderOptions {
+	/** A column each `append` resolves to (a generated id, say). */
+	returning?: string;
+	/** Writes in flight at most: fewer means fuller, fewer commits (the writer's at most). */
+	parallelism?: number;
+}
 
 /**
  * Appends rows to one append-only table in batches: everything appended in one tick goes out
@@ -18,25 +26,36 @@ const MAX_BATCH = 1_000;
  * wait for its batch in flight, while one slow write holds back only the keys it carries.
  * Each caller learns its row is durable when its promise resolves.
  */
-export class BatchedAppender {
+export class BatchedAppender<R = void> {
 	readonly #writer: LogWriter;
 	readonly #table: LogTable;
 	readonly #columns: readonly string[];
 	readonly #log: Logger;
-	#pending: Pending[] = [];
+	readonly #returning: string | undefined;
+	readonly #parallelism: number;
+	#pending: Pending<R>[] = [];
 	readonly #inFlight = new Set<string>();
 	readonly #writing = new Set<Promise<void>>();
 	#scheduled = false;
 
-	constructor(writer: LogWriter, table: LogTable, columns: readonly string[], log: Logger) {
+	constructor(
+		writer: LogWriter,
+		table: LogTable,
+		columns: readonly string[],
+		log: Logger,
+		options: AppenderOptions = {}
+	) {
 		this.#writer = writer;
 		this.#table = table;
 		this.#columns = columns;
 		this.#log = log;
+		this.#returning = options.returning;
+		this.#parallelism = Math.min(writer.parallelism, options.parallelism ?? writer.parallelism);
 	}
 
-	append(key: string, row: unknown[]): Promise<void> {
-		const committed = new Promise<void>((resolve, reject) =>
+	/** Resolves once the row is durable: to its `returning` column when one was asked for. */
+	append(key: string, row: unknown[]): Promise<R> {
+		const committed = new Promise<R>((resolve, reject) =>
 			this.#pending.push({ key, row, resolve, reject })
 		);
 		this.#schedule();
@@ -62,9 +81,9 @@ export class BatchedAppender {
 	}
 
 	#flush(): void {
-		while (this.#pending.length > 0 && this.#writing.size < this.#writer.parallelism) {
-			const batch: Pending[] = [];
-			const waiting: Pending[] = [];
+		while (this.#pending.length > 0 && this.#writing.size < this.#parallelism) {
+			const batch: Pending<R>[] = [];
+			const waiting: Pending<R>[] = [];
 			for (const pending of this.#pending)
 				if (this.#inFlight.has(pending.key) || batch.length >= MAX_BATCH) waiting.push(pending);
 				else batch.push(pending);
@@ -81,14 +100,15 @@ export class BatchedAppender {
 		}
 	}
 
-	async #write(batch: Pending[]): Promise<void> {
+	async #write(batch: Pending<R>[]): Promise<void> {
 		try {
-			await this.#writer.append(
+			const returned = await this.#writer.append(
 				this.#table,
 				this.#columns,
-				batch.map((p) => p.row)
+				batch.map((p) => p.row),
+				this.#returning
 			);
-			for (const p of batch) p.resolve();
+			batch.forEach((p, i) => p.resolve(returned[i] as R));
 		} catch (error) {
 			this.#log.error(`${this.#table}: append failed`, {
 				error: String(error),
