@@ -92,10 +92,8 @@ interface LiveDocument {
 	/** No edit is accepted while a use case holds the document (freezing). */
 	held: boolean;
 	bytes: number;
-	/** Stored rows not folded into the snapshot yet (applied to `ydoc`). */
+	/** Stored rows not folded into the snapshot yet, all applied to `ydoc` once settled. */
 	rowsStored: number;
-	/** The highest id among them: `ydoc` holds every stored row up to it. */
-	through: number;
 	/** This document's next compaction threshold (see compactThreshold). */
 	compactAt: number;
 	compacting: Promise<void> | null;
@@ -148,8 +146,7 @@ export class CollabHost implements AgreementDocuments {
 	readonly #deps: Deps;
 	readonly #stepOf: (meetingId: string) => AgendaStep | null;
 	readonly #loadSession: (meetingId: string) => Promise<unknown>;
-	/** Resolves each update to its row's id. */
-	readonly #appender: BatchedAppender<number | string>;
+	readonly #appender: BatchedAppender;
 	readonly #documents = new Map<string, Promise<LiveDocument>>();
 	/** The same documents once loaded. */
 	readonly #loaded = new Map<string, LiveDocument>();
@@ -161,15 +158,16 @@ export class CollabHost implements AgreementDocuments {
 		this.#deps = deps;
 		this.#stepOf = (meetingId) => sessions.stepOf(meetingId);
 		this.#loadSession = (meetingId) => sessions.load(meetingId);
-		this.#appender = new BatchedAppender<number | string>(
+		this.#appender = new BatchedAppender(
 			deps.logWriter,
 			'collab_updates',
 			COLUMNS,
 			deps.log,
 			// One write at a time: while it commits, the next tick's updates gather for the next
 			// one. Measured (docs/BENCHMARKS.md): with four in flight, 1.7× the commits for the
-			// same updates, 10–15 % more CPU, and a longer tail.
-			{ returning: 'id', parallelism: 1 }
+			// same updates, 10–15 % more CPU, and a longer tail. (Spacing writes 1–2 ms apart
+			// halved the commits again, saved no measurable CPU and doubled the median.)
+			{ parallelism: 1 }
 		);
 		this.#revalidate = setInterval(() => void this.#revalidateAll(), COLLAB_LIMITS.revalidateMs);
 		this.#revalidate.unref();
@@ -344,11 +342,9 @@ export class CollabHost implements AgreementDocuments {
 		const durable = this.#appender.append(doc.name, [doc.name, row]);
 		doc.inFlight.add(durable);
 		durable.then(
-			(id) => {
+			() => {
 				doc.inFlight.delete(durable);
 				doc.rowsStored++;
-				// A document's rows commit in order (one batch of it at a time): the highest so far.
-				doc.through = Math.max(doc.through, Number(id));
 				this.#applyLater(doc, update);
 				this.#broadcast(
 					doc,
@@ -518,7 +514,6 @@ export class CollabHost implements AgreementDocuments {
 			held: false,
 			bytes: stored.bytes,
 			rowsStored: stored.pendingRows,
-			through: stored.through,
 			compactAt: compactThreshold(this.#deps.config.collabCompactAfterRows),
 			compacting: null,
 			record,
@@ -550,8 +545,8 @@ export class CollabHost implements AgreementDocuments {
 
 	/**
 	 * Folds a document's stored rows into its snapshot: the snapshot is the server's own copy,
-	 * taken when it holds every row up to `through`, and those rows are deleted with it in one
-	 * statement (document-store.ts). Nothing is read back. One compaction at a time, across all
+	 * taken when it holds the oldest `rows` stored rows, and those rows are deleted with it in
+	 * one statement (document-store.ts). Nothing is read back. One compaction at a time, across all
 	 * documents, so that documents edited at the same pace do not all write at once; on
 	 * PGlite, whose one connection runs on this thread, each is followed by a pause as long as
 	 * it took, to leave the appends their turn.
@@ -561,15 +556,16 @@ export class CollabHost implements AgreementDocuments {
 		let pauseMs = 0;
 		const run = async () => {
 			const started = performance.now();
-			// Taken together, in one turn: the copy holds every row up to `through`.
+			// Taken together, in one turn: the copy holds the `rows` oldest stored rows.
 			this.#settle(doc);
 			const state = Y.encodeStateAsUpdate(doc.ydoc);
-			const through = doc.through;
+			const rows = doc.rowsStored;
 			const bytesBefore = doc.bytes;
 			try {
-				const removed = await saveSnapshot(this.#deps.db, doc.name, state, through);
+				const removed = await saveSnapshot(this.#deps.db, doc.name, state, rows);
 				doc.rowsStored -= removed;
-				doc.compactAt = compactThreshold(this.#deps.config.collabCompactAfterRows);
+				// Counted from what is left, so that a compaction never follows another at once.
+				doc.compactAt = doc.rowsStored + compactThreshold(this.#deps.config.collabCompactAfterRows);
 				doc.bytes = state.byteLength + (doc.bytes - bytesBefore);
 			} finally {
 				if (this.#deps.logWriter.parallelism === 1) pauseMs = performance.now() - started;

@@ -14,8 +14,6 @@ export interface StoredDocument {
 	state: Uint8Array | null;
 	/** How many update rows are not yet folded into the snapshot. */
 	pendingRows: number;
-	/** The highest id among those rows (0 when none): everything up to it is in `state`. */
-	through: number;
 	/** Bytes stored: snapshot plus rows. */
 	bytes: number;
 }
@@ -26,7 +24,7 @@ export async function loadDocument(executor: Executor, doc: string): Promise<Sto
 		.from(collabSnapshots)
 		.where(eq(collabSnapshots.doc, doc));
 	const rows = await executor
-		.select({ id: collabUpdates.id, update: collabUpdates.update })
+		.select({ update: collabUpdates.update })
 		.from(collabUpdates)
 		.where(eq(collabUpdates.doc, doc))
 		.orderBy(asc(collabUpdates.id));
@@ -36,7 +34,6 @@ export async function loadDocument(executor: Executor, doc: string): Promise<Sto
 	return {
 		state: parts.length === 0 ? null : parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts),
 		pendingRows: rows.length,
-		through: rows.at(-1)?.id ?? 0,
 		bytes: parts.reduce((sum, part) => sum + part.byteLength, 0)
 	};
 }
@@ -51,28 +48,32 @@ export async function appendUpdate(
 }
 
 /**
- * Compaction: stores `state` as the document's snapshot and deletes its rows up to id
- * `through`, in one statement (atomic, one round trip). The caller vouches that `state`
- * contains every row of `doc` up to `through` — the open document's own copy, taken when
- * everything up to that row had been applied to it. A row of the document committed later
- * has a higher id (one process writes a document, a batch after the last one committed), so
- * it stays, to be folded next time. Returns how many rows were deleted.
+ * Compaction: stores `state` as the document's snapshot and deletes its `rows` oldest rows,
+ * in one statement (atomic, one round trip). The caller vouches that `state` contains them:
+ * it is the open document's own copy, taken when that many stored rows had been applied to
+ * it. The rows of a document are committed in id order (one process writes a document, one
+ * batch after the other), so a row committed meanwhile is younger and stays, to be folded
+ * next time. Returns how many rows were deleted.
  */
 export async function saveSnapshot(
 	executor: Executor,
 	doc: string,
 	state: Uint8Array,
-	through: number
+	rows: number
 ): Promise<number> {
 	const result = await executor.execute(sql`
 		with saved as (
 			insert into ${collabSnapshots} (doc, state) values (${doc}, ${Buffer.from(state)})
 			on conflict (doc) do update set state = excluded.state, at = now()
 		), removed as (
-			delete from ${collabUpdates} where doc = ${doc} and id <= ${through} returning 1
+			delete from ${collabUpdates} where id in (
+				select id from ${collabUpdates} where doc = ${doc} order by id limit ${rows}
+			) returning 1
 		)
 		select count(*)::int as removed from removed`);
 	// Both drivers answer with `rows`.
-	const { rows } = result as unknown as { rows: { removed: number }[] };
-	return Number(rows[0]?.removed ?? 0);
+	const {
+		rows: [row]
+	} = result as unknown as { rows: { removed: number }[] };
+	return Number(row?.removed ?? 0);
 }

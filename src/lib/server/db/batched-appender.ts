@@ -1,23 +1,15 @@
 import type { Logger } from '../log.ts';
 import type { LogTable, LogWriter } from './client.ts';
 
-interface Pending<R> {
+interface Pending {
 	key: string;
 	row: unknown[];
-	/** With the returned column of the row (see AppenderOptions.returning), else undefined. */
-	resolve: (returned: R) => void;
+	resolve: () => void;
 	reject: (error: unknown) => void;
 }
 
 /** Rows per INSERT at most (a parameter limit, and a bound on one write's latency). */
 const MAX_BATCH = 1_000;
-
-export interface AppenderOptions {
-	/** A column each `append` resolves to (a generated id, say). */
-	returning?: string;
-	/** Writes in flight at most: fewer means fuller, fewer commits (the writer's at most). */
-	parallelism?: number;
-}
 
 /**
  * Appends rows to one append-only table in batches: everything appended in one tick goes out
@@ -26,36 +18,34 @@ export interface AppenderOptions {
  * wait for its batch in flight, while one slow write holds back only the keys it carries.
  * Each caller learns its row is durable when its promise resolves.
  */
-export class BatchedAppender<R = void> {
+export class BatchedAppender {
 	readonly #writer: LogWriter;
 	readonly #table: LogTable;
 	readonly #columns: readonly string[];
 	readonly #log: Logger;
-	readonly #returning: string | undefined;
 	readonly #parallelism: number;
-	#pending: Pending<R>[] = [];
+	#pending: Pending[] = [];
 	readonly #inFlight = new Set<string>();
 	readonly #writing = new Set<Promise<void>>();
 	#scheduled = false;
 
+	/** `parallelism`: writes in flight at most (the writer's at most); fewer: fuller commits. */
 	constructor(
 		writer: LogWriter,
 		table: LogTable,
 		columns: readonly string[],
 		log: Logger,
-		options: AppenderOptions = {}
+		options: { parallelism?: number } = {}
 	) {
 		this.#writer = writer;
 		this.#table = table;
 		this.#columns = columns;
 		this.#log = log;
-		this.#returning = options.returning;
 		this.#parallelism = Math.min(writer.parallelism, options.parallelism ?? writer.parallelism);
 	}
 
-	/** Resolves once the row is durable: to its `returning` column when one was asked for. */
-	append(key: string, row: unknown[]): Promise<R> {
-		const committed = new Promise<R>((resolve, reject) =>
+	append(key: string, row: unknown[]): Promise<void> {
+		const committed = new Promise<void>((resolve, reject) =>
 			this.#pending.push({ key, row, resolve, reject })
 		);
 		this.#schedule();
@@ -82,8 +72,8 @@ export class BatchedAppender<R = void> {
 
 	#flush(): void {
 		while (this.#pending.length > 0 && this.#writing.size < this.#parallelism) {
-			const batch: Pending<R>[] = [];
-			const waiting: Pending<R>[] = [];
+			const batch: Pending[] = [];
+			const waiting: Pending[] = [];
 			for (const pending of this.#pending)
 				if (this.#inFlight.has(pending.key) || batch.length >= MAX_BATCH) waiting.push(pending);
 				else batch.push(pending);
@@ -100,15 +90,14 @@ export class BatchedAppender<R = void> {
 		}
 	}
 
-	async #write(batch: Pending<R>[]): Promise<void> {
+	async #write(batch: Pending[]): Promise<void> {
 		try {
-			const returned = await this.#writer.append(
+			await this.#writer.append(
 				this.#table,
 				this.#columns,
-				batch.map((p) => p.row),
-				this.#returning
+				batch.map((p) => p.row)
 			);
-			batch.forEach((p, i) => p.resolve(returned[i] as R));
+			for (const p of batch) p.resolve();
 		} catch (error) {
 			this.#log.error(`${this.#table}: append failed`, {
 				error: String(error),

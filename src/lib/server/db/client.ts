@@ -25,16 +25,7 @@ export type Executor = Database | Transaction;
 export type LogTable = 'session_events' | 'collab_updates';
 
 export interface LogWriter {
-	/**
-	 * Inserts the rows in one statement (one commit). With `returning`, resolves to that
-	 * column of each row inserted (PostgreSQL returns them in the order given); else to [].
-	 */
-	append(
-		table: LogTable,
-		columns: readonly string[],
-		rows: unknown[][],
-		returning?: string
-	): Promise<unknown[]>;
+	append(table: LogTable, columns: readonly string[], rows: unknown[][]): Promise<void>;
 	/** How many appends may be in flight at once (one connection each). */
 	readonly parallelism: number;
 }
@@ -42,22 +33,12 @@ export interface LogWriter {
 /** PostgreSQL allows 65,535 parameters per statement. */
 const MAX_PARAMETERS = 60_000;
 
-export function insertStatement(
-	table: string,
-	columns: readonly string[],
-	rows: number,
-	returning?: string
-): string {
+export function insertStatement(table: string, columns: readonly string[], rows: number): string {
 	const placeholders = Array.from(
 		{ length: rows },
 		(_, r) => `(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(',')})`
 	);
-	const insert = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(',')}) values ${placeholders.join(',')}`;
-	return returning ? `${insert} returning "${returning}"` : insert;
-}
-
-function returned(rows: Record<string, unknown>[], returning: string | undefined): unknown[] {
-	return returning ? rows.map((row) => row[returning]) : [];
+	return `insert into "${table}" (${columns.map((c) => `"${c}"`).join(',')}) values ${placeholders.join(',')}`;
 }
 
 export interface DatabaseHandle {
@@ -81,13 +62,9 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
 		const db = drizzlePg({ client: pool, schema });
 		const log: LogWriter = {
 			parallelism: 4,
-			async append(table, columns, rows, returning) {
+			async append(table, columns, rows) {
 				if (rows.length * columns.length > MAX_PARAMETERS) throw new RangeError('batch too large');
-				const result = await pool.query<Record<string, unknown>>(
-					insertStatement(table, columns, rows.length, returning),
-					rows.flat()
-				);
-				return returned(result.rows, returning);
+				await pool.query(insertStatement(table, columns, rows.length), rows.flat());
 			}
 		};
 		return {
@@ -116,12 +93,8 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
 	const log: LogWriter = {
 		// One connection: PGlite serialises everything anyway.
 		parallelism: 1,
-		async append(table, columns, rows, returning) {
-			const result = await client.query<Record<string, unknown>>(
-				insertStatement(table, columns, rows.length, returning),
-				rows.flat()
-			);
-			return returned(result.rows, returning);
+		async append(table, columns, rows) {
+			await client.query(insertStatement(table, columns, rows.length), rows.flat());
 		}
 	};
 	return {
