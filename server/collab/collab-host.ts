@@ -311,8 +311,9 @@ export class CollabHost implements AgreementDocuments {
 		received: Uint8Array | null
 	): void {
 		const { structs, ds } = Y.decodeUpdate(update);
-		// An empty update (a sync answer with nothing new) needs no right.
-		if (structs.length === 0 && ds.clients.size === 0) return;
+		// Nothing new needs no right: a sync answer carries every deletion its copy holds,
+		// which a copy that reconnects (a support person's, say) got from here.
+		if (structs.length === 0 && this.#deletionsKnown(doc, ds)) return;
 		const sender = viewerId(connection.viewer);
 		const refuse = (reason: EditRefusal) => {
 			for (const struct of structs) doc.refused.add(`${struct.id.client}:${sender}`);
@@ -364,6 +365,20 @@ export class CollabHost implements AgreementDocuments {
 				this.#unload(doc);
 			}
 		);
+	}
+
+	/** Whether every deletion in `ds` is already in the server's copy. */
+	#deletionsKnown(doc: LiveDocument, ds: ReturnType<typeof Y.decodeUpdate>['ds']): boolean {
+		if (ds.clients.size === 0) return true;
+		this.#settle(doc);
+		// Merged ranges: a range already deleted here lies within one of them.
+		const known = Y.createDeleteSetFromStructStore(doc.ydoc.store).clients;
+		for (const [client, ranges] of ds.clients) {
+			const have = known.get(client) ?? [];
+			for (const { clock, len } of ranges)
+				if (!have.some((r) => r.clock <= clock && clock + len <= r.clock + r.len)) return false;
+		}
+		return true;
 	}
 
 	/** Applies durable updates to the server's copy together (one Yjs transaction), soon. */

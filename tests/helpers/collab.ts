@@ -1,6 +1,8 @@
 import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
 import * as authProtocol from 'y-protocols/auth';
+import * as syncProtocol from 'y-protocols/sync';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import type { AgreementContent } from '#lib/agreement/model.ts';
@@ -116,6 +118,31 @@ export class CollabClient {
 	async reconnect(): Promise<this> {
 		this.provider.connect();
 		return this.synced();
+	}
+
+	/**
+	 * Resolves once the server has answered everything this client sent so far: a sync
+	 * request of our own on the same socket, whose answer comes after any refusal of what
+	 * went before it (the server handles a connection's messages in order).
+	 */
+	async answered(): Promise<void> {
+		const ws = this.provider.ws as unknown as WebSocket | null;
+		if (!ws) throw new Error('not connected');
+		await new Promise<void>((resolve) => {
+			// y-websocket asks for ArrayBuffers.
+			const onMessage = (data: ArrayBuffer) => {
+				const bytes = new Uint8Array(data);
+				if (bytes[0] !== COLLAB_MESSAGES.sync || bytes[1] !== syncProtocol.messageYjsSyncStep2)
+					return;
+				ws.off('message', onMessage);
+				resolve();
+			};
+			ws.on('message', onMessage);
+			const encoder = encoding.createEncoder();
+			encoding.writeVarUint(encoder, COLLAB_MESSAGES.sync);
+			syncProtocol.writeSyncStep1(encoder, this.doc);
+			ws.send(encoding.toUint8Array(encoder));
+		});
 	}
 
 	destroy(): void {

@@ -185,6 +185,24 @@ describe('the agreement draft, edited together', () => {
 		expect(fresh.text('harm')).toBe('What happened. And after.');
 	});
 
+	it('does not tell a support person of a refusal when they reconnect having typed nothing', async () => {
+		const { meeting, actors, doc } = await drafting({ support: true });
+		const victim = await open(doc, actors.victim);
+		victim.type('harm', 'What happened, and more. ');
+		// A deletion: every copy now carries it, and a reconnecting copy sends it back.
+		victim.doc.getText('harm').delete(13, 10);
+		const support = await open(doc, partyActor(meeting, 'support'));
+		await vi.waitFor(() => expect(support.text('harm')).toBe('What happened. '));
+
+		support.disconnect();
+		await support.reconnect();
+		await support.answered();
+		expect(support.refusals).toEqual([]);
+		victim.type('harm', 'After.');
+		await vi.waitFor(() => expect(support.text('harm')).toBe('What happened. After.'));
+		expect(support.refusals).toEqual([]);
+	});
+
 	it('holds the draft still for everyone while the mediator reads it through', async () => {
 		const { actors, doc, session } = await drafting();
 		const victim = await open(doc, actors.victim);
