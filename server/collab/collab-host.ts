@@ -460,7 +460,8 @@ export class CollabHost implements AgreementDocuments {
 			? agreementStateFor(
 					doc.record,
 					connection.viewer,
-					this.#stepOf(doc.record.agreement.meetingId)
+					this.#stepOf(doc.record.agreement.meetingId),
+					this.#deps.clock.now()
 				)
 			: { kind: 'notes', edit: this.#rightOf(doc, connection.viewer) };
 		return message((e) => {

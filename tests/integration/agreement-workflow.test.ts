@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { parts } from '#lib/agreement/ydoc.ts';
 import { agreementDocName, EDIT_REFUSALS, type AgreementState } from '#lib/protocol/collab.ts';
 import { agreementAcceptances, agreements, planItems } from '#lib/server/db/schema.ts';
+import { dateIn } from '#lib/time.ts';
 import {
 	acceptClause,
 	acceptEverything,
@@ -431,6 +432,24 @@ describe('an agreement, from draft to signed PDF', () => {
 				.from(agreementAcceptances)
 				.where(eq(agreementAcceptances.agreementId, agreementId))
 		).toEqual([]);
+	});
+});
+
+describe("the draft's date checks", () => {
+	it("judge dates against the server's clock, in the program's time zone", async () => {
+		const d = await drafted();
+		const daysMs = 3 * 24 * 60 * 60_000;
+		const today = (await stateOf(d.mediator, d.agreementId)).today;
+		expect(today).toBe(dateIn(server.clock.now(), 'America/Chicago'));
+		server.clock.advance(daysMs);
+		try {
+			// What every draft checks its dates against moves with the server's clock.
+			const later = (await stateOf(d.mediator, d.agreementId)).today;
+			expect(later).toBe(dateIn(server.clock.now(), 'America/Chicago'));
+			expect(later).not.toBe(today);
+		} finally {
+			server.clock.advance(-daysMs);
+		}
 	});
 });
 

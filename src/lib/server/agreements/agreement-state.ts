@@ -44,7 +44,9 @@ export function signersOf(record: AgreementRecord) {
 export function agreementStateFor(
 	record: AgreementRecord,
 	viewer: CaseViewer,
-	step: AgendaStep | null
+	step: AgendaStep | null,
+	/** The server's clock (dates in the draft must be after today, in the program's zone). */
+	now: Date
 ): AgreementState {
 	const { agreement } = record;
 	const acceptances: AgreementState['acceptances'] = {};
@@ -63,7 +65,7 @@ export function agreementStateFor(
 		version: agreement.version,
 		amends: record.amendsHash !== null,
 		currency: record.program.currency,
-		today: dateIn(new Date(), record.program.timeZone),
+		today: dateIn(now, record.program.timeZone),
 		status: agreement.status,
 		readOnly: agreement.readOnly,
 		hash: agreement.hash,

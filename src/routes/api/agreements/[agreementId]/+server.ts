@@ -9,10 +9,16 @@ import type { RequestHandler } from './$types';
 export const GET: RequestHandler = (event) =>
 	runJson(async () => {
 		const { agreementId } = event.params;
-		const { record, viewer } = await agreementFor(getDeps(), credentialsOf(event), agreementId);
+		const deps = getDeps();
+		const { record, viewer } = await agreementFor(deps, credentialsOf(event), agreementId);
 		const planes = getPlanes();
 		return {
-			state: agreementStateFor(record, viewer, planes.sessions.stepOf(record.agreement.meetingId)),
+			state: agreementStateFor(
+				record,
+				viewer,
+				planes.sessions.stepOf(record.agreement.meetingId),
+				deps.clock.now()
+			),
 			content: await planes.agreements.content(agreementId)
 		};
 	});
