@@ -91,6 +91,8 @@ interface LiveDocument {
 	inFlight: Set<Promise<unknown>>;
 	/** No edit is accepted while a use case holds the document (freezing). */
 	held: boolean;
+	/** Settles when the last use case queued to hold the document lets go (see exclusive). */
+	lastHolder: Promise<void>;
 	bytes: number;
 	/** Stored rows not folded into the snapshot yet, all applied to `ydoc` once settled. */
 	rowsStored: number;
@@ -528,6 +530,7 @@ export class CollabHost implements AgreementDocuments {
 			refused: new Set(),
 			inFlight: new Set(),
 			held: false,
+			lastHolder: Promise.resolve(),
 			bytes: stored.bytes,
 			rowsStored: stored.pendingRows,
 			compactAt: compactThreshold(this.#deps.config.collabCompactAfterRows),
@@ -635,16 +638,24 @@ export class CollabHost implements AgreementDocuments {
 		use: (content: AgreementContent) => Promise<T>
 	): Promise<T> {
 		const doc = await this.#document(agreementDocName(agreementId));
-		while (doc.held) await new Promise((resolve) => setTimeout(resolve, 10));
+		// Use cases hold the document one after the other, in the order they asked.
+		const before = doc.lastHolder;
+		let letGo!: () => void;
+		doc.lastHolder = new Promise((resolve) => (letGo = resolve));
+		await before;
 		doc.held = true;
 		try {
 			await Promise.allSettled([...doc.inFlight]);
 			this.#settle(doc);
 			return await use(readContent(doc.ydoc));
 		} finally {
-			doc.record = (await loadAgreementRecord(this.#deps.db, agreementId)) ?? doc.record;
-			doc.held = false;
-			this.#pushState(doc);
+			try {
+				doc.record = (await loadAgreementRecord(this.#deps.db, agreementId)) ?? doc.record;
+			} finally {
+				doc.held = false;
+				letGo();
+				this.#pushState(doc);
+			}
 		}
 	}
 

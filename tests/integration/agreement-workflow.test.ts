@@ -296,6 +296,30 @@ describe('an agreement, from draft to signed PDF', () => {
 		await freeze(d);
 	});
 
+	it('freezes once when asked twice at the same moment, and can be reopened after', async () => {
+		const d = await drafted();
+		const { agreementId } = d;
+		await acceptEverything([d.victim, d.offender], agreementId);
+		const both = await Promise.all(
+			[1, 2].map(() => agreementAction<{ hash: string }>(d.mediator, agreementId, 'freeze', {}))
+		);
+		// One freezes; the other, held back until the first let go, finds it frozen.
+		expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
+		const state = await stateOf(d.victim, agreementId);
+		expect(state.status).toBe('frozen');
+		// Nothing was left holding the draft: it reopens, and the parties can type again.
+		const reopened = await agreementAction(d.mediator, agreementId, 'reopen', {
+			reason: 'One more change'
+		});
+		expect(reopened.status).toBe(200);
+		d.draft.type('freeText', ' After reopening.');
+		await vi.waitFor(async () =>
+			expect((await readAgreement(d.mediator, agreementId)).content.freeText).toContain(
+				'After reopening.'
+			)
+		);
+	});
+
 	it('voids the signatures given when the mediator reopens the text, and shows them voided', async () => {
 		const d = await drafted();
 		const { agreementId } = d;
