@@ -11,8 +11,12 @@ import {
 	parties,
 	programs,
 	screenings,
-	victimChoices
+	victimChoices,
+	planItems,
+	planRecords,
+	followUps
 } from '#lib/server/db/schema.ts';
+import { ensureAgreementForMeeting } from '#lib/server/agreements/ensure-agreement.ts';
 import {
 	addStaff,
 	createCase,
@@ -30,7 +34,17 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
  */
 
 let server: TestServer;
-let a: { slug: string; caseId: string; meetingId: string; invitationId: string; partyId: string };
+let a: {
+	slug: string;
+	caseId: string;
+	meetingId: string;
+	invitationId: string;
+	partyId: string;
+	/** Its follow-up: a plan item with a payment recorded, and a check-in due. */
+	planItemId: string;
+	recordId: string;
+	followUpId: string;
+};
 let bSlug: string;
 let bCoordinator: HttpClient;
 let aCoordinator: HttpClient;
@@ -73,7 +87,48 @@ beforeAll(async () => {
 		.select()
 		.from(invitations)
 		.where(eq(invitations.meetingId, meetingId));
-	a = { slug: programA.slug, caseId, meetingId, invitationId: invitation.id, partyId: party.id };
+	// Follow-up rows as an executed agreement leaves them (the plan's own path is tested in
+	// follow-up.test.ts): what B aims its follow-up actions at.
+	const agreement = await ensureAgreementForMeeting(
+		server.deps.db,
+		{ meetingId, caseId, programId: programA.id },
+		null
+	);
+	const [item] = await server.deps.db
+		.insert(planItems)
+		.values({
+			caseId,
+			agreementId: agreement.id,
+			kind: 'payment',
+			description: 'Pays for the window',
+			dueDate: '2030-01-01',
+			amountMinor: 300_00
+		})
+		.returning();
+	const [record] = await server.deps.db
+		.insert(planRecords)
+		.values({
+			planItemId: item!.id,
+			caseId,
+			kind: 'payment',
+			amountMinor: 100_00,
+			occurredOn: '2026-01-02'
+		})
+		.returning();
+	const [followUp] = await server.deps.db
+		.insert(followUps)
+		.values({ caseId, partyId: party.id, kind: 'check_in', dueOn: '2030-01-01' })
+		.returning();
+	a = {
+		slug: programA.slug,
+		caseId,
+		meetingId,
+		invitationId: invitation.id,
+		partyId: party.id,
+		planItemId: item!.id,
+		recordId: record!.id,
+		followUpId: followUp!.id
+	};
 	// Program B has a case of its own, so that its pages exist and render for B's staff.
 	await createCase(bCoordinator, bSlug);
 });
@@ -135,6 +190,24 @@ async function expectUnchanged() {
 		.from(invitations)
 		.where(eq(invitations.id, a.invitationId));
 	expect(invitation.revokedAt).toBeNull();
+	const records = await server.deps.db
+		.select()
+		.from(planRecords)
+		.where(eq(planRecords.caseId, a.caseId));
+	expect(records.map((r) => [r.id, r.amountMinor])).toEqual([[a.recordId, 100_00]]);
+	const [followUp] = await server.deps.db
+		.select()
+		.from(followUps)
+		.where(eq(followUps.id, a.followUpId));
+	expect({
+		doneAt: followUp!.doneAt,
+		result: followUp!.result,
+		token: followUp!.tokenHash
+	}).toEqual({
+		doneAt: null,
+		result: null,
+		token: null
+	});
 }
 
 describe("another program's coordinator", () => {
@@ -191,23 +264,23 @@ describe("another program's coordinator", () => {
 			],
 			'cases/[caseId]/follow-up#record': [
 				`/staff/${bSlug}/cases/${a.caseId}/follow-up?/record`,
-				{ planItemId: a.partyId, kind: 'done', occurredOn: '2020-01-01' }
+				{ planItemId: a.planItemId, kind: 'payment', amount: '50.00', occurredOn: '2026-01-03' }
 			],
 			'cases/[caseId]/follow-up#removeRecord': [
 				`/staff/${bSlug}/cases/${a.caseId}/follow-up?/removeRecord`,
-				{ recordId: a.partyId }
+				{ recordId: a.recordId }
 			],
 			'cases/[caseId]/follow-up#checkIn': [
 				`/staff/${bSlug}/cases/${a.caseId}/follow-up?/checkIn`,
-				{ followUpId: a.partyId, reached: 'yes' }
+				{ followUpId: a.followUpId, reached: 'yes' }
 			],
 			'cases/[caseId]/follow-up#reoffending': [
 				`/staff/${bSlug}/cases/${a.caseId}/follow-up?/reoffending`,
-				{ followUpId: a.partyId, reoffended: 'no' }
+				{ followUpId: a.followUpId, reoffended: 'no' }
 			],
 			'cases/[caseId]/follow-up#surveyLink': [
 				`/staff/${bSlug}/cases/${a.caseId}/follow-up?/surveyLink`,
-				{ followUpId: a.partyId }
+				{ followUpId: a.followUpId }
 			],
 			'cases/[caseId]/follow-up#close': [
 				`/staff/${bSlug}/cases/${a.caseId}/follow-up?/close`,
@@ -280,6 +353,24 @@ describe("another program's coordinator", () => {
 				fields
 			);
 			expect(result.status, action).toBe(404);
+		}
+		// And through B's own case's follow-up: ids of A's plan item, record and follow-up.
+		for (const [action, fields] of [
+			[
+				'record',
+				{ planItemId: a.planItemId, kind: 'payment', amount: '50.00', occurredOn: '2026-01-03' }
+			],
+			['removeRecord', { recordId: a.recordId }],
+			['checkIn', { followUpId: a.followUpId, reached: 'yes' }],
+			['reoffending', { followUpId: a.followUpId, reoffended: 'no' }],
+			['surveyLink', { followUpId: a.followUpId }]
+		] as const) {
+			const result = await bCoordinator.action(
+				`/staff/${bSlug}/cases/${bCase.id}/follow-up?/${action}`,
+				fields
+			);
+			expect(result.type, action).toBe('error');
+			expect([404, 400], action).toContain(result.status);
 		}
 		await expectUnchanged();
 	});
