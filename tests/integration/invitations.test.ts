@@ -72,6 +72,8 @@ describe('an invitation link', () => {
 		expect(status).toBe(200);
 		expect(html).toContain('data-testid="join-ready"');
 		expect(html).toContain('Welcome, Otto Offender');
+		// Their own preparation (consent) is there from the first visit, not only on reload.
+		expect(html).toContain('id="consent-heading"');
 		// The victim's contact details never reach the offender's browser.
 		for (const secret of ['vera@home.example', '+1 555 0199', '1 Secret Street'])
 			expect(html).not.toContain(secret);

@@ -71,7 +71,7 @@ export async function enterMeeting(
 	resolved: ResolvedInvitation,
 	ip: string | undefined,
 	now: Date
-): Promise<{ page: JoinPage; session: StartedPartySession }> {
+): Promise<{ page: JoinPage; session: StartedPartySession; party: ResolvedInvitation }> {
 	const session = await db.transaction(async (tx) => {
 		const started = await startPartySession(tx, resolved.invitation);
 		await tx
@@ -87,7 +87,11 @@ export async function enterMeeting(
 		});
 		return started;
 	});
-	return { page: { kind: 'ready', view: await partyMeetingView(db, resolved) }, session };
+	return {
+		page: { kind: 'ready', view: await partyMeetingView(db, resolved) },
+		session,
+		party: resolved
+	};
 }
 
 /**
@@ -102,7 +106,7 @@ export async function openInvitation(
 		sessionFor: (meetingId: string) => string | undefined;
 		ip?: string;
 	}
-): Promise<{ page: JoinPage; session?: StartedPartySession }> {
+): Promise<{ page: JoinPage; session?: StartedPartySession; party?: ResolvedInvitation }> {
 	const now = deps.clock.now();
 	const lookup = await lookUpInvitation(deps.db, request.token, now);
 	if (lookup.kind === 'not_found') return { page: lookup };
@@ -111,7 +115,10 @@ export async function openInvitation(
 	const { resolved } = lookup;
 	const current = await findPartySession(deps.db, request.sessionFor(resolved.meeting.id), now);
 	if (current?.invitation.id === resolved.invitation.id)
-		return { page: { kind: 'ready', view: await partyMeetingView(deps.db, resolved) } };
+		return {
+			page: { kind: 'ready', view: await partyMeetingView(deps.db, resolved) },
+			party: resolved
+		};
 
 	if (resolved.invitation.accessCodeHash) {
 		const lockedUntil = resolved.invitation.codeLockedUntil;

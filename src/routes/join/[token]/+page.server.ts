@@ -29,17 +29,14 @@ function keepSession(cookies: Cookies, session: StartedPartySession | undefined,
 }
 
 export const load: PageServerLoad = async ({ params, cookies, url, getClientAddress }) => {
-	const { page, session } = await openInvitation(getDeps(), {
+	const { page, session, party } = await openInvitation(getDeps(), {
 		token: params.token,
 		sessionFor: (meetingId) => cookies.get(partyCookieName(meetingId)),
 		ip: getClientAddress()
 	});
 	keepSession(cookies, session, url.protocol === 'https:');
-	const resolved =
-		page.kind === 'ready'
-			? await partyOfLink(getDeps(), params.token, (name) => cookies.get(name)).catch(() => null)
-			: null;
-	return { page, casework: resolved ? await partyCasework(getDeps().db, resolved) : null };
+	// The party of this link, in this browser (its session checked, or started just now).
+	return { page, casework: party ? await partyCasework(getDeps().db, party) : null };
 };
 
 /** A form on the page of a party, acting for the party of this link and this browser. */
