@@ -88,7 +88,7 @@ interface LiveDocument {
 	 */
 	refused: Set<string>;
 	/** Updates accepted and not yet durable. */
-	inFlight: Set<Promise<unknown>>;
+	inFlight: Set<Promise<void>>;
 	/** No edit is accepted while a use case holds the document (freezing). */
 	held: boolean;
 	/** Settles when the last use case queued to hold the document lets go (see exclusive). */
