@@ -316,11 +316,8 @@ export class CollabHost implements AgreementDocuments {
 		// Nothing new needs no right: a sync answer carries every deletion its copy holds,
 		// which a copy that reconnects (a support person's, say) got from here.
 		if (structs.length === 0 && this.#deletionsKnown(doc, ds)) return;
-		const sender = viewerId(connection.viewer);
-		const refuse = (reason: EditRefusal) => {
-			for (const struct of structs) doc.refused.add(`${struct.id.client}:${sender}`);
-			this.#refuse(connection, reason);
-		};
+		const sender = connection.user.id;
+		const refuse = (reason: EditRefusal) => this.#refuseEdit(doc, connection, structs, reason);
 		const right = this.#rightOf(doc, connection.viewer);
 		if (!right.canEdit) return refuse(right.reason);
 		if (doc.bytes + update.byteLength > COLLAB_LIMITS.maxDocumentBytes)
@@ -415,6 +412,17 @@ export class CollabHost implements AgreementDocuments {
 			editor,
 			this.#stepOf(doc.record.agreement.meetingId)
 		);
+	}
+
+	/** Refuses an update: nothing more is taken from its clients under this person. */
+	#refuseEdit(
+		doc: LiveDocument,
+		connection: Connection,
+		structs: ReturnType<typeof Y.decodeUpdate>['structs'],
+		reason: EditRefusal
+	): void {
+		for (const struct of structs) doc.refused.add(`${struct.id.client}:${connection.user.id}`);
+		this.#refuse(connection, reason);
 	}
 
 	#refuse(connection: Connection, reason: EditRefusal): void {

@@ -33,7 +33,20 @@ export interface LogWriter {
 /** PostgreSQL allows 65,535 parameters per statement. */
 const MAX_PARAMETERS = 60_000;
 
+const statements = new Map<string, string>();
+
+/** The INSERT of `rows` rows (kept: the same few sizes come back all the time). */
 export function insertStatement(table: string, columns: readonly string[], rows: number): string {
+	const key = `${table}:${columns.join(',')}:${rows}`;
+	let statement = statements.get(key);
+	if (!statement) {
+		statement = buildInsert(table, columns, rows);
+		if (rows <= 256) statements.set(key, statement);
+	}
+	return statement;
+}
+
+function buildInsert(table: string, columns: readonly string[], rows: number): string {
 	const placeholders = Array.from(
 		{ length: rows },
 		(_, r) => `(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(',')})`
