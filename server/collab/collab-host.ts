@@ -313,27 +313,17 @@ export class CollabHost implements AgreementDocuments {
 		received: Uint8Array | null
 	): void {
 		const { structs, ds } = Y.decodeUpdate(update);
-		// Nothing new needs no right: a sync answer carries every deletion its copy holds,
-		// which a copy that reconnects (a support person's, say) got from here.
-		if (structs.length === 0 && this.#deletionsKnown(doc, ds)) return;
-		const sender = connection.user.id;
-		const refuse = (reason: EditRefusal) => this.#refuseEdit(doc, connection, structs, reason);
-		const right = this.#rightOf(doc, connection.viewer);
-		if (!right.canEdit) return refuse(right.reason);
-		if (doc.bytes + update.byteLength > COLLAB_LIMITS.maxDocumentBytes)
-			return refuse(EDIT_REFUSALS.tooLarge);
-		// Each client's structs must continue what was accepted from it: a gap, or a client
-		// whose edit was refused, means the browser holds edits the server never accepted,
-		// and its copy has to start again.
-		const ends = new Map<number, number>();
-		for (const struct of structs) {
-			const { client, clock } = struct.id;
-			if (doc.refused.has(`${client}:${sender}`)) return refuse(EDIT_REFUSALS.resync);
-			if (!ends.has(client) && clock > (doc.accepted.get(client) ?? 0))
-				return refuse(EDIT_REFUSALS.resync);
-			ends.set(client, Math.max(ends.get(client) ?? 0, clock + struct.length));
+		// An empty update (a sync answer with nothing new) needs no right.
+		if (structs.length === 0 && ds.clients.size === 0) return;
+		const checked = this.#checkEdit(doc, connection, structs, update.byteLength);
+		if (typeof checked === 'string') {
+			// Nor does one with only deletions made here already: a copy that reconnects (a
+			// support person's, say) sends back every deletion it got. Checked only when refusing,
+			// not on every keystroke: the check walks the whole document.
+			if (structs.length === 0 && this.#deletionsKnown(doc, ds)) return;
+			return this.#refuseEdit(doc, connection, structs, checked);
 		}
-		for (const [client, end] of ends)
+		for (const [client, end] of checked)
 			if (end > (doc.accepted.get(client) ?? 0)) doc.accepted.set(client, end);
 		doc.bytes += update.byteLength;
 
@@ -368,7 +358,6 @@ export class CollabHost implements AgreementDocuments {
 
 	/** Whether every deletion in `ds` is already in the server's copy. */
 	#deletionsKnown(doc: LiveDocument, ds: ReturnType<typeof Y.decodeUpdate>['ds']): boolean {
-		if (ds.clients.size === 0) return true;
 		this.#settle(doc);
 		// Merged ranges: a range already deleted here lies within one of them.
 		const known = Y.createDeleteSetFromStructStore(doc.ydoc.store).clients;
@@ -412,6 +401,31 @@ export class CollabHost implements AgreementDocuments {
 			editor,
 			this.#stepOf(doc.record.agreement.meetingId)
 		);
+	}
+
+	/**
+	 * Why an update may not be taken, or, when it may, where it ends per Yjs client. Each
+	 * client's structs must continue what was accepted from it: a gap, or a client whose edit
+	 * was refused, means the browser holds edits the server never accepted, and its copy has
+	 * to start again.
+	 */
+	#checkEdit(
+		doc: LiveDocument,
+		connection: Connection,
+		structs: ReturnType<typeof Y.decodeUpdate>['structs'],
+		bytes: number
+	): EditRefusal | Map<number, number> {
+		const right = this.#rightOf(doc, connection.viewer);
+		if (!right.canEdit) return right.reason;
+		if (doc.bytes + bytes > COLLAB_LIMITS.maxDocumentBytes) return EDIT_REFUSALS.tooLarge;
+		const ends = new Map<number, number>();
+		for (const struct of structs) {
+			const { client, clock } = struct.id;
+			if (doc.refused.has(`${client}:${connection.user.id}`)) return EDIT_REFUSALS.resync;
+			if (!ends.has(client) && clock > (doc.accepted.get(client) ?? 0)) return EDIT_REFUSALS.resync;
+			ends.set(client, Math.max(ends.get(client) ?? 0, clock + struct.length));
+		}
+		return ends;
 	}
 
 	/** Refuses an update: nothing more is taken from its clients under this person. */
