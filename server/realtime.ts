@@ -19,6 +19,7 @@ import type { SessionHost } from './control/session-host.ts';
 import { originOf, requestOrigin } from './http.ts';
 import { attachSignalRelay } from './media/signal-relay.ts';
 import { resolveIdentity } from './identity.ts';
+import { serializedParser } from './serialized.ts';
 
 export interface SocketData {
 	identity: Identity;
@@ -57,6 +58,8 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 		// Other upgrade paths (Vite's HMR, the agreement documents) must survive socket.io.
 		destroyUpgrade: false,
 		maxHttpBufferSize: MAX_MESSAGE_BYTES,
+		// Views go out as the JSON they were compared as (serialized.ts); the wire is unchanged.
+		parser: serializedParser,
 		// A browser on another site may not open a connection carrying our cookies.
 		allowRequest: (req, callback) => {
 			const origin = req.headers.origin;

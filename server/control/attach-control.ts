@@ -5,6 +5,7 @@ import { err, ok } from '#lib/protocol/result.ts';
 import { ALWAYS_ALLOWED, SessionCommandSchema } from '#lib/protocol/session-commands.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import type { MediaBackend } from '../media/backend.ts';
+import { asSent } from '../serialized.ts';
 import type { RealtimeServer } from '../realtime.ts';
 import { refusalMessage } from './refusal-messages.ts';
 import { SessionHost, seatOf, type LiveSession } from './session-host.ts';
@@ -24,8 +25,8 @@ export function attachControl(io: RealtimeServer, deps: Deps, media: MediaBacken
 	const host = new SessionHost(deps, media, {
 		sendView: (meetingId, participantId, view, media) => {
 			const to = io.to(participantRoom(meetingId, participantId));
-			if (media) to.emit('view', view, media);
-			else to.emit('view', view);
+			if (media) to.emit('view', asSent(view), media);
+			else to.emit('view', asSent(view));
 		},
 		sendMedia: (meetingId, participantId, update) =>
 			io.to(participantRoom(meetingId, participantId)).emit('media', update),

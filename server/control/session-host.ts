@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import type { Identity } from '#lib/protocol/identity.ts';
 import type { MediaTransport, MediaUpdate } from '#lib/protocol/media.ts';
 import type { SessionCommand } from '#lib/protocol/session-commands.ts';
@@ -26,8 +27,9 @@ import {
 } from '#lib/session/index.ts';
 import { mediaAssignmentFor } from '#lib/session/media-policy.ts';
 import type { Refusal } from '#lib/session/refusals.ts';
-import { viewFor } from '#lib/session/views.ts';
+import { viewBodyFor } from '#lib/session/views.ts';
 import type { MediaBackend } from '../media/backend.ts';
+import { Serialized } from '../serialized.ts';
 import { SessionLog } from './session-log.ts';
 
 /** How the host reaches browsers; socket.io in production, anything in tests of the host. */
@@ -36,7 +38,7 @@ export interface Audience {
 	sendView(
 		meetingId: string,
 		participantId: string,
-		view: SessionView,
+		view: Serialized<SessionView>,
 		media: MediaUpdate | null
 	): void;
 	/** Sends one participant's media assignment and transport. */
@@ -51,7 +53,11 @@ export interface LiveSession {
 	lastHash: string | null;
 	/** Open connections per participant, as this process counts them. */
 	connections: Map<string, number>;
-	/** The last view sent to each participant (without its clock), to send only changes. */
+	/**
+	 * A digest of the last view sent to each participant (without its seq and clock), to send
+	 * only changes. A digest, not the text: what outlives a command is what the collector
+	 * must carry to the old generation and sweep again.
+	 */
 	lastSent: Map<string, string>;
 	/** The last media assignment sent to each participant, likewise. */
 	lastMedia: Map<string, string>;
@@ -346,16 +352,22 @@ export class SessionHost {
 	#broadcast(session: LiveSession): void {
 		const now = this.#deps.clock.now().getTime();
 		const { meetingId } = session.setup;
+		const { seq } = session.state;
 		for (const participantId of session.connections.keys()) {
-			const view = viewFor(session.state, participantId, 0);
-			if (!view) continue;
+			const body = viewBodyFor(session.state, participantId);
+			if (!body) continue;
 			// Ready now (built-in media) travels with the view: one message per person.
 			const media = this.#mediaChange(session, participantId);
 			// Compared without its seq (which every command changes): an unchanged view is not sent.
-			const key = JSON.stringify({ ...view, seq: 0 });
-			if (session.lastSent.get(participantId) !== key) {
-				session.lastSent.set(participantId, key);
-				this.#audience.sendView(meetingId, participantId, { ...view, serverTime: now }, media);
+			const json = JSON.stringify(body);
+			const digest = hash('sha256', json, 'base64');
+			if (session.lastSent.get(participantId) !== digest) {
+				session.lastSent.set(participantId, digest);
+				// The body is an object literal: `{"audience":…}`, never `{}`.
+				const view = new Serialized<SessionView>(
+					`{"seq":${seq},"serverTime":${now},${json.slice(1)}`
+				);
+				this.#audience.sendView(meetingId, participantId, view, media);
 			} else if (media) {
 				this.#audience.sendMedia(meetingId, participantId, media);
 			}

@@ -35,6 +35,7 @@
  *   BENCH_CPU_PROF=<dir>          write a V8 CPU profile of the Mend server at the largest N
  *   BENCH_TIMELINE=1              also print latencies per second of the window (to stderr)
  *   BENCH_NODE_OPTIONS=…          NODE_OPTIONS for both servers (e.g. --max-semi-space-size=16)
+ *   BENCH_NODE_FLAGS=…            more flags on both servers' command lines (e.g. --trace-gc)
  *   BENCH_SERVER_OUTPUT=<dir>     keep each server's output in <dir>/<server>-<N>.log
  *
  * The machine's other load during each window (all CPU time not spent by the server, the load

@@ -4,6 +4,8 @@ import { NODE, SERVER_NODE_FLAGS } from '../helpers/process.ts';
 
 /** BENCH_NODE_OPTIONS: NODE_OPTIONS for every server a bench starts. */
 export const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? '';
+/** BENCH_NODE_FLAGS: more V8 flags on every server's command line, where NODE_OPTIONS refuses them (--trace-gc). */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 /** Stops a child: SIGTERM, then SIGKILL if it has not exited within 15 s. */
 export async function stopChild(child: ChildProcess): Promise<void> {
@@ -33,7 +35,7 @@ export async function spawnServer(
 	timeoutMs = 120_000
 ): Promise<Spawned> {
 	// Every server runs with the V8 flags `npm run serve` uses, for a like-for-like comparison.
-	const child = spawn(NODE, [...SERVER_NODE_FLAGS, script], {
+	const child = spawn(NODE, [...SERVER_NODE_FLAGS, ...NODE_FLAGS, script], {
 		env: {
 			PATH: process.env.PATH ?? '',
 			HOME: process.env.HOME ?? '',

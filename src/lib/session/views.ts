@@ -29,9 +29,23 @@ export function viewFor(
 	participantId: string,
 	serverTime: number
 ): SessionView | null {
+	const body = viewBodyFor(state, participantId);
+	return body && ({ ...body, seq: state.seq, serverTime } as SessionView);
+}
+
+/** A view without what changes with every command or every send (`seq`, `serverTime`). */
+export type ViewBody<V extends SessionView = SessionView> = V extends SessionView
+	? Omit<V, 'seq' | 'serverTime'>
+	: never;
+
+/**
+ * The same view without `seq` and `serverTime`: two equal bodies mean nothing the person sees
+ * has changed. The server serializes it once, compares, and adds the two fields when sending.
+ */
+export function viewBodyFor(state: SessionState, participantId: string): ViewBody | null {
 	const me = state.participants[participantId];
 	if (!me) return null;
-	return isMediator(me) ? mediatorView(state, me, serverTime) : partyView(state, me, serverTime);
+	return isMediator(me) ? mediatorView(state, me) : partyView(state, me);
 }
 
 const summary = (p: Participant): PersonSummary => ({
@@ -86,7 +100,7 @@ function speakingView(state: Live): SpeakingView {
 	}
 }
 
-function partyView(state: SessionState, me: Participant, serverTime: number): PartyView {
+function partyView(state: SessionState, me: Participant): ViewBody<PartyView> {
 	const live = state.phase === 'live' ? state : null;
 	const inJoint = me.location.kind === 'room' && me.location.roomId === JOINT_ROOM_ID;
 	const queue = live?.speaking.mode === 'moderated' ? live.speaking.queue : [];
@@ -94,8 +108,6 @@ function partyView(state: SessionState, me: Participant, serverTime: number): Pa
 	return {
 		audience: 'party',
 		meetingId: state.meetingId,
-		seq: state.seq,
-		serverTime,
 		mediatorPresent: mediatorPresent(state),
 		status: me.status === 'withdrawn' ? 'withdrawn' : state.phase,
 		step: live?.step ?? null,
@@ -115,7 +127,7 @@ function partyView(state: SessionState, me: Participant, serverTime: number): Pa
 	};
 }
 
-function mediatorView(state: SessionState, me: Participant, serverTime: number): MediatorView {
+function mediatorView(state: SessionState, me: Participant): ViewBody<MediatorView> {
 	const live = state.phase === 'live' ? state : null;
 	const participants: ParticipantDetail[] = Object.values(state.participants).map((p) => ({
 		...summary(p),
@@ -138,8 +150,6 @@ function mediatorView(state: SessionState, me: Participant, serverTime: number):
 	return {
 		audience: 'mediator',
 		meetingId: state.meetingId,
-		seq: state.seq,
-		serverTime,
 		mediatorPresent: mediatorPresent(state),
 		status: state.phase,
 		step: live?.step ?? null,
