@@ -59,7 +59,7 @@ export interface LiveSession {
 	 * must carry to the old generation and sweep again.
 	 */
 	lastSent: Map<string, string>;
-	/** The last media assignment sent to each participant, likewise. */
+	/** A digest of the last media assignment sent to each participant, likewise. */
 	lastMedia: Map<string, string>;
 	/** Per participant, the media update on its way (a transport can take the network). */
 	mediaQueue: Map<string, Promise<void>>;
@@ -72,6 +72,9 @@ export type StepListener = (
 	step: AgendaStep | null,
 	actorUserId: string | null
 ) => Promise<void>;
+
+/** What is kept of a sent message to recognise it again (SHA-256: no two views collide). */
+const digestOf = (json: string): string => hash('sha256', json, 'base64');
 
 /** A session nobody is connected to is dropped from memory after this; its log remains. */
 export const IDLE_UNLOAD_MS = 10 * 60_000;
@@ -360,7 +363,7 @@ export class SessionHost {
 			const media = this.#mediaChange(session, participantId);
 			// Compared without its seq (which every command changes): an unchanged view is not sent.
 			const json = JSON.stringify(body);
-			const digest = hash('sha256', json, 'base64');
+			const digest = digestOf(json);
 			if (session.lastSent.get(participantId) !== digest) {
 				session.lastSent.set(participantId, digest);
 				// The body is an object literal: `{"audience":…}`, never `{}`.
@@ -382,9 +385,9 @@ export class SessionHost {
 		const { meetingId } = session.setup;
 		const { state } = session;
 		const assignment = mediaAssignmentFor(state, participantId);
-		const key = JSON.stringify(assignment);
-		if (session.lastMedia.get(participantId) === key) return null;
-		session.lastMedia.set(participantId, key);
+		const digest = digestOf(JSON.stringify(assignment));
+		if (session.lastMedia.get(participantId) === digest) return null;
+		session.lastMedia.set(participantId, digest);
 		const update = (transport: MediaTransport | null): MediaUpdate => ({
 			meetingId,
 			you: participantId,
