@@ -178,7 +178,10 @@ function envelopeFor(state: SessionState, s: Step, at: number): Envelope {
 const exercised = new Map<string, number>();
 
 function checkStep(before: SessionState, envelope: Envelope): SessionState {
+	const given = JSON.stringify(before);
 	const result = transition(before, envelope);
+	// The state given is never changed, whether the command is applied or refused.
+	expect(JSON.stringify(before), JSON.stringify(envelope)).toBe(given);
 	if (!result.ok) return before;
 	const after = result.state;
 	const key =

@@ -51,6 +51,14 @@ describe('starting a session', () => {
 		expect(after.seq).toBe(before.seq + 1);
 		expect(before).toEqual(frozen);
 	});
+
+	it('leaves the state untouched when a person changes their own media or is muted', () => {
+		const before = jointSession();
+		const frozen = structuredClone(before);
+		apply(before, VICTIM, { type: 'setMediaPreferences', cameraOff: true, audioOnly: true });
+		apply(before, MEDIATOR, { type: 'setMuted', participantId: OFFENDER, muted: true });
+		expect(before).toEqual(frozen);
+	});
 });
 
 describe('the waiting room (invariant 2)', () => {

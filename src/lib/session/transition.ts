@@ -1,4 +1,3 @@
-import { klona } from 'klona/json';
 import type {
 	MediatorCommand,
 	PartyCommand,
@@ -19,6 +18,7 @@ import {
 	type SessionRole,
 	type SessionState
 } from './model.ts';
+import { copyState } from './copy.ts';
 import { refuse, type Refusal } from './refusals.ts';
 import {
 	closeEmptyRooms,
@@ -105,12 +105,12 @@ export function transition(current: SessionState, envelope: Envelope): Transitio
 	const events: SessionEvent[] = [];
 	if (envelope.actor === SYSTEM) {
 		// The server's own observations (a connection dropped) are facts: never refused.
-		const state = applySystem(klona(current), envelope.command as SystemCommand, envelope.at);
+		const state = applySystem(copyState(current), envelope.command as SystemCommand, envelope.at);
 		if (state.phase === 'live') separate(state, envelope.at);
 		return { ok: true, state: { ...state, seq: current.seq + 1 }, events };
 	}
 	const next = applyPersonCommand(
-		klona(current),
+		copyState(current),
 		envelope.command as SessionCommand,
 		envelope.actor,
 		envelope.at,
