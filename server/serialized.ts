@@ -24,14 +24,14 @@ export class Serialized<T> {
 export const asSent = <T>(serialized: Serialized<T>): T => serialized as unknown as T;
 
 /**
- * socket.io's encoder, except for events with a Serialized argument: those are written as
+ * socket.io's encoder, except for events whose first argument is Serialized: written as
  * `2[<event>,<arg>,…]` (namespace and ack id as socket.io writes them) without a second
  * stringify and without the search for binary attachments (a Serialized packet has none).
  */
 class SerializedEncoder extends Encoder {
 	override encode(packet: Packet): ReturnType<Encoder['encode']> {
 		const args: unknown[] | undefined = packet.data;
-		if (packet.type !== PacketType.EVENT || !args?.some((arg) => arg instanceof Serialized))
+		if (packet.type !== PacketType.EVENT || !(args?.[1] instanceof Serialized))
 			return super.encode(packet);
 		let text = String(PacketType.EVENT);
 		if (packet.nsp && packet.nsp !== '/') text += `${packet.nsp},`;

@@ -302,21 +302,27 @@ export class SessionHost {
 		await this.#commit(session, envelope, result.state);
 		// Records that decide who may still enter (a link revoked, the meeting ended) are
 		// written before anyone is told, so that what people see is already true.
-		await this.#record(session, result.events, actor, envelope.at);
+		if (result.events.length > 0) await this.#record(session, result.events, actor, envelope.at);
 		const step = this.stepOf(session.setup.meetingId);
 		if (step !== stepBefore) await this.#stepChanged(session, step, actor);
 		this.#broadcast(session);
+		const leaving = result.events.filter(
+			(event) => event.type === 'participantWithdrew' || event.type === 'sessionEnded'
+		);
 		// After the answer and the last view have gone out (the next turn), close the doors.
-		setImmediate(() => {
-			for (const event of result.events) {
-				if (event.type === 'participantWithdrew')
-					this.#audience.disconnect(session.setup.meetingId, event.participantId);
-				if (event.type === 'sessionEnded')
-					for (const participantId of session.connections.keys())
-						this.#audience.disconnect(session.setup.meetingId, participantId);
-			}
-		});
+		if (leaving.length > 0) setImmediate(() => this.#closeDoors(session, leaving));
 		return { ok: true, seq: result.state.seq };
+	}
+
+	#closeDoors(session: LiveSession, events: SessionEvent[]): void {
+		const { meetingId } = session.setup;
+		for (const event of events) {
+			if (event.type === 'participantWithdrew')
+				this.#audience.disconnect(meetingId, event.participantId);
+			if (event.type === 'sessionEnded')
+				for (const participantId of session.connections.keys())
+					this.#audience.disconnect(meetingId, participantId);
+		}
 	}
 
 	async #record(session: LiveSession, events: SessionEvent[], actor: string, at: number) {
