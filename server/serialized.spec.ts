@@ -37,7 +37,11 @@ describe('the serialized encoder', () => {
 		});
 		const [text] = encoder.encode(packet(new Serialized(JSON.stringify(view))));
 		expect(text).toBe(plain.encode(packet(view))[0]);
-		expect(await decode(text as string)).toMatchObject({ nsp: '/admin', id: 12, data: ['view', view] });
+		expect(await decode(text as string)).toMatchObject({
+			nsp: '/admin',
+			id: 12,
+			data: ['view', view]
+		});
 	});
 
 	it('leaves every other packet to socket.io', () => {

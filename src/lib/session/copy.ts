@@ -3,10 +3,11 @@ import type { Live, Location, Participant, Room, SessionState, Speaking } from '
 /**
  * A deep copy of the session state, for `transition` to change while the state it was given
  * stays as it was. Written out per field rather than generically: the copy has the shapes of
- * the model (a generic deep copy builds every object key by key: 3.1 µs against 0.56 µs on a session of four,
- * and it runs on every command). A property test (invariants.spec.ts) checks that no
- * sequence of commands changes the state it started from: a field added to the model and
- * shared here by mistake fails it.
+ * the model, and it runs on every command (a generic deep copy, building every object key by
+ * key, took 3.1 µs against 0.56 µs on a session of four). A property test
+ * (invariants.spec.ts) checks that no sequence of commands changes the state it started
+ * from, and a unit test (transition.spec.ts) that media choices and muting do not: a nested
+ * object shared here by mistake fails them.
  */
 export function copyState(state: SessionState): SessionState {
 	const participants: Record<string, Participant> = {};
