@@ -306,14 +306,12 @@ export class SessionHost {
 		const step = this.stepOf(session.setup.meetingId);
 		if (step !== stepBefore) await this.#stepChanged(session, step, actor);
 		this.#broadcast(session);
-		const leaving = result.events.filter(
-			(event) => event.type === 'participantWithdrew' || event.type === 'sessionEnded'
-		);
 		// After the answer and the last view have gone out (the next turn), close the doors.
-		if (leaving.length > 0) setImmediate(() => this.#closeDoors(session, leaving));
+		if (result.events.length > 0) setImmediate(() => this.#closeDoors(session, result.events));
 		return { ok: true, seq: result.state.seq };
 	}
 
+	/** Closes the connections of whoever withdrew, or of everyone when the session ended. */
 	#closeDoors(session: LiveSession, events: SessionEvent[]): void {
 		const { meetingId } = session.setup;
 		for (const event of events) {

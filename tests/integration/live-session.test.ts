@@ -298,6 +298,29 @@ describe('a live session', () => {
 		expect(view.you.queuePosition).toBe(2);
 	});
 
+	it('sends a person a new view only when what they see changed', async () => {
+		await everyoneInJointRoom();
+		const offenderId = meeting.parties.offender.id;
+		// Everything of the admissions has arrived once the mediator sees everyone confirmed.
+		await mediator.until((v) =>
+			v.participants.every((p) => p.role === 'mediator' || p.confirmedVoluntary)
+		);
+		await victim.until((v) => v.you.confirmedVoluntary);
+		const victimViews = victim.views.length;
+
+		const seq = await mediator.do({ type: 'setMuted', participantId: offenderId, muted: true });
+		// The offender's own view changed: it comes, with the command's seq and the server's clock.
+		const muted = await offender.until((v) => v.you.mutedByMediator);
+		expect(muted.seq).toBe(seq);
+		expect(muted.serverTime).toBeGreaterThan(0);
+		// The victim's view did not (a party sees no one else's microphone): only their media,
+		// where the offender can no longer be heard, is sent.
+		await victim.mediaUntil(
+			(m) => m.seq === seq && m.peers.some((p) => p.id === offenderId && !p.canSpeak)
+		);
+		expect(victim.views.length).toBe(victimViews);
+	});
+
 	it('answers malformed and forbidden commands with an error, and changes nothing', async () => {
 		await everyoneInJointRoom();
 		const seq = mediator.view.seq;
