@@ -19,6 +19,7 @@ import type { SessionHost } from './control/session-host.ts';
 import { originOf, requestOrigin } from './http.ts';
 import { attachSignalRelay } from './media/signal-relay.ts';
 import { resolveIdentity } from './identity.ts';
+import { releaseSentPackets } from './sent-packets.ts';
 import { serializedParser } from './serialized.ts';
 
 export interface SocketData {
@@ -66,6 +67,9 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 			callback(null, !origin || origin === originOf(requestOrigin(req, deps.config)));
 		}
 	});
+
+	// What engine.io has sent over a WebSocket is let go at once (sent-packets.ts).
+	releaseSentPackets(io.engine);
 
 	io.use(async (socket, next) => {
 		const handshake = HandshakeSchema.safeParse(socket.handshake.auth);
