@@ -48,3 +48,48 @@ function copyLocations(locations: Record<string, Location>): Record<string, Loca
 	for (const id in locations) copy[id] = { ...locations[id] };
 	return copy;
 }
+
+/**
+ * `next` with each part that equals the same part of `prev` replaced by `prev`'s own object,
+ * so that a new state holds new objects only where the command changed something. The state
+ * before a command lives until the next command (half a second to minutes): what a command
+ * copied but did not change would be carried into the collector's old generation with it
+ * for nothing (after a floor grant, 2 of the 19 objects of a session of four are new). Sharing is
+ * safe because no state is ever changed once made: `transition` works on a copy.
+ *
+ * `next` must be a state `transition` has just made (its objects are its own: they are
+ * rewritten here to point at the shared parts). Plain JSON data only.
+ */
+export function shareUnchanged<T>(prev: T, next: T): T {
+	return shared(prev, next) as T;
+}
+
+function shared(prev: unknown, next: unknown): unknown {
+	if (prev === next || typeof next !== 'object' || next === null) return next;
+	if (typeof prev !== 'object' || prev === null || Array.isArray(prev) !== Array.isArray(next))
+		return next;
+	let same = true;
+	if (Array.isArray(next)) {
+		const before = prev as unknown[];
+		if (before.length !== next.length) same = false;
+		for (let i = 0; i < next.length; i++) {
+			next[i] = shared(before[i], next[i]);
+			if (next[i] !== before[i]) same = false;
+		}
+	} else {
+		const before = prev as Record<string, unknown>;
+		const after = next as Record<string, unknown>;
+		for (const key in after) {
+			const value = shared(before[key], after[key]);
+			if (value !== after[key]) after[key] = value;
+			if (value !== before[key] || (value === undefined && !(key in before))) same = false;
+		}
+		if (same)
+			for (const key in before)
+				if (!(key in after)) {
+					same = false;
+					break;
+				}
+	}
+	return same ? prev : next;
+}

@@ -614,3 +614,24 @@ describe('the victim’s choice not to be seen', () => {
 		expect(state.participants[VICTIM].media.cameraOff).toBe(true);
 	});
 });
+
+describe('what a new state shares with the one before', () => {
+	it('is every part the command left as it was, and nothing it changed', () => {
+		const before = apply(jointSession(), MEDIATOR, { type: 'setSpeakingMode', mode: 'moderated' });
+		const after = apply(before, MEDIATOR, { type: 'grantFloor', participantId: VICTIM });
+		expect(after).not.toBe(before);
+		expect(live(after).speaking).not.toBe(live(before).speaking);
+		expect(live(after).speaking).toMatchObject({ floor: VICTIM });
+		expect(live(before).speaking).toMatchObject({ floor: null });
+		// Nobody moved, muted or chose anything: the people and the rooms are the same objects.
+		expect(after.participants).toBe(before.participants);
+		expect(live(after).rooms).toBe(live(before).rooms);
+
+		const moved = apply(after, VICTIM, { type: 'setMediaPreferences', cameraOff: true });
+		expect(moved.participants).not.toBe(after.participants);
+		expect(moved.participants[VICTIM]).not.toBe(after.participants[VICTIM]);
+		expect(moved.participants[VICTIM].media.cameraOff).toBe(true);
+		expect(after.participants[VICTIM].media.cameraOff).toBe(false);
+		expect(moved.participants[OFFENDER]).toBe(after.participants[OFFENDER]);
+	});
+});

@@ -18,7 +18,7 @@ import {
 	type SessionRole,
 	type SessionState
 } from './model.ts';
-import { copyState } from './copy.ts';
+import { copyState, shareUnchanged } from './copy.ts';
 import { refuse, type Refusal } from './refusals.ts';
 import {
 	closeEmptyRooms,
@@ -99,7 +99,8 @@ export function initialState(meetingId: string, firstSpeaker: 'victim' | 'offend
 /**
  * The only way a session changes. Validates the actor's right to the command against the
  * current state, applies it to a copy (the state is plain JSON data), and refuses anything that would break the session's
- * invariants (checked again on the result). The input state is never modified.
+ * invariants (checked again on the result). The input state is never modified; the result
+ * shares with it every part the command left as it was.
  */
 export function transition(current: SessionState, envelope: Envelope): TransitionResult {
 	const events: SessionEvent[] = [];
@@ -107,7 +108,7 @@ export function transition(current: SessionState, envelope: Envelope): Transitio
 		// The server's own observations (a connection dropped) are facts: never refused.
 		const state = applySystem(copyState(current), envelope.command as SystemCommand, envelope.at);
 		if (state.phase === 'live') separate(state, envelope.at);
-		return { ok: true, state: { ...state, seq: current.seq + 1 }, events };
+		return { ok: true, state: shareUnchanged(current, { ...state, seq: current.seq + 1 }), events };
 	}
 	const next = applyPersonCommand(
 		copyState(current),
@@ -119,7 +120,7 @@ export function transition(current: SessionState, envelope: Envelope): Transitio
 	if (isRefusal(next)) return next;
 	// Whatever the command, a result that breaks invariant 1 is refused as a whole.
 	if (next.phase === 'live' && !isSafe(next)) return refuse('wouldMixSides');
-	return { ok: true, state: { ...next, seq: current.seq + 1 }, events };
+	return { ok: true, state: shareUnchanged(current, { ...next, seq: current.seq + 1 }), events };
 }
 
 function seedParticipant(state: SessionState, seed: ParticipantSeed): Participant {
