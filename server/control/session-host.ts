@@ -25,7 +25,7 @@ import {
 	type SessionState,
 	type SystemCommand
 } from '#lib/session/index.ts';
-import { mediaAssignmentFor } from '#lib/session/media-policy.ts';
+import { mediaAssignmentFor, mediaPolicy, type MediaRoom } from '#lib/session/media-policy.ts';
 import type { Refusal } from '#lib/session/refusals.ts';
 import { viewBodyFor } from '#lib/session/views.ts';
 import type { MediaBackend } from '../media/backend.ts';
@@ -55,12 +55,12 @@ export interface LiveSession {
 	connections: Map<string, number>;
 	/**
 	 * A digest of the last view sent to each participant (without its seq and clock), to send
-	 * only changes. A digest, not the text: what outlives a command is what the collector
-	 * must carry to the old generation and sweep again.
+	 * only changes. A digest, not the text, and overwritten in place (`recordSent`): what
+	 * outlives a command is what the collector must carry to the old generation.
 	 */
-	lastSent: Map<string, string>;
+	lastSent: Map<string, Uint8Array>;
 	/** A digest of the last media assignment sent to each participant, likewise. */
-	lastMedia: Map<string, string>;
+	lastMedia: Map<string, Uint8Array>;
 	/** Per participant, the media update on its way (a transport can take the network). */
 	mediaQueue: Map<string, Promise<void>>;
 }
@@ -73,8 +73,19 @@ export type StepListener = (
 	actorUserId: string | null
 ) => Promise<void>;
 
-/** What is kept of a sent message to recognise it again (SHA-256: no two views collide). */
-const digestOf = (json: string): string => hash('sha256', json, 'base64');
+/**
+ * Keeps the digest of `json` (SHA-256: no two views collide) as the last sent to a person;
+ * false when it already was. Copied into the bytes kept for that person rather than kept as a
+ * new value: one per person per command would live until their next command.
+ */
+function recordSent(last: Map<string, Uint8Array>, participantId: string, json: string): boolean {
+	const digest = hash('sha256', json, 'buffer');
+	const kept = last.get(participantId);
+	if (!kept) last.set(participantId, new Uint8Array(digest));
+	else if (digest.equals(kept)) return false;
+	else kept.set(digest);
+	return true;
+}
 
 /** A session nobody is connected to is dropped from memory after this; its log remains. */
 export const IDLE_UNLOAD_MS = 10 * 60_000;
@@ -360,16 +371,15 @@ export class SessionHost {
 		const now = this.#deps.clock.now().getTime();
 		const { meetingId } = session.setup;
 		const { seq } = session.state;
+		const policy = mediaPolicy(session.state);
 		for (const participantId of session.connections.keys()) {
 			const body = viewBodyFor(session.state, participantId);
 			if (!body) continue;
 			// Ready now (built-in media) travels with the view: one message per person.
-			const media = this.#mediaChange(session, participantId);
+			const media = this.#mediaChange(session, participantId, policy);
 			// Compared without its seq (which every command changes): an unchanged view is not sent.
 			const json = JSON.stringify(body);
-			const digest = digestOf(json);
-			if (session.lastSent.get(participantId) !== digest) {
-				session.lastSent.set(participantId, digest);
+			if (recordSent(session.lastSent, participantId, json)) {
 				// The body is an object literal: `{"audience":…}`, never `{}`.
 				const view = new Serialized<SessionView>(
 					`{"seq":${seq},"serverTime":${now},${json.slice(1)}`
@@ -385,13 +395,15 @@ export class SessionHost {
 	 * The person's new media assignment if it changed: returned when its transport is ready at
 	 * once, otherwise sent on its own once it is (null is returned then, and when unchanged).
 	 */
-	#mediaChange(session: LiveSession, participantId: string): MediaUpdate | null {
+	#mediaChange(
+		session: LiveSession,
+		participantId: string,
+		policy: Record<string, MediaRoom>
+	): MediaUpdate | null {
 		const { meetingId } = session.setup;
 		const { state } = session;
-		const assignment = mediaAssignmentFor(state, participantId);
-		const digest = digestOf(JSON.stringify(assignment));
-		if (session.lastMedia.get(participantId) === digest) return null;
-		session.lastMedia.set(participantId, digest);
+		const assignment = mediaAssignmentFor(state, participantId, policy);
+		if (!recordSent(session.lastMedia, participantId, JSON.stringify(assignment))) return null;
 		const update = (transport: MediaTransport | null): MediaUpdate => ({
 			meetingId,
 			you: participantId,

@@ -54,10 +54,18 @@ export interface MediaAssignment {
 	}[];
 }
 
-export function mediaAssignmentFor(state: SessionState, participantId: string): MediaAssignment {
+/**
+ * `policy` is `mediaPolicy(state)`, passed in when assigning everyone of a session at once
+ * (computed once, not once per person).
+ */
+export function mediaAssignmentFor(
+	state: SessionState,
+	participantId: string,
+	policy: Record<string, MediaRoom> = mediaPolicy(state)
+): MediaAssignment {
 	const me = state.participants[participantId];
 	const roomId = mediaRoomOf(state, participantId);
-	const room = roomId ? mediaPolicy(state)[roomId] : undefined;
+	const room = roomId ? policy[roomId] : undefined;
 	if (!me || !room)
 		return {
 			room: null,
