@@ -31,4 +31,4 @@ export {
 	type SystemCommand,
 	type TransitionResult
 } from './transition.ts';
-export { viewFor } from './views.ts';
+export { viewBodyFor, type ViewBody } from './views.ts';

@@ -7,7 +7,7 @@ import { mediaPolicy } from './media-policy.ts';
 import { isMediator, JOINT_ROOM_ID, type Live, type SessionState } from './model.ts';
 import { CAST, CO_MEDIATOR, connectedSession, jointSession, MEDIATOR, roomOf } from './testing.ts';
 import { SYSTEM, transition, type Envelope } from './transition.ts';
-import { viewFor } from './views.ts';
+import { viewBodyFor, type ViewBody } from './views.ts';
 
 /**
  * Whatever anyone sends, in any order — parties trying mediator commands, people dropping and
@@ -214,7 +214,7 @@ function checkStep(before: SessionState, envelope: Envelope): SessionState {
 
 	// A party's view names only the people in the same room as them.
 	for (const id of parties) {
-		const view = viewFor(after, id, 0) as PartyView | null;
+		const view = viewBodyFor(after, id) as ViewBody<PartyView> | null;
 		if (!view || view.place.kind === 'waiting') continue;
 		const room = roomOf(after, id);
 		const members = Object.values(after.participants)
@@ -225,8 +225,14 @@ function checkStep(before: SessionState, envelope: Envelope): SessionState {
 	return after;
 }
 
+/**
+ * 500 random sequences take ~4 s on an idle machine: more than vitest's default 5 s when the
+ * machine is busy (CI runs test files in parallel). A budget, not a measurement.
+ */
+const PROPERTY_TIMEOUT_MS = 60_000;
+
 describe('any sequence of commands', () => {
-	it('keeps invariants 1–5 after every step', () => {
+	it('keeps invariants 1–5 after every step', { timeout: PROPERTY_TIMEOUT_MS }, () => {
 		fc.assert(
 			fc.property(
 				fc.boolean(),
@@ -258,67 +264,76 @@ describe('any sequence of commands', () => {
 			expect(exercised.get(key) ?? 0, key).toBeGreaterThanOrEqual(3);
 	});
 
-	it('lets an active party step out of any room, whatever happened before (invariant 3)', () => {
-		fc.assert(
-			fc.property(
-				fc.array(stepArb, { maxLength: 80, size: 'max' }),
-				fc.constantFrom(...parties),
-				(steps, party) => {
-					let state = connectedSession(cast);
-					let at = 1;
-					for (const s of steps) state = checkStep(state, envelopeFor(state, s, (at += 1000)));
-					const p = state.participants[party];
-					if (state.phase !== 'live' || p.status !== 'active' || p.location.kind !== 'room') return;
-					if (p.connections === 0) {
-						// Whoever taps "I need a break" is connected: the tap arrives over that connection.
-						const seed = cast.find((c) => c.id === party)!;
-						const back = transition(state, {
-							actor: SYSTEM,
-							at: ++at,
-							command: { type: 'connected', participant: seed }
+	it(
+		'lets an active party step out of any room, whatever happened before (invariant 3)',
+		{ timeout: PROPERTY_TIMEOUT_MS },
+		() => {
+			fc.assert(
+				fc.property(
+					fc.array(stepArb, { maxLength: 80, size: 'max' }),
+					fc.constantFrom(...parties),
+					(steps, party) => {
+						let state = connectedSession(cast);
+						let at = 1;
+						for (const s of steps) state = checkStep(state, envelopeFor(state, s, (at += 1000)));
+						const p = state.participants[party];
+						if (state.phase !== 'live' || p.status !== 'active' || p.location.kind !== 'room')
+							return;
+						if (p.connections === 0) {
+							// Whoever taps "I need a break" is connected: the tap arrives over that connection.
+							const seed = cast.find((c) => c.id === party)!;
+							const back = transition(state, {
+								actor: SYSTEM,
+								at: ++at,
+								command: { type: 'connected', participant: seed }
+							});
+							if (back.ok) state = back.state;
+						}
+						const result = transition(state, {
+							actor: party,
+							at: at + 1,
+							command: { type: 'stepOut' }
 						});
-						if (back.ok) state = back.state;
+						expect(result.ok).toBe(true);
+						if (!result.ok) return;
+						const room = roomOf(result.state, party)!;
+						expect((result.state as Live).rooms[room].purpose).toBe('break');
+						expect(mediaPolicy(result.state)[room]?.members ?? [party]).toEqual([party]);
 					}
-					const result = transition(state, {
-						actor: party,
-						at: at + 1,
-						command: { type: 'stepOut' }
-					});
-					expect(result.ok).toBe(true);
-					if (!result.ok) return;
-					const room = roomOf(result.state, party)!;
-					expect((result.state as Live).rooms[room].purpose).toBe('break');
-					expect(mediaPolicy(result.state)[room]?.members ?? [party]).toEqual([party]);
-				}
-			),
-			{ numRuns: 300 }
-		);
-	});
+				),
+				{ numRuns: 300 }
+			);
+		}
+	);
 
-	it('replays to the same state: the log is enough to rebuild a session', () => {
-		fc.assert(
-			fc.property(fc.array(stepArb, { maxLength: 80, size: 'max' }), (steps) => {
-				const applied: Envelope[] = [];
-				let state = connectedSession(cast);
-				const start = state;
-				let at = 1;
-				for (const s of steps) {
-					const envelope = envelopeFor(state, s, (at += 1000));
-					const result = transition(state, envelope);
-					if (result.ok) {
-						applied.push(envelope);
-						state = result.state;
+	it(
+		'replays to the same state: the log is enough to rebuild a session',
+		{ timeout: PROPERTY_TIMEOUT_MS },
+		() => {
+			fc.assert(
+				fc.property(fc.array(stepArb, { maxLength: 80, size: 'max' }), (steps) => {
+					const applied: Envelope[] = [];
+					let state = connectedSession(cast);
+					const start = state;
+					let at = 1;
+					for (const s of steps) {
+						const envelope = envelopeFor(state, s, (at += 1000));
+						const result = transition(state, envelope);
+						if (result.ok) {
+							applied.push(envelope);
+							state = result.state;
+						}
 					}
-				}
-				let replayed = start;
-				for (const envelope of applied) {
-					const result = transition(replayed, envelope);
-					expect(result.ok).toBe(true);
-					if (result.ok) replayed = result.state;
-				}
-				expect(replayed).toEqual(state);
-			}),
-			{ numRuns: 200 }
-		);
-	});
+					let replayed = start;
+					for (const envelope of applied) {
+						const result = transition(replayed, envelope);
+						expect(result.ok).toBe(true);
+						if (result.ok) replayed = result.state;
+					}
+					expect(replayed).toEqual(state);
+				}),
+				{ numRuns: 200 }
+			);
+		}
+	);
 });

@@ -19,28 +19,17 @@ import {
 } from './model.ts';
 import { canSpeak } from './speaking.ts';
 
-/**
- * What each person receives of the session. A mediator sees everything; a party sees where
- * they are, who is in the same room, and — only in the joint room — who may speak. Nothing of
- * another room's membership, and never anyone's contact details (the state has none).
- */
-export function viewFor(
-	state: SessionState,
-	participantId: string,
-	serverTime: number
-): SessionView | null {
-	const body = viewBodyFor(state, participantId);
-	return body && ({ ...body, seq: state.seq, serverTime } as SessionView);
-}
-
 /** A view without what changes with every command or every send (`seq`, `serverTime`). */
 export type ViewBody<V extends SessionView = SessionView> = V extends SessionView
 	? Omit<V, 'seq' | 'serverTime'>
 	: never;
 
 /**
- * The same view without `seq` and `serverTime`: two equal bodies mean nothing the person sees
- * has changed. The server serializes it once, compares, and adds the two fields when sending.
+ * What each person receives of the session, without `seq` and `serverTime` (the server adds
+ * them when sending; two equal bodies mean nothing the person sees has changed). A mediator
+ * sees everything; a party sees where they are, who is in the same room, and — only in the
+ * joint room — who may speak. Nothing of another room's membership, and never anyone's
+ * contact details (the state has none).
  */
 export function viewBodyFor(state: SessionState, participantId: string): ViewBody | null {
 	const me = state.participants[participantId];
