@@ -16,7 +16,8 @@ const MAX_BATCH = 1_000;
  * in as few INSERTs as possible, several at once (the writer's parallelism). Rows of one key
  * (a session, a document) are written in the order they were appended: a key's later rows
  * wait for its batch in flight, while one slow write holds back only the keys it carries.
- * Each caller learns its row is durable when its promise resolves.
+ * Each caller learns its row is durable when its promise resolves; when a write fails, the
+ * rows of its keys appended meanwhile fail with it (a key's rows never have a gap).
  */
 export class BatchedAppender {
 	readonly #writer: LogWriter;
@@ -99,11 +100,16 @@ export class BatchedAppender {
 			);
 			for (const p of batch) p.resolve();
 		} catch (error) {
+			// The rows of the same keys still waiting would follow rows that are not there: they
+			// fail with them (whoever appended them learns it, and starts again from the table).
+			const keys = new Set(batch.map((p) => p.key));
+			const following = this.#pending.filter((p) => keys.has(p.key));
+			this.#pending = this.#pending.filter((p) => !keys.has(p.key));
 			this.#log.error(`${this.#table}: append failed`, {
 				error: String(error),
-				rows: batch.length
+				rows: batch.length + following.length
 			});
-			for (const p of batch) p.reject(error);
+			for (const p of [...batch, ...following]) p.reject(error);
 		}
 	}
 }
