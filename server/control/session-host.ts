@@ -51,6 +51,11 @@ export interface LiveSession {
 	setup: SessionSetup;
 	state: SessionState;
 	lastHash: string | null;
+	/**
+	 * Set when a write to its log failed: the state holds what the log does not, so nothing
+	 * more is applied, logged or shown from it (the next connection loads the log again).
+	 */
+	unloaded: boolean;
 	/** Open connections per participant, as this process counts them. */
 	connections: Map<string, number>;
 	/**
@@ -203,6 +208,7 @@ export class SessionHost {
 			setup,
 			state: initialState(meetingId, setup.firstSpeaker),
 			lastHash: null,
+			unloaded: false,
 			connections: new Map(),
 			lastSent: new Map(),
 			lastMedia: new Map(),
@@ -227,6 +233,7 @@ export class SessionHost {
 	 * separates people before anything else happens), and logs it behind the commands before it.
 	 */
 	#applySystem(session: LiveSession, command: SystemCommand): void {
+		if (session.unloaded) return;
 		const envelope: Envelope = { actor: SYSTEM, at: this.#deps.clock.now().getTime(), command };
 		const result = transition(session.state, envelope);
 		if (!result.ok) return;
@@ -249,6 +256,9 @@ export class SessionHost {
 
 	/** The log refused a write: forget the in-memory session; reconnecting rebuilds it. */
 	#evict(session: LiveSession): void {
+		if (session.unloaded) return;
+		// First: the disconnections below must not be applied to it, nor its state shown.
+		session.unloaded = true;
 		const { meetingId } = session.setup;
 		this.#sessions.delete(meetingId);
 		this.#loaded.delete(meetingId);
@@ -260,6 +270,8 @@ export class SessionHost {
 		clearTimeout(this.#idleTimers.get(meetingId));
 		this.#idleTimers.delete(meetingId);
 		const session = await this.session(meetingId);
+		// Unloaded while this connection waited for it: the log is loaded again.
+		if (session.unloaded) return this.connect(meetingId, seat);
 		session.connections.set(seat.id, (session.connections.get(seat.id) ?? 0) + 1);
 		session.lastSent.delete(seat.id);
 		session.lastMedia.delete(seat.id);
@@ -294,7 +306,10 @@ export class SessionHost {
 
 	/**
 	 * A person's command: applied if the rules allow it, then logged; the answer and everyone's
-	 * new view go out once the log entry is durable.
+	 * new view go out once the log entry is durable. A view never shows a person's command
+	 * before its entry is durable: when a later command was applied meanwhile (it waits for this
+	 * one's write), the views wait for that one's. Only the server's own observations are shown
+	 * at once (#applySystem), with whatever is still being written before them.
 	 */
 	async dispatch(
 		session: LiveSession,
@@ -306,6 +321,7 @@ export class SessionHost {
 				const refusal = await check(session.setup);
 				if (refusal) return refusal;
 			}
+		if (session.unloaded) throw new Error(`session ${session.setup.meetingId} was unloaded`);
 		const envelope: Envelope = { actor, at: this.#deps.clock.now().getTime(), command };
 		const result = transition(session.state, envelope);
 		if (!result.ok) return result;
@@ -316,7 +332,7 @@ export class SessionHost {
 		if (result.events.length > 0) await this.#record(session, result.events, actor, envelope.at);
 		const step = this.stepOf(session.setup.meetingId);
 		if (step !== stepBefore) await this.#stepChanged(session, step, actor);
-		this.#broadcast(session);
+		if (!session.unloaded && session.state.seq === result.state.seq) this.#broadcast(session);
 		// After the answer and the last view have gone out (the next turn), close the doors.
 		if (result.events.length > 0) setImmediate(() => this.#closeDoors(session, result.events));
 		return { ok: true, seq: result.state.seq };
