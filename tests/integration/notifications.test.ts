@@ -1,12 +1,14 @@
 /**
  * The notification outbox: invitations and reminders queued when a link is issued (with the
- * .ics), sent once by the sweep against a real in-process SMTP server (smtp-server), the
+ * .ics), sent once by the sweep against a real in-process SMTP server (smtp-server) or a text-
+ * message gateway (a real HTTP server on port 0, as SMS_WEBHOOK_URL), the
  * outbox page and its isolation between programs, retries, plan reminders, overdue notices and
  * the victim's updates.
  *
  * Plan items, plan records and the victim's choices are inserted directly in the database here
  * (with an executed agreement row to hang them on): their own pages are tested elsewhere.
  */
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { and, eq, like } from 'drizzle-orm';
 import { SMTPServer } from 'smtp-server';
@@ -533,5 +535,78 @@ describe('with SMTP', () => {
 		server.clock.advance(live.sendAfter.getTime() - server.clock.now().getTime() + 60_000);
 		await sweepNotifications(server.deps);
 		expect(received).toHaveLength(before);
+	});
+});
+
+describe('through a text-message gateway (SMS_WEBHOOK_URL)', () => {
+	let server: TestServer;
+	let s: Setup;
+	let gateway: Server;
+	/** What the gateway received, and the status it answers with next. */
+	const texts: { authorization: string | undefined; type: string | undefined; body: unknown }[] =
+		[];
+	let answer = 200;
+
+	beforeAll(async () => {
+		gateway = createServer((request, response) => {
+			const chunks: Buffer[] = [];
+			request.on('data', (chunk: Buffer) => chunks.push(chunk));
+			request.on('end', () => {
+				texts.push({
+					authorization: request.headers.authorization,
+					type: request.headers['content-type'],
+					body: JSON.parse(Buffer.concat(chunks).toString('utf8'))
+				});
+				response.writeHead(answer).end();
+			});
+		});
+		await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+		const { port } = gateway.address() as AddressInfo;
+		server = await startTestServer({
+			SMS_WEBHOOK_URL: `http://127.0.0.1:${port}/texts`,
+			SMS_WEBHOOK_TOKEN: 'gateway-token',
+			SMS_FROM: 'Mend'
+		});
+		s = await setUp(server);
+	});
+	afterAll(async () => {
+		await server?.close();
+		await new Promise<void>((resolve) => gateway?.close(() => resolve()));
+	});
+
+	it('texts the link to a party who has only a phone; a refusal keeps it queued for a retry', async () => {
+		answer = 503;
+		const url = await issue(s, 'Otto Offender');
+		const invitation = async () =>
+			(await ofParty(s, 'Otto Offender')).find((r) => r.dedupeKey!.startsWith('invite:'))!;
+		expect(await invitation()).toMatchObject({ channel: 'sms', status: 'queued' });
+
+		await sweepNotifications(server.deps);
+		await vi.waitFor(() => expect(texts).toHaveLength(1));
+		// Refused by the gateway: not sent, and tried again later.
+		await vi.waitFor(async () =>
+			expect(await invitation()).toMatchObject({
+				status: 'queued',
+				attempts: 1,
+				lastError: 'SMS gateway answered 503'
+			})
+		);
+
+		answer = 200;
+		server.clock.advance(DAY);
+		// Counted as texts received: the host's own 30-second sweep may be the one that sends.
+		await sweepNotifications(server.deps);
+		await vi.waitFor(() => expect(texts).toHaveLength(2));
+		expect(texts[1]).toMatchObject({
+			authorization: 'Bearer gateway-token',
+			type: 'application/json',
+			body: { to: '+1 555 0111', from: 'Mend' }
+		});
+		// The text carries the link itself: it has no attachment and no subject.
+		expect((texts[1].body as { body: string }).body).toContain(url);
+		await vi.waitFor(async () =>
+			expect(await invitation()).toMatchObject({ status: 'sent', attempts: 2 })
+		);
+		server.clock.advance(-DAY);
 	});
 });
