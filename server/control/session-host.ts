@@ -1,8 +1,5 @@
-import { hash } from 'node:crypto';
 import type { Identity } from '#lib/protocol/identity.ts';
-import type { MediaTransport, MediaUpdate } from '#lib/protocol/media.ts';
 import type { SessionCommand } from '#lib/protocol/session-commands.ts';
-import type { SessionView } from '#lib/protocol/session-view.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import {
 	loadSessionSetup,
@@ -25,27 +22,16 @@ import {
 	type SessionState,
 	type SystemCommand
 } from '#lib/session/index.ts';
-import { mediaAssignmentFor, mediaPolicy, type MediaRoom } from '#lib/session/media-policy.ts';
 import type { Refusal } from '#lib/session/refusals.ts';
-import { viewBodyFor } from '#lib/session/views.ts';
 import type { MediaBackend } from '../media/backend.ts';
-import { Serialized } from '../serialized.ts';
 import { SessionLog } from './session-log.ts';
-
-/** How the host reaches browsers; socket.io in production, anything in tests of the host. */
-export interface Audience {
-	/** Sends a view to every connection of one participant. */
-	sendView(
-		meetingId: string,
-		participantId: string,
-		view: Serialized<SessionView>,
-		media: MediaUpdate | null
-	): void;
-	/** Sends one participant's media assignment and transport. */
-	sendMedia(meetingId: string, participantId: string, update: MediaUpdate): void;
-	/** Closes every connection of one participant (withdrawn, or the session ended). */
-	disconnect(meetingId: string, participantId: string): void;
-}
+import {
+	forgetSent,
+	newSentState,
+	SessionSender,
+	type Audience,
+	type SentState
+} from './session-sender.ts';
 
 export interface LiveSession {
 	setup: SessionSetup;
@@ -58,16 +44,8 @@ export interface LiveSession {
 	unloaded: boolean;
 	/** Open connections per participant, as this process counts them. */
 	connections: Map<string, number>;
-	/**
-	 * A digest of the last view sent to each participant (without its seq and clock), to send
-	 * only changes. A digest, not the text, and overwritten in place (`recordSent`): what
-	 * outlives a command is what the collector must carry to the old generation.
-	 */
-	lastSent: Map<string, Uint8Array>;
-	/** A digest of the last media assignment sent to each participant, likewise. */
-	lastMedia: Map<string, Uint8Array>;
-	/** Per participant, the media update on its way (a transport can take the network). */
-	mediaQueue: Map<string, Promise<void>>;
+	/** What each participant was last sent (session-sender.ts). */
+	sent: SentState;
 }
 
 export type Dispatched = { ok: true; seq: number } | Refusal;
@@ -77,20 +55,6 @@ export type StepListener = (
 	step: AgendaStep | null,
 	actorUserId: string | null
 ) => Promise<void>;
-
-/**
- * Keeps the digest of `json` (SHA-256: no two views collide) as the last sent to a person;
- * false when it already was. Copied into the bytes kept for that person rather than kept as a
- * new value: one per person per command would live until their next command.
- */
-function recordSent(last: Map<string, Uint8Array>, participantId: string, json: string): boolean {
-	const digest = hash('sha256', json, 'buffer');
-	const kept = last.get(participantId);
-	if (!kept) last.set(participantId, new Uint8Array(digest));
-	else if (digest.equals(kept)) return false;
-	else kept.set(digest);
-	return true;
-}
 
 /** A session nobody is connected to is dropped from memory after this; its log remains. */
 export const IDLE_UNLOAD_MS = 10 * 60_000;
@@ -123,6 +87,7 @@ export class SessionHost {
 	readonly #deps: Deps;
 	readonly #media: MediaBackend;
 	readonly #audience: Audience;
+	readonly #sender: SessionSender;
 	readonly log: SessionLog;
 	readonly #sessions = new Map<string, Promise<LiveSession>>();
 	/** The same sessions once loaded, for synchronous reads. */
@@ -135,6 +100,7 @@ export class SessionHost {
 		this.#deps = deps;
 		this.#media = media;
 		this.#audience = audience;
+		this.#sender = new SessionSender(deps, media, audience);
 		this.log = new SessionLog(deps.db, deps.logWriter, deps.log);
 	}
 
@@ -210,9 +176,7 @@ export class SessionHost {
 			lastHash: null,
 			unloaded: false,
 			connections: new Map(),
-			lastSent: new Map(),
-			lastMedia: new Map(),
-			mediaQueue: new Map()
+			sent: newSentState()
 		};
 		for (const entry of entries) {
 			const result = transition(session.state, entry.envelope);
@@ -238,7 +202,7 @@ export class SessionHost {
 		const result = transition(session.state, envelope);
 		if (!result.ok) return;
 		this.#commit(session, envelope, result.state);
-		this.#broadcast(session);
+		this.#sender.broadcast(session);
 	}
 
 	#commit(session: LiveSession, envelope: Envelope, state: SessionState): Promise<void> {
@@ -273,8 +237,8 @@ export class SessionHost {
 		// Unloaded while this connection waited for it: the log is loaded again.
 		if (session.unloaded) return this.connect(meetingId, seat);
 		session.connections.set(seat.id, (session.connections.get(seat.id) ?? 0) + 1);
-		session.lastSent.delete(seat.id);
-		session.lastMedia.delete(seat.id);
+		// A new connection gets everything, changed or not.
+		forgetSent(session.sent, seat.id);
 		this.#applySystem(session, { type: 'connected', participant: seat });
 		return session;
 	}
@@ -332,7 +296,8 @@ export class SessionHost {
 		if (result.events.length > 0) await this.#record(session, result.events, actor, envelope.at);
 		const step = this.stepOf(session.setup.meetingId);
 		if (step !== stepBefore) await this.#stepChanged(session, step, actor);
-		if (!session.unloaded && session.state.seq === result.state.seq) this.#broadcast(session);
+		if (!session.unloaded && session.state.seq === result.state.seq)
+			this.#sender.broadcast(session);
 		// After the answer and the last view have gone out (the next turn), close the doors.
 		if (result.events.length > 0) setImmediate(() => this.#closeDoors(session, result.events));
 		return { ok: true, seq: result.state.seq };
@@ -377,67 +342,6 @@ export class SessionHost {
 			} catch (error) {
 				this.#deps.log.error('session: a step listener failed', { error: String(error) });
 			}
-	}
-
-	/**
-	 * Sends each connected person their view and their media assignment, each only when it
-	 * changed. With built-in media this all happens in the current turn.
-	 */
-	#broadcast(session: LiveSession): void {
-		const now = this.#deps.clock.now().getTime();
-		const { meetingId } = session.setup;
-		const { seq } = session.state;
-		const policy = mediaPolicy(session.state);
-		for (const participantId of session.connections.keys()) {
-			const body = viewBodyFor(session.state, participantId);
-			if (!body) continue;
-			// Ready now (built-in media) travels with the view: one message per person.
-			const media = this.#mediaChange(session, participantId, policy);
-			// Compared without its seq (which every command changes): an unchanged view is not sent.
-			const json = JSON.stringify(body);
-			if (recordSent(session.lastSent, participantId, json)) {
-				// The body is an object literal: `{"audience":…}`, never `{}`.
-				const view = new Serialized<SessionView>(
-					`{"seq":${seq},"serverTime":${now},${json.slice(1)}`
-				);
-				this.#audience.sendView(meetingId, participantId, view, media);
-			} else if (media) {
-				this.#audience.sendMedia(meetingId, participantId, media);
-			}
-		}
-	}
-
-	/**
-	 * The person's new media assignment if it changed: returned when its transport is ready at
-	 * once, otherwise sent on its own once it is (null is returned then, and when unchanged).
-	 */
-	#mediaChange(
-		session: LiveSession,
-		participantId: string,
-		policy: Record<string, MediaRoom>
-	): MediaUpdate | null {
-		const { meetingId } = session.setup;
-		const { state } = session;
-		const assignment = mediaAssignmentFor(state, participantId, policy);
-		if (!recordSent(session.lastMedia, participantId, JSON.stringify(assignment))) return null;
-		const update = (transport: MediaTransport | null): MediaUpdate => ({
-			meetingId,
-			you: participantId,
-			seq: state.seq,
-			...assignment,
-			transport
-		});
-		const name = state.participants[participantId]?.name ?? '';
-		const transport = this.#media.transportFor(meetingId, participantId, name, assignment);
-		if (!(transport instanceof Promise)) return update(transport);
-		// Updates for one person go out in the order they were decided.
-		const previous = session.mediaQueue.get(participantId) ?? Promise.resolve();
-		const next = previous
-			.then(() => transport)
-			.then((ready) => this.#audience.sendMedia(meetingId, participantId, update(ready)))
-			.catch((error) => this.#deps.log.error('media: transport failed', { error: String(error) }));
-		session.mediaQueue.set(participantId, next);
-		return null;
 	}
 
 	/** The party as the case records know them (name, side), for a connecting browser. */
