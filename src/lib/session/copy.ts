@@ -80,8 +80,7 @@ function shared(prev: unknown, next: unknown): unknown {
 		const before = prev as Record<string, unknown>;
 		const after = next as Record<string, unknown>;
 		for (const key in after) {
-			const value = shared(before[key], after[key]);
-			if (value !== after[key]) after[key] = value;
+			const value = (after[key] = shared(before[key], after[key]));
 			if (value !== before[key] || (value === undefined && !(key in before))) same = false;
 		}
 		if (same)
