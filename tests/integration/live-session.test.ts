@@ -382,6 +382,10 @@ describe('a live session', () => {
 			open.push(back);
 			expect(back.view).toMatchObject({ separated: true, you: { queuePosition: null } });
 			expect(handsUp()).toEqual([victimParty.id]);
+			// The victim's hand, durable, is what the mediator sees once back.
+			const chair = await joinAsMediator(server, meeting);
+			open.push(chair);
+			expect(chair.view.speaking).toMatchObject({ mode: 'moderated', queue: [victimParty.id] });
 			// Nothing of the unloaded copy was logged after the failure: the chain has no gap.
 			await server.mend.realtime.sessions.drain();
 			const entries = await server.mend.realtime.sessions.log.load(meeting.meetingId);
