@@ -298,6 +298,35 @@ describe('a live session', () => {
 		expect(view.you.queuePosition).toBe(2);
 	});
 
+	it('lets the mediator mute every party at once and lower a hand left raised', async () => {
+		await everyoneInJointRoom();
+		await mediator.do({ type: 'setSpeakingMode', mode: 'moderated' });
+		await offender.do({ type: 'raiseHand' });
+		await guardian.do({ type: 'raiseHand' });
+		const lowered = await mediator.do({
+			type: 'lowerHandOf',
+			participantId: meeting.parties.offender.id
+		});
+		// The offender's hand is down on their own screen; the guardian moved up the queue.
+		expect(
+			(await offender.until((v) => v.seq >= lowered && v.you.queuePosition === null)).you
+		).toMatchObject({ queuePosition: null });
+		await guardian.until((v) => v.seq >= lowered && v.you.queuePosition === 1);
+
+		await mediator.do({ type: 'setSpeakingMode', mode: 'open' });
+		const muted = await mediator.do({ type: 'setPartiesMuted', muted: true });
+		for (const party of [victim, offender, guardian]) {
+			const view = await party.until((v) => v.seq >= muted && v.you.mutedByMediator);
+			expect(view.you.canSpeak).toBe(false);
+		}
+		// Nobody's microphone is carried but the mediator's.
+		const media = await victim.mediaUntil((a) => a.seq >= muted);
+		expect(media.peers.filter((p) => p.canSpeak).map((p) => p.role)).toEqual(['mediator']);
+		const unmuted = await mediator.do({ type: 'setPartiesMuted', muted: false });
+		for (const party of [victim, offender, guardian])
+			await party.until((v) => v.seq >= unmuted && !v.you.mutedByMediator && v.you.canSpeak);
+	});
+
 	it('sends a person a new view only when what they see changed', async () => {
 		await everyoneInJointRoom();
 		const offenderId = meeting.parties.offender.id;
@@ -418,7 +447,9 @@ describe('a live session', () => {
 			{ type: 'admit', participantId: meeting.parties.guardian.id },
 			{ type: 'openPrivateRoom', participantId: meeting.parties.victim.id },
 			{ type: 'endSession' },
-			{ type: 'setMuted', participantId: meeting.parties.victim.id, muted: true }
+			{ type: 'setMuted', participantId: meeting.parties.victim.id, muted: true },
+			{ type: 'setPartiesMuted', muted: true },
+			{ type: 'lowerHandOf', participantId: meeting.parties.victim.id }
 		] as const) {
 			const result = await offender.send(command);
 			expect(result, command.type).toMatchObject({

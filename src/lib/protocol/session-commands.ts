@@ -36,7 +36,9 @@ export const MEDIATOR_COMMANDS = z.discriminatedUnion('type', [
 	z.object({ type: z.literal('grantFloor'), participantId: id }),
 	z.object({ type: z.literal('revokeFloor') }),
 	z.object({ type: z.literal('nextTurn') }),
+	z.object({ type: z.literal('lowerHandOf'), participantId: id }),
 	z.object({ type: z.literal('setMuted'), participantId: id, muted: z.boolean() }),
+	z.object({ type: z.literal('setPartiesMuted'), muted: z.boolean() }),
 	z.object({ type: z.literal('acknowledgeNotice'), noticeId: id })
 ]);
 

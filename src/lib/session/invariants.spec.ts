@@ -46,7 +46,9 @@ const KINDS = [
 	'grantFloor',
 	'revokeFloor',
 	'nextTurn',
+	'lowerHandOf',
 	'setMuted',
+	'setPartiesMuted',
 	'acknowledgeNotice',
 	'raiseHand',
 	'lowerHand',
@@ -76,11 +78,12 @@ function commandFor(state: SessionState, s: Step): SessionCommand {
 	// Mostly what the actor's role can do (so that sessions really move), sometimes anything
 	// (so that every refusal is tried too).
 	const mediatorActor = s.actor === MEDIATOR || s.actor === CO_MEDIATOR;
-	const fitting = KINDS.slice(0, 22).filter((k) => PARTY_KINDS.has(k) !== mediatorActor);
+	const common = KINDS.length - 2;
+	const fitting = KINDS.slice(0, common).filter((k) => PARTY_KINDS.has(k) !== mediatorActor);
 	const kind = rare
-		? KINDS[22 + (s.target % 2)]
+		? KINDS[common + (s.target % 2)]
 		: s.kind % 5 === 0
-			? KINDS[s.kind % 22]
+			? KINDS[s.kind % common]
 			: fitting[s.kind % fitting.length];
 	switch (kind) {
 		case 'goToStep':
@@ -115,6 +118,10 @@ function commandFor(state: SessionState, s: Step): SessionCommand {
 			};
 		case 'setMuted':
 			return { type: kind, participantId, muted: s.flag };
+		case 'setPartiesMuted':
+			return { type: kind, muted: s.flag };
+		case 'lowerHandOf':
+			return { type: kind, participantId };
 		case 'acknowledgeNotice': {
 			const notices = state.phase === 'live' ? state.notices : [];
 			return { type: kind, noticeId: notices[s.room % Math.max(1, notices.length)]?.id ?? 'none' };
@@ -256,6 +263,8 @@ describe('any sequence of commands', () => {
 			'live:stepOut',
 			'live:grantFloor',
 			'live:raiseHand',
+			'live:lowerHandOf',
+			'live:setPartiesMuted',
 			'live:nextTurn',
 			'live:setArrangement',
 			'disconnected',

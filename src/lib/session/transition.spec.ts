@@ -264,6 +264,51 @@ describe('speaking order (invariant 5)', () => {
 	});
 });
 
+describe('the mediator’s controls over everyone’s speaking', () => {
+	it('lowers a hand someone left raised: only a mediator, only under moderation', () => {
+		let state = apply(jointSession(), MEDIATOR, { type: 'setSpeakingMode', mode: 'moderated' });
+		state = apply(state, OFFENDER, { type: 'raiseHand' });
+		state = apply(state, VICTIM, { type: 'raiseHand' });
+		refusedWith(
+			state,
+			VICTIM,
+			{ type: 'lowerHandOf', participantId: OFFENDER } as never,
+			'mediatorOnly'
+		);
+		state = apply(state, MEDIATOR, { type: 'lowerHandOf', participantId: OFFENDER });
+		expect(live(state).speaking).toEqual({ mode: 'moderated', floor: null, queue: [VICTIM] });
+		// Lowered already (its owner was quicker): nothing to refuse, nothing changes.
+		state = apply(state, MEDIATOR, { type: 'lowerHandOf', participantId: OFFENDER });
+		expect(live(state).speaking).toMatchObject({ queue: [VICTIM] });
+		refusedWith(
+			state,
+			MEDIATOR,
+			{ type: 'lowerHandOf', participantId: 'nobody' },
+			'unknownParticipant'
+		);
+		refusedWith(
+			apply(state, MEDIATOR, { type: 'setSpeakingMode', mode: 'open' }),
+			MEDIATOR,
+			{ type: 'lowerHandOf', participantId: VICTIM },
+			'notModerated'
+		);
+	});
+
+	it('mutes every party at once, waiting ones too, never a mediator; and unmutes them all', () => {
+		let state = apply(jointSession(), MEDIATOR, { type: 'sendToWaiting', participantId: GUARDIAN });
+		refusedWith(state, OFFENDER, { type: 'setPartiesMuted', muted: true } as never, 'mediatorOnly');
+		state = apply(state, MEDIATOR, { type: 'setPartiesMuted', muted: true });
+		for (const id of [VICTIM, SUPPORT, OFFENDER]) expect(canSpeak(state, id)).toBe(false);
+		expect(canSpeak(state, MEDIATOR)).toBe(true);
+		expect(mediaPolicy(state)[JOINT_ROOM_ID].audio).toEqual([MEDIATOR]);
+		// Whoever comes in from the waiting room comes in muted, like everyone else.
+		state = apply(state, MEDIATOR, { type: 'admit', participantId: GUARDIAN });
+		expect(canSpeak(state, GUARDIAN)).toBe(false);
+		state = apply(state, MEDIATOR, { type: 'setPartiesMuted', muted: false });
+		for (const id of [VICTIM, SUPPORT, OFFENDER, GUARDIAN]) expect(canSpeak(state, id)).toBe(true);
+	});
+});
+
 describe('private rooms (caucus)', () => {
 	it('are opened by the mediator for one party with their companion, joined, left and closed', () => {
 		let state = apply(jointSession(), MEDIATOR, { type: 'openPrivateRoom', participantId: VICTIM });

@@ -88,7 +88,9 @@ const MEDIATOR_ONLY = new Set<string>([
 	'grantFloor',
 	'revokeFloor',
 	'nextTurn',
+	'lowerHandOf',
 	'setMuted',
+	'setPartiesMuted',
 	'acknowledgeNotice'
 ]);
 
@@ -447,12 +449,25 @@ function applyLiveMediatorCommand(
 			live.speaking.current = (live.speaking.current + 1) % live.speaking.order.length;
 			live.speaking.turnStartedAt = at;
 			return null;
+		case 'lowerHandOf': {
+			if (live.speaking.mode !== 'moderated') return refuse('notModerated');
+			if (!live.participants[command.participantId]) return refuse('unknownParticipant');
+			// Already lowered (by its owner, a moment before) is no error: the hand is down.
+			live.speaking.queue = live.speaking.queue.filter((id) => id !== command.participantId);
+			return null;
+		}
 		case 'setMuted': {
 			const p = live.participants[command.participantId];
 			if (!p) return refuse('unknownParticipant');
 			p.mutedByMediator = command.muted;
 			return null;
 		}
+		case 'setPartiesMuted':
+			// Every party, waiting ones too (they come in as the mediator left everyone); never a
+			// mediator: someone has to be able to speak to calm the room.
+			for (const p of Object.values(live.participants))
+				if (isParty(p) && p.status === 'active') p.mutedByMediator = command.muted;
+			return null;
 		case 'acknowledgeNotice': {
 			const before = live.notices.length;
 			live.notices = live.notices.filter((n) => n.id !== command.noticeId);
