@@ -111,6 +111,22 @@ describe.skipIf(!chromiumPath)('a short session in three browsers', () => {
 		await offender.screenshot({ path: `${SHOTS}/party-floor-360.png`, fullPage: true });
 	});
 
+	it('the mediator lowers a hand left raised, and mutes every party at once', async () => {
+		await victim.getByRole('button', { name: 'Raise my hand' }).click();
+		await see(victim.getByText('number 1 in line'));
+		await mediator.getByRole('button', { name: "Lower Vera Victim's hand" }).click();
+		await see(victim.getByRole('button', { name: 'Raise my hand' }));
+
+		await consoleButton('Mute all parties').click();
+		await see(victim.getByText('The mediator has muted your microphone for now.'));
+		await see(offender.getByText('The mediator has muted your microphone for now.'));
+		await consoleButton('Unmute all parties').click();
+		await victim.getByText('The mediator has muted your microphone for now.').waitFor({
+			state: 'detached'
+		});
+		await see(offender.getByText('You have the floor: you can speak now.'));
+	});
+
 	it('opens a private room with the victim; the offender is told nothing of it', async () => {
 		const joint = mediator.getByTestId('room-joint');
 		await joint
