@@ -130,7 +130,26 @@ describe('a live session', () => {
 		});
 		expect(turns.serverTime).toBeGreaterThan(0);
 		await victim.do({ type: 'finishSpeaking' });
-		await offender.until((v) => v.you.canSpeak);
+		const offenderTurn = await offender.until((v) => v.you.canSpeak);
+		const { offender: o, victim: vi, guardian: g } = meeting.parties;
+
+		// The mediator changes the agreed order mid-turn: the offender keeps the turn and its time.
+		const reordered = await mediator.do({ type: 'setTurnOrder', order: [o.id, g.id, vi.id] });
+		const seen = await victim.until((v) => v.seq >= reordered);
+		expect(seen.speaking).toMatchObject({
+			mode: 'turns',
+			currentId: o.id,
+			turnStartedAt: (offenderTurn.speaking as { turnStartedAt: number }).turnStartedAt
+		});
+		expect(seen.speaking?.mode === 'turns' && seen.speaking.order.map((p) => p.id)).toEqual([
+			o.id,
+			g.id,
+			vi.id
+		]);
+		expect(await offender.send({ type: 'setTurnOrder', order: [o.id] })).toMatchObject({
+			ok: false,
+			error: { code: 'forbidden' }
+		});
 	});
 
 	it('opens a private room for the victim: the offender learns nothing of what is inside', async () => {

@@ -36,6 +36,7 @@ export const MEDIATOR_COMMANDS = z.discriminatedUnion('type', [
 	z.object({ type: z.literal('grantFloor'), participantId: id }),
 	z.object({ type: z.literal('revokeFloor') }),
 	z.object({ type: z.literal('nextTurn') }),
+	z.object({ type: z.literal('setTurnOrder'), order: z.array(id).max(16) }),
 	z.object({ type: z.literal('lowerHandOf'), participantId: id }),
 	z.object({ type: z.literal('setMuted'), participantId: id, muted: z.boolean() }),
 	z.object({ type: z.literal('setPartiesMuted'), muted: z.boolean() }),

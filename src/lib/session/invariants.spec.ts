@@ -46,6 +46,7 @@ const KINDS = [
 	'grantFloor',
 	'revokeFloor',
 	'nextTurn',
+	'setTurnOrder',
 	'lowerHandOf',
 	'setMuted',
 	'setPartiesMuted',
@@ -122,6 +123,12 @@ function commandFor(state: SessionState, s: Step): SessionCommand {
 			return { type: kind, muted: s.flag };
 		case 'lowerHandOf':
 			return { type: kind, participantId };
+		case 'setTurnOrder': {
+			// Mostly the parties in a new order (a rotation), sometimes with a stranger or twice.
+			const rotated = [...parties.slice(s.room % parties.length), ...parties];
+			const order = rotated.slice(0, 1 + (s.target % parties.length));
+			return { type: kind, order: s.flag ? order : [...order, participantId] };
+		}
 		case 'acknowledgeNotice': {
 			const notices = state.phase === 'live' ? state.notices : [];
 			return { type: kind, noticeId: notices[s.room % Math.max(1, notices.length)]?.id ?? 'none' };
@@ -266,6 +273,7 @@ describe('any sequence of commands', () => {
 			'live:lowerHandOf',
 			'live:setPartiesMuted',
 			'live:nextTurn',
+			'live:setTurnOrder',
 			'live:setArrangement',
 			'disconnected',
 			'connected'

@@ -233,6 +233,44 @@ describe('speaking order (invariant 5)', () => {
 		});
 	});
 
+	it('changes the agreed order of turns: whoever is speaking keeps the turn and its time', () => {
+		let state = apply(jointSession(), MEDIATOR, {
+			type: 'setSpeakingMode',
+			mode: 'turns',
+			order: [VICTIM, OFFENDER, GUARDIAN],
+			turnSeconds: 120
+		});
+		state = apply(state, VICTIM, { type: 'finishSpeaking' });
+		const offenderSince = (live(state).speaking as { turnStartedAt: number }).turnStartedAt;
+		state = apply(state, MEDIATOR, { type: 'setTurnOrder', order: [GUARDIAN, OFFENDER, VICTIM] });
+		expect(live(state).speaking).toMatchObject({
+			order: [GUARDIAN, OFFENDER, VICTIM],
+			current: 1,
+			turnStartedAt: offenderSince
+		});
+		expect(canSpeak(state, OFFENDER)).toBe(true);
+		state = apply(state, OFFENDER, { type: 'finishSpeaking' });
+		expect(canSpeak(state, VICTIM)).toBe(true);
+		// Taking the speaker out of the order gives the turn to the new order's first, afresh.
+		const victimSince = (live(state).speaking as { turnStartedAt: number }).turnStartedAt;
+		state = apply(state, MEDIATOR, { type: 'setTurnOrder', order: [OFFENDER, GUARDIAN] });
+		expect(live(state).speaking).toMatchObject({ order: [OFFENDER, GUARDIAN], current: 0 });
+		expect((live(state).speaking as { turnStartedAt: number }).turnStartedAt).toBeGreaterThan(
+			victimSince
+		);
+		expect(canSpeak(state, VICTIM)).toBe(false);
+		expect(canSpeak(state, OFFENDER)).toBe(true);
+		for (const order of [[], [VICTIM, VICTIM], [VICTIM, 'nobody'], [MEDIATOR]])
+			refusedWith(state, MEDIATOR, { type: 'setTurnOrder', order }, 'badTurnOrder');
+		refusedWith(state, VICTIM, { type: 'setTurnOrder', order: [VICTIM] } as never, 'mediatorOnly');
+		refusedWith(
+			apply(state, MEDIATOR, { type: 'setSpeakingMode', mode: 'open' }),
+			MEDIATOR,
+			{ type: 'setTurnOrder', order: [VICTIM] },
+			'notTurns'
+		);
+	});
+
 	it('refuses a turn order with strangers, duplicates or no one', () => {
 		const state = jointSession();
 		for (const order of [[], [VICTIM, VICTIM], [VICTIM, 'nobody'], [MEDIATOR]])

@@ -88,6 +88,7 @@ const MEDIATOR_ONLY = new Set<string>([
 	'grantFloor',
 	'revokeFloor',
 	'nextTurn',
+	'setTurnOrder',
 	'lowerHandOf',
 	'setMuted',
 	'setPartiesMuted',
@@ -417,16 +418,7 @@ function applyLiveMediatorCommand(
 		}
 		case 'setSpeakingMode': {
 			const order = command.order ?? defaultTurnOrder(live);
-			if (command.mode === 'turns') {
-				const valid =
-					order.length > 0 &&
-					new Set(order).size === order.length &&
-					order.every((id) => {
-						const p = live.participants[id];
-						return p && isParty(p) && p.status === 'active';
-					});
-				if (!valid) return refuse('badTurnOrder');
-			}
+			if (command.mode === 'turns' && !isTurnOrder(live, order)) return refuse('badTurnOrder');
 			live.speaking = speakingFor(command.mode, order, command.turnSeconds ?? null, at);
 			return null;
 		}
@@ -449,6 +441,18 @@ function applyLiveMediatorCommand(
 			live.speaking.current = (live.speaking.current + 1) % live.speaking.order.length;
 			live.speaking.turnStartedAt = at;
 			return null;
+		case 'setTurnOrder': {
+			const { speaking } = live;
+			if (speaking.mode !== 'turns') return refuse('notTurns');
+			if (!isTurnOrder(live, command.order)) return refuse('badTurnOrder');
+			// Whoever is speaking keeps the turn and its time; if they are no longer in the order,
+			// the new order starts from its first speaker.
+			const current = command.order.indexOf(speaking.order[speaking.current] ?? '');
+			speaking.order = [...command.order];
+			speaking.current = Math.max(current, 0);
+			if (current === -1) speaking.turnStartedAt = at;
+			return null;
+		}
 		case 'lowerHandOf': {
 			if (live.speaking.mode !== 'moderated') return refuse('notModerated');
 			if (!live.participants[command.participantId]) return refuse('unknownParticipant');
@@ -474,6 +478,18 @@ function applyLiveMediatorCommand(
 			return live.notices.length === before ? refuse('unknownNotice') : null;
 		}
 	}
+}
+
+/** An agreed order of turns: someone, each once, every one an active party. */
+function isTurnOrder(live: Live, order: readonly string[]): boolean {
+	return (
+		order.length > 0 &&
+		new Set(order).size === order.length &&
+		order.every((id) => {
+			const p = live.participants[id];
+			return p !== undefined && isParty(p) && p.status === 'active';
+		})
+	);
 }
 
 function applyPartyCommand(
