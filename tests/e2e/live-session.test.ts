@@ -127,6 +127,18 @@ describe.skipIf(!chromiumPath)('a short session in three browsers', () => {
 		await see(offender.getByText('You have the floor: you can speak now.'));
 	});
 
+	it('the mediator puts the offender first in the order of turns; the victim keeps the turn', async () => {
+		await consoleButton('In turns').click();
+		await see(victim.getByText('It is your turn to speak.'));
+		await consoleButton('Move Otto Offender earlier in the order').click();
+		const order = offender.locator('ol', { hasText: 'Vera Victim' }).getByRole('listitem');
+		await expect
+			.poll(() => order.allInnerTexts())
+			.toEqual(['Otto Offender', 'Vera Victim', 'Gail Guardian']);
+		await see(victim.getByText('It is your turn to speak.'));
+		await consoleButton('Raise hands').click();
+	});
+
 	it('opens a private room with the victim; the offender is told nothing of it', async () => {
 		const joint = mediator.getByTestId('room-joint');
 		await joint
