@@ -213,8 +213,15 @@ describe('the de-identified export', () => {
 		expect(keys.slice().sort()).toEqual(aCaseIds.map(keyOf).sort());
 		const column = (name: string) => expectedHeader.split(',').indexOf(name);
 		const seeded = rows.find((row) => row[0] === keyOf(aCaseIds[0]!))!;
-		expect(seeded[column('referral_source')]).toBe('judge');
-		expect(seeded[column('referral_month')]).toMatch(/^\d{4}-\d{2}$/);
+		// Three cases: fewer than five share anything a reader could know of them.
+		for (const name of [
+			'referral_source',
+			'referral_stage',
+			'offense_category',
+			'juvenile',
+			'referral_period'
+		])
+			expect(rows.map((row) => row[column(name)])).toEqual(['withheld', 'withheld', 'withheld']);
 		expect(seeded[column('reached_joint_meeting')]).toBe('yes');
 		expect(seeded[column('agreement_signed')]).toBe('yes');
 		expect(seeded[column('amount_agreed')]).toBe('100.00');
@@ -226,7 +233,6 @@ describe('the de-identified export', () => {
 		expect(seeded[column('victim_less_fear')]).toBe('yes');
 		expect(seeded[column('offender_fairness')]).toBe('4');
 		const other = rows.find((row) => row[0] === keyOf(aCaseIds[1]!))!;
-		expect(other[column('referral_source')]).toBe('police');
 		expect(other[column('reached_joint_meeting')]).toBe('no');
 		expect(other[column('victim_satisfaction')]).toBe('');
 	});
@@ -269,7 +275,7 @@ describe('the de-identified export', () => {
 		expect(events.at(-1)).toMatchObject({
 			actorKind: 'staff',
 			caseId: null,
-			detail: { from: null, to: null, rows: 3 }
+			detail: { from: null, to: null, rows: 3, period: 'month', withheld: 3 }
 		});
 	});
 
@@ -311,7 +317,40 @@ describe('the de-identified export', () => {
 				.map((line) => line.split(',')[0])
 				.sort()
 		).toEqual(bCaseIds.map(keyOf).sort());
-		expect(lines.slice(1).every((line) => line.split(',')[1] === 'defense')).toBe(true);
+		expect(lines.slice(1).every((line) => line.split(',')[1] === 'withheld')).toBe(true);
+	});
+
+	it('releases what at least five cases share, and hides a lone case among five withheld', async () => {
+		const program = await createProgram(server.deps);
+		const coordinator = await signIn(
+			server.url,
+			await addStaff(server.deps, program.id, 'coordinator')
+		);
+		const sources = [...Array(6).fill('judge'), ...Array(5).fill('police'), 'defense'];
+		const ids: string[] = [];
+		for (const source of sources)
+			ids.push(
+				await createCase(coordinator, program.slug, referralFields({ referralSource: source }))
+			);
+		const { text } = await exportCsv(coordinator, program.slug);
+		const [header, ...lines] = text.slice(0, -2).split('\r\n');
+		const column = (name: string) => header!.split(',').indexOf(name);
+		const byKey = new Map(lines.map((line) => [line.split(',')[0], line.split(',')]));
+		const month = new Date().toISOString().slice(0, 7);
+		// The six judge referrals are alike: released, to the month.
+		for (const id of ids.slice(0, 6))
+			expect(byKey.get(keyOf(id))).toMatchObject({
+				[column('referral_source')]: 'judge',
+				[column('referral_stage')]: 'diversion',
+				[column('offense_category')]: 'property',
+				[column('juvenile')]: 'yes',
+				[column('referral_period')]: month
+			});
+		// The lone defense referral would be one of one: withheld, with the smallest whole group.
+		for (const id of ids.slice(6))
+			expect(byKey.get(keyOf(id))![column('referral_source')], id).toBe('withheld');
+		expect(text).not.toContain('defense');
+		expect(text).not.toContain('police');
 	});
 });
 

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { toCsv, type CsvValue } from '#lib/outcomes/csv.ts';
+import { protectSmallGroups } from '#lib/outcomes/disclosure.ts';
 import { casesInRange, mean, type OutcomeFilter } from '#lib/outcomes/outcomes.ts';
 import { minorToInput } from '#lib/money.ts';
 import type { StaffActor } from '../access/staff-access.ts';
@@ -10,8 +11,10 @@ import { loadOutcomeDataset } from './load-outcomes.ts';
 /**
  * The columns of the de-identified export, one row per case referred within the filter's dates.
  * Nothing in it names or reaches a person: no names, contact details, free text, case reference,
- * case or party ids, nor exact dates (the referral month only). Rows are sorted by case key, so
- * that their order does not give away the order of referral.
+ * case or party ids, nor exact dates. What a reader could know of a case from outside (source,
+ * stage, offense category, juvenile, referral period) is coarsened or withheld until at least
+ * MIN_GROUP_CASES cases share it (disclosure.ts). Rows are sorted by case key, so that their
+ * order does not give away the order of referral.
  */
 export const OUTCOME_CSV_COLUMNS = [
 	/** HMAC-SHA256 of the case id under the server's secret, first 16 hex digits: stable, opaque. */
@@ -20,8 +23,8 @@ export const OUTCOME_CSV_COLUMNS = [
 	'referral_stage',
 	'offense_category',
 	'juvenile',
-	/** YYYY-MM of the referral, in the program's zone. */
-	'referral_month',
+	/** Of the referral, in the program's zone: YYYY-MM, YYYY-Qn or YYYY, alike in every row. */
+	'referral_period',
 	'reached_joint_meeting',
 	'agreement_signed',
 	'currency',
@@ -68,7 +71,18 @@ export async function exportOutcomesCsv(
 		return value === null ? null : Math.round(value * 100) / 100;
 	};
 
-	const rows = casesInRange(dataset, filter).map(({ case: c, outcome: o }) => {
+	const inRange = casesInRange(dataset, filter);
+	const disclosure = protectSmallGroups(
+		inRange.map(({ case: c, outcome: o }) => ({
+			referralSource: c.referralSource,
+			referralStage: c.referralStage,
+			offenseCategory: c.offenseCategory,
+			juvenile: c.offenderIsJuvenile,
+			referralMonth: o.referredOn.slice(0, 7)
+		}))
+	);
+	const rows = inRange.map(({ case: c, outcome: o }, index) => {
+		const released = disclosure.rows[index]!;
 		const reoffendedAt = (months: number): CsvValue => {
 			const found = o.reoffending.filter((r) => r.months === months);
 			return found.length ? found.some((r) => r.reoffended) : null;
@@ -76,11 +90,11 @@ export async function exportOutcomesCsv(
 		const key = caseKey(deps.config.authSecret, c.id);
 		return [
 			key,
-			c.referralSource,
-			c.referralStage,
-			c.offenseCategory,
-			c.offenderIsJuvenile,
-			o.referredOn.slice(0, 7),
+			released.referralSource,
+			released.referralStage,
+			released.offenseCategory,
+			released.juvenile,
+			released.referralPeriod,
 			o.reachedJointMeeting,
 			o.agreementSigned,
 			program.currency,
@@ -106,7 +120,13 @@ export async function exportOutcomesCsv(
 		programId: program.id,
 		actor: { kind: 'staff', userId: actor.userId, ip: actor.ip },
 		action: AUDIT_ACTIONS.outcomesExported,
-		detail: { from: filter.from ?? null, to: filter.to ?? null, rows: rows.length }
+		detail: {
+			from: filter.from ?? null,
+			to: filter.to ?? null,
+			rows: rows.length,
+			period: disclosure.precision,
+			withheld: disclosure.withheld
+		}
 	});
 	return {
 		csv: toCsv(header, rows),
