@@ -12,17 +12,12 @@ import {
 	COLLAB_CLOSE,
 	COLLAB_MESSAGES,
 	EDIT_REFUSALS,
-	parseDocName,
-	type CollabDocName,
 	type CollabPresence,
 	type CollabState,
 	type EditRefusal,
 	type EditRight
 } from '#lib/protocol/collab.ts';
-import {
-	loadAgreementRecord,
-	type AgreementRecord
-} from '#lib/server/agreements/agreement-record.ts';
+import { loadAgreementRecord } from '#lib/server/agreements/agreement-record.ts';
 import { agreementStateFor } from '#lib/server/agreements/agreement-state.ts';
 import {
 	viewerId,
@@ -30,12 +25,12 @@ import {
 	type CaseViewer,
 	type Credentials
 } from '#lib/server/agreements/case-viewer.ts';
-import { loadDocument, saveSnapshot } from '#lib/server/collab/document-store.ts';
 import { BatchedAppender } from '#lib/server/db/batched-appender.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import type { AgreementDocuments } from '#lib/server/planes.ts';
 import type { AgendaStep } from '#lib/session/model.ts';
-import { Presence, PresenceError } from './presence.ts';
+import { LiveDocuments, type LiveDocument as Doc } from './live-documents.ts';
+import { PresenceError } from './presence.ts';
 
 /** Limits, in one place. */
 export const COLLAB_LIMITS = {
@@ -45,12 +40,6 @@ export const COLLAB_LIMITS = {
 	burstMessages: 400,
 	/** …then this many a second (typing sends an update and a cursor per key). */
 	messagesPerSecond: 200,
-	/** Durable updates are applied to the server's copy at the latest this long after… */
-	settleMs: 100,
-	/** …or once this many are waiting (it is read whenever someone syncs, compacts or freezes). */
-	settleUpdates: 256,
-	/** A document nobody has open stays in memory this long. */
-	idleUnloadMs: 30_000,
 	/** How often an open connection's right to the document is checked again. */
 	revalidateMs: 60_000
 } as const;
@@ -67,42 +56,7 @@ interface Connection {
 	closed: boolean;
 }
 
-interface LiveDocument {
-	name: string;
-	target: CollabDocName;
-	/** The server's copy: every durable update, once `#settle` has applied `unapplied`. */
-	ydoc: Y.Doc;
-	/** Durable updates not yet applied to `ydoc` (applied together, in one transaction). */
-	unapplied: Uint8Array[];
-	settleTimer: NodeJS.Timeout | null;
-	presence: Presence;
-	connections: Set<Connection>;
-	/** Per Yjs client, the clock up to which updates were accepted (durable or on their way). */
-	accepted: Map<number, number>;
-	/**
-	 * Yjs clients with an edit refused, with who sent it (`<client>:<viewer id>`): that copy
-	 * holds the edit and sends it again on every reconnect — it must never get in later (once
-	 * read-only is lifted, say). Nothing more is taken from that person under that client;
-	 * their page starts again from the server's copy, as a new client. (Per person: client
-	 * ids are not secret, and one person's refused edit must not shut out another's client.)
-	 */
-	refused: Set<string>;
-	/** Updates accepted and not yet durable. */
-	inFlight: Set<Promise<void>>;
-	/** No edit is accepted while a use case holds the document (freezing). */
-	held: boolean;
-	/** Settles when the last use case queued to hold the document lets go (see exclusive). */
-	lastHolder: Promise<void>;
-	bytes: number;
-	/** Stored rows not folded into the snapshot yet, all applied to `ydoc` once settled. */
-	rowsStored: number;
-	/** This document's next compaction threshold (see compactThreshold). */
-	compactAt: number;
-	compacting: Promise<void> | null;
-	/** The agreement's records (agreement documents only). */
-	record: AgreementRecord | null;
-	idleTimer: NodeJS.Timeout | null;
-}
+type LiveDocument = Doc<Connection>;
 
 const COLOURS = ['#8a3ffc', '#0f62fe', '#007d79', '#b28600', '#da1e28', '#198038', '#6929c4'];
 
@@ -117,14 +71,6 @@ function message(build: (encoder: encoding.Encoder) => void): Uint8Array {
 	build(encoder);
 	return encoding.toUint8Array(encoder);
 }
-
-/**
- * Stored rows after which a document is compacted while open: the configured number
- * (COLLAB_COMPACT_AFTER_ROWS), plus up to half again drawn per document, so that documents
- * written at the same pace (a session's several drafts, a busy afternoon) do not all compact
- * in the same second.
- */
-const compactThreshold = (rows: number) => rows + Math.floor(Math.random() * (rows / 2));
 
 /** What the collaboration plane needs of the live sessions. */
 export interface SessionSteps {
@@ -147,19 +93,14 @@ export interface SessionSteps {
 export class CollabHost implements AgreementDocuments {
 	readonly #deps: Deps;
 	readonly #stepOf: (meetingId: string) => AgendaStep | null;
-	readonly #loadSession: (meetingId: string) => Promise<unknown>;
 	readonly #appender: BatchedAppender;
-	readonly #documents = new Map<string, Promise<LiveDocument>>();
-	/** The same documents once loaded. */
-	readonly #loaded = new Map<string, LiveDocument>();
+	readonly #documents: LiveDocuments<Connection>;
 	readonly #revalidate: NodeJS.Timeout;
-	/** The last compaction queued: they run one at a time (see #compact). */
-	#compactions: Promise<void> = Promise.resolve();
 
 	constructor(deps: Deps, sessions: SessionSteps) {
 		this.#deps = deps;
 		this.#stepOf = (meetingId) => sessions.stepOf(meetingId);
-		this.#loadSession = (meetingId) => sessions.load(meetingId);
+		this.#documents = new LiveDocuments(deps, (meetingId) => sessions.load(meetingId));
 		this.#appender = new BatchedAppender(
 			deps.logWriter,
 			'collab_updates',
@@ -208,7 +149,7 @@ export class CollabHost implements AgreementDocuments {
 		});
 		ws.on('error', () => ws.terminate());
 		try {
-			doc = await this.#document(name);
+			doc = await this.#documents.open(name);
 		} catch (error) {
 			this.#deps.log.error('collab: loading a document failed', {
 				doc: name,
@@ -222,10 +163,9 @@ export class CollabHost implements AgreementDocuments {
 	}
 
 	#join(doc: LiveDocument, connection: Connection): void {
-		if (doc.idleTimer) clearTimeout(doc.idleTimer);
-		doc.idleTimer = null;
+		this.#documents.keep(doc);
 		doc.connections.add(connection);
-		this.#settle(doc);
+		this.#documents.settle(doc);
 		this.#send(connection, this.#stateMessage(doc, connection));
 		// The server opens the sync: the browser answers with whatever it has that we lack.
 		this.#send(
@@ -243,7 +183,7 @@ export class CollabHost implements AgreementDocuments {
 		doc.connections.delete(connection);
 		const removed = doc.presence.remove(connection);
 		if (removed) this.#broadcast(doc, awarenessMessage(removed), connection);
-		if (doc.connections.size === 0) this.#scheduleUnload(doc);
+		if (doc.connections.size === 0) this.#documents.scheduleUnload(doc);
 	}
 
 	#receive(doc: LiveDocument, connection: Connection, bytes: Uint8Array): void {
@@ -258,7 +198,7 @@ export class CollabHost implements AgreementDocuments {
 					const step = decoding.readVarUint(decoder);
 					if (step === syncProtocol.messageYjsSyncStep1) {
 						const stateVector = decoding.readVarUint8Array(decoder);
-						this.#settle(doc);
+						this.#documents.settle(doc);
 						this.#send(
 							connection,
 							message((e) => {
@@ -334,8 +274,7 @@ export class CollabHost implements AgreementDocuments {
 		durable.then(
 			() => {
 				doc.inFlight.delete(durable);
-				doc.rowsStored++;
-				this.#applyLater(doc, update);
+				this.#documents.stored(doc, update);
 				this.#broadcast(
 					doc,
 					received ??
@@ -345,20 +284,19 @@ export class CollabHost implements AgreementDocuments {
 						}),
 					connection
 				);
-				if (doc.rowsStored >= doc.compactAt) void this.#compact(doc);
 			},
 			() => {
 				// Not durable, so nobody may have it: every copy of this document starts again.
 				doc.inFlight.delete(durable);
 				for (const other of doc.connections) this.#close(other, COLLAB_CLOSE.goingAway, 'retry');
-				this.#unload(doc);
+				this.#documents.unload(doc);
 			}
 		);
 	}
 
 	/** Whether every deletion in `ds` is already in the server's copy. */
 	#deletionsKnown(doc: LiveDocument, ds: ReturnType<typeof Y.decodeUpdate>['ds']): boolean {
-		this.#settle(doc);
+		this.#documents.settle(doc);
 		// Merged ranges: a range already deleted here lies within one of them.
 		const known = Y.createDeleteSetFromStructStore(doc.ydoc.store).clients;
 		for (const [client, ranges] of ds.clients) {
@@ -367,28 +305,6 @@ export class CollabHost implements AgreementDocuments {
 				if (!have.some((r) => r.clock <= clock && clock + len <= r.clock + r.len)) return false;
 		}
 		return true;
-	}
-
-	/** Applies durable updates to the server's copy together (one Yjs transaction), soon. */
-	#applyLater(doc: LiveDocument, update: Uint8Array): void {
-		doc.unapplied.push(update);
-		if (doc.unapplied.length >= COLLAB_LIMITS.settleUpdates) return this.#settle(doc);
-		if (!doc.settleTimer) {
-			doc.settleTimer = setTimeout(() => this.#settle(doc), COLLAB_LIMITS.settleMs);
-			doc.settleTimer.unref();
-		}
-	}
-
-	/** Brings the server's copy up to every durable update: before anyone reads it. */
-	#settle(doc: LiveDocument): void {
-		if (doc.settleTimer) clearTimeout(doc.settleTimer);
-		doc.settleTimer = null;
-		if (doc.unapplied.length === 0) return;
-		const updates = doc.unapplied;
-		doc.unapplied = [];
-		Y.transact(doc.ydoc, () => {
-			for (const update of updates) Y.applyUpdate(doc.ydoc, update);
-		});
 	}
 
 	#rightOf(doc: LiveDocument, viewer: CaseViewer): EditRight {
@@ -501,134 +417,15 @@ export class CollabHost implements AgreementDocuments {
 
 	/** A meeting's session changed step: who may edit its agreement changed with it. */
 	meetingChanged(meetingId: string): void {
-		for (const doc of this.#loaded.values())
+		for (const doc of this.#documents.loaded())
 			if (doc.record?.agreement.meetingId === meetingId) this.#pushState(doc);
 	}
 
-	// --- documents --------------------------------------------------------------------
-
-	#document(name: string): Promise<LiveDocument> {
-		let loading = this.#documents.get(name);
-		if (!loading) {
-			loading = this.#load(name);
-			this.#documents.set(name, loading);
-			loading.then(
-				(doc) => {
-					this.#loaded.set(name, doc);
-					// Opened for a use case, not a connection: forgotten again unless someone joins.
-					if (doc.connections.size === 0) this.#scheduleUnload(doc);
-				},
-				() => this.#documents.delete(name)
-			);
-		}
-		return loading;
-	}
-
-	async #load(name: string): Promise<LiveDocument> {
-		const target = parseDocName(name);
-		if (!target) throw new Error(`not a document name: ${name}`);
-		const [stored, record] = await Promise.all([
-			loadDocument(this.#deps.db, name),
-			target.kind === 'agreement'
-				? loadAgreementRecord(this.#deps.db, target.agreementId)
-				: Promise.resolve(null)
-		]);
-		if (target.kind === 'agreement' && !record) throw new Error(`no agreement ${name}`);
-		// Who may edit depends on the live session's step: after a restart the session is
-		// loaded (from its log) before anyone's edit is judged, not when someone rejoins it.
-		if (record?.agreement.meetingId)
-			await this.#loadSession(record.agreement.meetingId).catch(() => undefined);
-		const ydoc = new Y.Doc();
-		if (stored.state) Y.applyUpdate(ydoc, stored.state);
-		return {
-			name,
-			target,
-			ydoc,
-			unapplied: [],
-			settleTimer: null,
-			presence: new Presence(),
-			connections: new Set(),
-			accepted: Y.decodeStateVector(Y.encodeStateVector(ydoc)),
-			refused: new Set(),
-			inFlight: new Set(),
-			held: false,
-			lastHolder: Promise.resolve(),
-			bytes: stored.bytes,
-			rowsStored: stored.pendingRows,
-			compactAt: compactThreshold(this.#deps.config.collabCompactAfterRows),
-			compacting: null,
-			record,
-			idleTimer: null
-		};
-	}
-
-	#scheduleUnload(doc: LiveDocument): void {
-		if (doc.idleTimer) clearTimeout(doc.idleTimer);
-		doc.idleTimer = setTimeout(() => {
-			doc.idleTimer = null;
-			if (doc.connections.size > 0 || doc.held || doc.inFlight.size > 0) return;
-			void this.#compact(doc).finally(() => {
-				if (doc.connections.size === 0 && !doc.held && doc.inFlight.size === 0) this.#unload(doc);
-			});
-		}, COLLAB_LIMITS.idleUnloadMs);
-		doc.idleTimer.unref();
-	}
-
-	#unload(doc: LiveDocument): void {
-		if (doc.idleTimer) clearTimeout(doc.idleTimer);
-		if (this.#loaded.get(doc.name) === doc) {
-			this.#loaded.delete(doc.name);
-			this.#documents.delete(doc.name);
-		}
-		if (doc.settleTimer) clearTimeout(doc.settleTimer);
-		doc.ydoc.destroy();
-	}
-
-	/**
-	 * Folds a document's stored rows into its snapshot: the snapshot is the server's own copy,
-	 * taken when it holds the oldest `rows` stored rows, and those rows are deleted with it in
-	 * one statement (document-store.ts). Nothing is read back. One compaction at a time, across all
-	 * documents, so that documents edited at the same pace do not all write at once; on
-	 * PGlite, whose one connection runs on this thread, each is followed by a pause as long as
-	 * it took, to leave the appends their turn.
-	 */
-	#compact(doc: LiveDocument): Promise<void> {
-		if (doc.compacting || doc.rowsStored === 0) return doc.compacting ?? Promise.resolve();
-		let pauseMs = 0;
-		const run = async () => {
-			const started = performance.now();
-			// Taken together, in one turn: the copy holds the `rows` oldest stored rows.
-			this.#settle(doc);
-			const state = Y.encodeStateAsUpdate(doc.ydoc);
-			const rows = doc.rowsStored;
-			const bytesBefore = doc.bytes;
-			try {
-				const removed = await saveSnapshot(this.#deps.db, doc.name, state, rows);
-				doc.rowsStored -= removed;
-				// Counted from what is left, so that a compaction never follows another at once.
-				doc.compactAt = doc.rowsStored + compactThreshold(this.#deps.config.collabCompactAfterRows);
-				doc.bytes = state.byteLength + (doc.bytes - bytesBefore);
-			} finally {
-				if (this.#deps.logWriter.parallelism === 1) pauseMs = performance.now() - started;
-			}
-		};
-		doc.compacting = this.#compactions
-			.then(run)
-			.catch((error) =>
-				this.#deps.log.error('collab: compaction failed', { doc: doc.name, error: String(error) })
-			)
-			.finally(() => {
-				doc.compacting = null;
-			});
-		this.#compactions = doc.compacting.then(
-			() => new Promise<void>((resolve) => setTimeout(resolve, pauseMs).unref())
-		);
-		return doc.compacting;
-	}
+	// --- access -----------------------------------------------------------------------
 
 	/** A link revoked or a staff member removed while connected: their connection ends. */
 	async #revalidateAll(): Promise<void> {
-		for (const doc of [...this.#loaded.values()])
+		for (const doc of [...this.#documents.loaded()])
 			for (const connection of [...doc.connections]) {
 				const still = await viewerOfCase(
 					this.#deps,
@@ -641,7 +438,7 @@ export class CollabHost implements AgreementDocuments {
 
 	/** Closes one party's connections to every document (they withdrew). */
 	closeParty(partyId: string): void {
-		for (const doc of this.#loaded.values())
+		for (const doc of this.#documents.loaded())
 			for (const connection of doc.connections)
 				if (connection.viewer.kind === 'party' && connection.viewer.partyId === partyId)
 					this.#close(connection, COLLAB_CLOSE.accessEnded, 'access ended');
@@ -650,8 +447,8 @@ export class CollabHost implements AgreementDocuments {
 	// --- AgreementDocuments (for the use cases) ----------------------------------------
 
 	async content(agreementId: string): Promise<AgreementContent> {
-		const doc = await this.#document(agreementDocName(agreementId));
-		this.#settle(doc);
+		const doc = await this.#documents.open(agreementDocName(agreementId));
+		this.#documents.settle(doc);
 		return readContent(doc.ydoc);
 	}
 
@@ -659,7 +456,7 @@ export class CollabHost implements AgreementDocuments {
 		agreementId: string,
 		use: (content: AgreementContent) => Promise<T>
 	): Promise<T> {
-		const doc = await this.#document(agreementDocName(agreementId));
+		const doc = await this.#documents.open(agreementDocName(agreementId));
 		// Use cases hold the document one after the other, in the order they asked.
 		const before = doc.lastHolder;
 		let letGo!: () => void;
@@ -668,7 +465,7 @@ export class CollabHost implements AgreementDocuments {
 		doc.held = true;
 		try {
 			await Promise.allSettled([...doc.inFlight]);
-			this.#settle(doc);
+			this.#documents.settle(doc);
 			return await use(readContent(doc.ydoc));
 		} finally {
 			try {
@@ -682,7 +479,7 @@ export class CollabHost implements AgreementDocuments {
 	}
 
 	async changed(agreementId: string): Promise<void> {
-		const doc = this.#loaded.get(agreementDocName(agreementId));
+		const doc = this.#documents.get(agreementDocName(agreementId));
 		if (!doc) return;
 		doc.record = (await loadAgreementRecord(this.#deps.db, agreementId)) ?? doc.record;
 		this.#pushState(doc);
@@ -691,12 +488,10 @@ export class CollabHost implements AgreementDocuments {
 	/** Stops: every accepted update durable, every connection closed. */
 	async close(): Promise<void> {
 		clearInterval(this.#revalidate);
-		for (const doc of this.#loaded.values()) {
-			if (doc.idleTimer) clearTimeout(doc.idleTimer);
-			if (doc.settleTimer) clearTimeout(doc.settleTimer);
+		this.#documents.close();
+		for (const doc of this.#documents.loaded())
 			for (const connection of doc.connections)
 				this.#close(connection, COLLAB_CLOSE.goingAway, 'server stopping');
-		}
 		await this.#appender.drain();
 	}
 }
