@@ -56,6 +56,7 @@ describe.skipIf(!chromiumPath)('a short session in three browsers', () => {
 		}
 		await see(victim.getByRole('heading', { name: 'The meeting has not started yet' }));
 		await consoleButton('Start the session').click();
+		await see(mediator.getByText('Running for 0 min'));
 		await see(victim.getByRole('heading', { name: 'You are in the waiting room' }));
 		await see(offender.getByRole('heading', { name: 'You are in the waiting room' }));
 		await victim.screenshot({ path: `${SHOTS}/party-waiting-360.png`, fullPage: true });

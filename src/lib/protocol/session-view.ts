@@ -117,6 +117,8 @@ export interface MediatorView extends ViewBase {
 		at: number;
 	}[];
 	separatedSince: number | null;
+	/** Server time (ms) the session started; null before and after. */
+	startedAt: number | null;
 }
 
 export type SessionView = PartyView | MediatorView;

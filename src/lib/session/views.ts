@@ -165,6 +165,7 @@ function mediatorView(state: SessionState, me: Participant): ViewBody<MediatorVi
 					}
 				: speaking,
 		notices: live?.notices ?? [],
-		separatedSince: live?.separation?.since ?? null
+		separatedSince: live?.separation?.since ?? null,
+		startedAt: live?.startedAt ?? null
 	};
 }
