@@ -45,3 +45,6 @@ export const refuse = (reason: RefusalReason, detail?: Record<string, string>): 
 	reason,
 	detail
 });
+
+export const isRefusal = (value: unknown): value is Refusal =>
+	typeof value === 'object' && value !== null && (value as Refusal).ok === false;
