@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { chromiumPath, launchChromium, pageWithCookies, see } from '../helpers/browser.ts';
 import { jointMeeting, type MeetingFixture } from '../helpers/meeting.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { expectAccessible } from '../helpers/accessibility.ts';
 
 /**
  * The agreement in four browsers: the mediator on a laptop, the victim, the offender (a
@@ -121,6 +122,7 @@ describe.skipIf(!chromiumPath)('the agreement in four browsers', () => {
 		await verification.pressSequentially('A receipt sent to the program.', { delay: 5 });
 		await expect.poll(() => victim.getByTestId('amount-0').inputValue()).toBe('120.00');
 		await victim.screenshot({ path: `${SHOTS}/agreement-draft-360.png`, fullPage: true });
+		await expectAccessible(victim, 'the agreement draft on a phone');
 	});
 
 	it('the guardian cannot accept; victim and offender accept every part', async () => {
@@ -178,6 +180,7 @@ describe.skipIf(!chromiumPath)('the agreement in four browsers', () => {
 		for (const page of [mediator, victim, offender, guardian])
 			await see(page.getByTestId('agreement-executed'));
 		await offender.screenshot({ path: `${SHOTS}/agreement-signed-360.png`, fullPage: true });
+		await expectAccessible(offender, 'the signed agreement on a phone');
 	});
 
 	it('the signed PDF downloads for a party', async () => {

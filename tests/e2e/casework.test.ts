@@ -5,6 +5,7 @@ import { agreements, meetings, planItems } from '#lib/server/db/schema.ts';
 import { chromiumPath, launchChromium, pageWithCookies, see } from '../helpers/browser.ts';
 import { jointMeeting, type MeetingFixture } from '../helpers/meeting.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { expectAccessible } from '../helpers/accessibility.ts';
 
 /**
  * A coordinator runs the case around its joint session in a browser: screens both parties,
@@ -92,6 +93,7 @@ describe.skipIf(!chromiumPath)('a case from preparation to restitution, in a bro
 				.getByText('Everyone is ready: the joint session can start.')
 		);
 		await page.screenshot({ path: 'test-results/screenshots/case-ready-390.png', fullPage: true });
+		await expectAccessible(page, 'the case page');
 	});
 
 	it('after a signed agreement, records two payments: the plan and the program’s figures change', async () => {
@@ -146,8 +148,10 @@ describe.skipIf(!chromiumPath)('a case from preparation to restitution, in a bro
 		await expect.poll(() => item.getAttribute('data-status')).toBe('completed');
 		await see(item.getByText('Completed'));
 		await page.screenshot({ path: 'test-results/screenshots/follow-up-390.png', fullPage: true });
+		await expectAccessible(page, 'the follow-up page');
 
 		await page.goto(outcomes);
+		await expectAccessible(page, "the program's outcomes, with charts");
 		const after = await paidCard().textContent();
 		expect(after).not.toBe(before);
 		// Both payments count: all of the agreed amount is paid.

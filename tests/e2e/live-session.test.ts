@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { chromiumPath, launchChromium, pageWithCookies, see } from '../helpers/browser.ts';
 import { jointMeeting, type MeetingFixture } from '../helpers/meeting.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { expectAccessible } from '../helpers/accessibility.ts';
 
 /**
  * Three browsers run a short session: the mediator on a laptop, the victim and the offender on
@@ -60,6 +61,7 @@ describe.skipIf(!chromiumPath)('a short session in three browsers', () => {
 		await see(victim.getByRole('heading', { name: 'You are in the waiting room' }));
 		await see(offender.getByRole('heading', { name: 'You are in the waiting room' }));
 		await victim.screenshot({ path: `${SHOTS}/party-waiting-360.png`, fullPage: true });
+		await expectAccessible(victim, 'the waiting room on a phone');
 	});
 
 	it('admits both; each confirms taking part voluntarily', async () => {
@@ -110,6 +112,7 @@ describe.skipIf(!chromiumPath)('a short session in three browsers', () => {
 		await see(offender.getByText('You have the floor: you can speak now.'));
 		await see(victim.getByText('Otto Offender has the floor.'));
 		await offender.screenshot({ path: `${SHOTS}/party-floor-360.png`, fullPage: true });
+		await expectAccessible(offender, 'a party holding the floor');
 	});
 
 	it('the mediator lowers a hand left raised, and mutes every party at once', async () => {
@@ -158,6 +161,7 @@ describe.skipIf(!chromiumPath)('a short session in three browsers', () => {
 			.waitFor();
 		expect(await offender.locator('main').innerText()).not.toContain('Vera');
 		await mediator.screenshot({ path: `${SHOTS}/mediator-console-laptop.png`, fullPage: true });
+		await expectAccessible(mediator, "the mediator's console");
 		await mediator
 			.getByTestId('room-joint')
 			.getByRole('button', { name: 'Go to this room' })
@@ -176,6 +180,7 @@ describe.skipIf(!chromiumPath)('a short session in three browsers', () => {
 			.getByText('Vera Victim asked for a break and is in a room of their own.')
 			.waitFor();
 		await victim.screenshot({ path: `${SHOTS}/party-break-360.png`, fullPage: true });
+		await expectAccessible(victim, 'a party on a break');
 		// The break page fits a phone: nothing wider than the screen.
 		const width = await victim.evaluate(() => document.documentElement.scrollWidth);
 		expect(width).toBeLessThanOrEqual(PHONE.width);

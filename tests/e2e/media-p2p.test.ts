@@ -5,6 +5,7 @@ import { chromiumPath, launchChromium, pageWithCookies } from '../helpers/browse
 import { jointMeeting, type MeetingFixture } from '../helpers/meeting.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { eventually, growth, openLinks, recordPeerConnections } from '../helpers/webrtc.ts';
+import { expectAccessible } from '../helpers/accessibility.ts';
 
 /**
  * Built-in (browser-to-browser) media under the session's rules, with Chromium's fake camera
@@ -76,6 +77,7 @@ describe.skipIf(!chromiumPath)('browser-to-browser media', () => {
 		expect(level).toBeGreaterThan(0);
 		await victim.locator('[data-testid="connection-check"][data-quality="good"]').waitFor();
 		await victim.screenshot({ path: `${SHOTS}/prejoin-360.png`, fullPage: true });
+		await expectAccessible(victim, 'the camera and microphone check');
 		await victim.getByRole('button', { name: 'Join with these settings' }).click();
 		await victim.getByTestId('media-stage').waitFor();
 		// In the waiting room (and before the start) nobody is in a media room with you.
@@ -111,6 +113,7 @@ describe.skipIf(!chromiumPath)('browser-to-browser media', () => {
 		}
 		await mediator.screenshot({ path: `${SHOTS}/session-laptop.png`, fullPage: true });
 		await victim.screenshot({ path: `${SHOTS}/session-360.png`, fullPage: true });
+		await expectAccessible(victim, 'the session with video on a phone');
 	});
 
 	it('in moderated mode, stops the audio of whoever does not hold the floor', async () => {

@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromiumPath, launchChromium } from '../helpers/browser.ts';
 import { addStaff, createProgram, type StaffLogin } from '../helpers/fixtures.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { expectAccessible } from '../helpers/accessibility.ts';
 
 /**
  * A coordinator takes a referral, schedules the joint session and sends the victim their link;
@@ -43,6 +44,7 @@ afterAll(async () => {
 describe.skipIf(!chromiumPath)('from referral to the victim opening their link', () => {
 	it('a coordinator signs in', async () => {
 		await coordinator.goto('/login');
+		await expectAccessible(coordinator, 'the sign-in page');
 		await coordinator.getByLabel('Email').fill(login.email);
 		await coordinator.getByLabel('Password').fill(login.password);
 		await coordinator.getByRole('button', { name: 'Sign in' }).click();
@@ -66,6 +68,7 @@ describe.skipIf(!chromiumPath)('from referral to the victim opening their link',
 		await coordinator.getByRole('button', { name: 'Save referral' }).click();
 		// The offender's name is missing: the form says so next to the field, and keeps the rest.
 		await coordinator.getByText('Required.').waitFor();
+		await expectAccessible(coordinator, 'the referral form, telling what is missing');
 		expect(await names.nth(0).inputValue()).toBe('Rosa Alvarez');
 		await names.nth(1).fill('Tyler Brooks');
 		await coordinator.getByRole('button', { name: 'Save referral' }).click();
@@ -103,6 +106,7 @@ describe.skipIf(!chromiumPath)('from referral to the victim opening their link',
 		expect(text).toContain('Lakeside Dialogue Program');
 		expect(text).not.toContain('Tyler Brooks');
 		expect(text).not.toContain('Graffiti');
+		await expectAccessible(victim, "the victim's join page");
 	});
 
 	it('shows the revoked page once the coordinator revokes the link', async () => {
@@ -110,6 +114,7 @@ describe.skipIf(!chromiumPath)('from referral to the victim opening their link',
 		await coordinator.getByText('Revoked').first().waitFor();
 		await victim.reload();
 		await victim.getByRole('heading', { name: 'This link has been turned off' }).waitFor();
+		await expectAccessible(victim, 'the page of a revoked link');
 		expect(await victim.locator('main').innerText()).toContain(`office@${slug}.example`);
 	});
 });
