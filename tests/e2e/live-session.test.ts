@@ -132,8 +132,14 @@ describe.skipIf(!chromiumPath)('a short session in three browsers', () => {
 	});
 
 	it('the mediator puts the offender first in the order of turns; the victim keeps the turn', async () => {
+		await mediator.getByLabel('Length of each turn').selectOption({ label: '1 min' });
 		await consoleButton('In turns').click();
 		await see(victim.getByText('It is your turn to speak.'));
+		// The turn's time runs down on the victim's phone, second by second.
+		const timer = victim.getByRole('timer', { name: 'Time left in this turn' });
+		const first = await timer.innerText();
+		expect(first).toMatch(/^(1:00|0:5\d) left$/);
+		await expect.poll(() => timer.innerText(), { timeout: 5000 }).not.toBe(first);
 		await consoleButton('Move Otto Offender earlier in the order').click();
 		const order = offender.locator('ol', { hasText: 'Vera Victim' }).getByRole('listitem');
 		await expect
