@@ -26,7 +26,13 @@ import {
 	victimCompletionMessage,
 	victimRecordMessage
 } from './compose.ts';
-import { enqueueForParty, enqueueForStaff, type EnqueueResult, type Message } from './enqueue.ts';
+import {
+	enqueueForParty,
+	enqueueForStaff,
+	type EnqueueResult,
+	type Message,
+	type Target
+} from './enqueue.ts';
 import { foldLine } from './ics.ts';
 import type { Transports } from './transports.ts';
 
@@ -214,6 +220,16 @@ export async function createDueNotices(deps: SweepDeps): Promise<number> {
 	const now = deps.clock.now();
 	const candidates: Candidate[] = [];
 	const notify = { clock: deps.clock, transports: deps.transports };
+	/** A message to a party, made once under its key (the key says what and when). */
+	const toParty = (
+		key: string,
+		target: Omit<Target, 'dedupeKey'>,
+		party: Parameters<typeof enqueueForParty>[3],
+		message: Message
+	): Candidate => ({
+		key,
+		make: (db) => enqueueForParty(db, notify, { ...target, dedupeKey: key }, party, message)
+	});
 
 	const itemRows = await deps.db
 		.select({ item: planItems, program: programs, case: cases })
@@ -286,18 +302,14 @@ export async function createDueNotices(deps: SweepDeps): Promise<number> {
 
 		const party = item.responsiblePartyId ? partyById.get(item.responsiblePartyId) : undefined;
 		if (party && today >= addDays(dueDate, -PLAN_REMINDER_DAYS) && today <= dueDate) {
-			const key = `plan-reminder:${item.id}:${dueDate}`;
-			candidates.push({
-				key,
-				make: (db) =>
-					enqueueForParty(
-						db,
-						notify,
-						{ ...target, dedupeKey: key },
-						party,
-						planReminderMessage({ program, partyName: party.displayName, item: messageItem })
-					)
-			});
+			candidates.push(
+				toParty(
+					`plan-reminder:${item.id}:${dueDate}`,
+					target,
+					party,
+					planReminderMessage({ program, partyName: party.displayName, item: messageItem })
+				)
+			);
 		}
 		if (status === PLAN_STATUSES.overdue) {
 			const staff = new Map<string, { id: string; name: string; email: string }>();
@@ -356,23 +368,19 @@ export async function createDueNotices(deps: SweepDeps): Promise<number> {
 					)
 				);
 			for (const { record, description } of recent) {
-				const key = `victim-update:${record.id}:${party.id}`;
-				candidates.push({
-					key,
-					make: (db) =>
-						enqueueForParty(
-							db,
-							notify,
-							{ ...target, dedupeKey: key },
-							party,
-							victimRecordMessage({
-								program,
-								partyName: party.displayName,
-								record,
-								itemDescription: description
-							})
-						)
-				});
+				candidates.push(
+					toParty(
+						`victim-update:${record.id}:${party.id}`,
+						target,
+						party,
+						victimRecordMessage({
+							program,
+							partyName: party.displayName,
+							record,
+							itemDescription: description
+						})
+					)
+				);
 			}
 		} else {
 			const plan = itemsByCase.get(party.caseId) ?? [];
@@ -382,18 +390,14 @@ export async function createDueNotices(deps: SweepDeps): Promise<number> {
 				({ item }) => itemProgress(item, records, today).status === PLAN_STATUSES.completed
 			);
 			if (!allDone) continue;
-			const key = `victim-completion:${plan[0].item.agreementId}:${party.id}`;
-			candidates.push({
-				key,
-				make: (db) =>
-					enqueueForParty(
-						db,
-						notify,
-						{ ...target, dedupeKey: key },
-						party,
-						victimCompletionMessage({ program, partyName: party.displayName })
-					)
-			});
+			candidates.push(
+				toParty(
+					`victim-completion:${plan[0].item.agreementId}:${party.id}`,
+					target,
+					party,
+					victimCompletionMessage({ program, partyName: party.displayName })
+				)
+			);
 		}
 	}
 
