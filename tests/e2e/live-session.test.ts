@@ -60,6 +60,8 @@ describe.skipIf(!chromiumPath)('a short session in three browsers', () => {
 		await see(mediator.getByText('Running for 0 min'));
 		await see(victim.getByRole('heading', { name: 'You are in the waiting room' }));
 		await see(offender.getByRole('heading', { name: 'You are in the waiting room' }));
+		// Two people wait to be let in: the mediator's tab says so, seen from any other tab.
+		await expect.poll(() => mediator.title()).toMatch(/^\(2\) Joint session · Case /);
 		await victim.screenshot({ path: `${SHOTS}/party-waiting-360.png`, fullPage: true });
 		await expectAccessible(victim, 'the waiting room on a phone');
 	});
@@ -78,6 +80,8 @@ describe.skipIf(!chromiumPath)('a short session in three browsers', () => {
 			.getByRole('button', { name: 'Let in', exact: true })
 			.click();
 		await see(offender.getByRole('heading', { name: 'You are in the joint room' }));
+		// Nobody waits any more: the tab's title is plain again.
+		await expect.poll(() => mediator.title()).toMatch(/^Joint session · Case /);
 		for (const page of [victim, offender]) {
 			await page.getByRole('button', { name: 'I understand and take part voluntarily' }).click();
 			await page
@@ -185,6 +189,7 @@ describe.skipIf(!chromiumPath)('a short session in three browsers', () => {
 		await mediator
 			.getByText('Vera Victim asked for a break and is in a room of their own.')
 			.waitFor();
+		await expect.poll(() => mediator.title()).toMatch(/^\(1\) Joint session/);
 		await victim.screenshot({ path: `${SHOTS}/party-break-360.png`, fullPage: true });
 		await expectAccessible(victim, 'a party on a break');
 		// The break page fits a phone: nothing wider than the screen.
