@@ -30,7 +30,7 @@ import type { Deps } from '#lib/server/deps.ts';
 import type { AgreementDocuments } from '#lib/server/planes.ts';
 import type { AgendaStep } from '#lib/session/model.ts';
 import { LiveDocuments, type LiveDocument as Doc } from './live-documents.ts';
-import { PresenceError } from './presence.ts';
+import { colourOf, PresenceError } from './presence.ts';
 
 /** Limits, in one place. */
 export const COLLAB_LIMITS = {
@@ -57,14 +57,6 @@ interface Connection {
 }
 
 type LiveDocument = Doc<Connection>;
-
-const COLOURS = ['#8a3ffc', '#0f62fe', '#007d79', '#b28600', '#da1e28', '#198038', '#6929c4'];
-
-function colourOf(id: string): string {
-	let hash = 0;
-	for (const char of id) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-	return COLOURS[hash % COLOURS.length] as string;
-}
 
 function message(build: (encoder: encoding.Encoder) => void): Uint8Array {
 	const encoder = encoding.createEncoder();

@@ -9,6 +9,27 @@ import type { CollabPresence } from '#lib/protocol/collab.ts';
  * a browser cannot show itself under another name. Only the cursor comes from the browser.
  */
 
+/**
+ * The colours of people's cursors and name tags, chosen for white text on them: each has a
+ * contrast of at least 4.5:1 with white (WCAG AA for the tag's small text).
+ */
+export const CURSOR_COLOURS = [
+	'#8a3ffc',
+	'#0f62fe',
+	'#007d79',
+	'#8e6a00',
+	'#da1e28',
+	'#198038',
+	'#6929c4'
+] as const;
+
+/** A person's colour: the same on every device and in every document. */
+export function colourOf(id: string): string {
+	let hash = 0;
+	for (const char of id) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+	return CURSOR_COLOURS[hash % CURSOR_COLOURS.length]!;
+}
+
 /** Client ids one connection may speak for (a page makes one; a reload makes a new connection). */
 const MAX_CLIENTS_PER_CONNECTION = 2;
 const MAX_CURSOR_JSON = 1_024;
