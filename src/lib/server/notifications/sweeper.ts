@@ -220,15 +220,18 @@ export async function createDueNotices(deps: SweepDeps): Promise<number> {
 	const now = deps.clock.now();
 	const candidates: Candidate[] = [];
 	const notify = { clock: deps.clock, transports: deps.transports };
-	/** A message to a party, made once under its key (the key says what and when). */
+	/**
+	 * A message to a party, made once under its key (the key says what and when); composed
+	 * only if no message with that key exists yet.
+	 */
 	const toParty = (
 		key: string,
 		target: Omit<Target, 'dedupeKey'>,
 		party: Parameters<typeof enqueueForParty>[3],
-		message: Message
+		compose: () => Message
 	): Candidate => ({
 		key,
-		make: (db) => enqueueForParty(db, notify, { ...target, dedupeKey: key }, party, message)
+		make: (db) => enqueueForParty(db, notify, { ...target, dedupeKey: key }, party, compose())
 	});
 
 	const itemRows = await deps.db
@@ -303,10 +306,7 @@ export async function createDueNotices(deps: SweepDeps): Promise<number> {
 		const party = item.responsiblePartyId ? partyById.get(item.responsiblePartyId) : undefined;
 		if (party && today >= addDays(dueDate, -PLAN_REMINDER_DAYS) && today <= dueDate) {
 			candidates.push(
-				toParty(
-					`plan-reminder:${item.id}:${dueDate}`,
-					target,
-					party,
+				toParty(`plan-reminder:${item.id}:${dueDate}`, target, party, () =>
 					planReminderMessage({ program, partyName: party.displayName, item: messageItem })
 				)
 			);
@@ -369,10 +369,7 @@ export async function createDueNotices(deps: SweepDeps): Promise<number> {
 				);
 			for (const { record, description } of recent) {
 				candidates.push(
-					toParty(
-						`victim-update:${record.id}:${party.id}`,
-						target,
-						party,
+					toParty(`victim-update:${record.id}:${party.id}`, target, party, () =>
 						victimRecordMessage({
 							program,
 							partyName: party.displayName,
@@ -391,10 +388,7 @@ export async function createDueNotices(deps: SweepDeps): Promise<number> {
 			);
 			if (!allDone) continue;
 			candidates.push(
-				toParty(
-					`victim-completion:${plan[0].item.agreementId}:${party.id}`,
-					target,
-					party,
+				toParty(`victim-completion:${plan[0].item.agreementId}:${party.id}`, target, party, () =>
 					victimCompletionMessage({ program, partyName: party.displayName })
 				)
 			);
