@@ -8,12 +8,6 @@ import { viewBodyFor } from '#lib/session/views.ts';
 import type { MediaBackend } from '../media/backend.ts';
 import { Serialized } from '../serialized.ts';
 
-/**
- * What each person of a live session is sent: their own view and their media assignment, each
- * only when it changed for them. The rules of who sees what are in src/lib/session (views,
- * media policy); this is the sending.
- */
-
 /** How the host reaches browsers; socket.io in production, anything in tests of the host. */
 export interface Audience {
 	/** Sends a view to every connection of one participant. */
@@ -76,6 +70,11 @@ export interface Recipients {
 	sent: SentState;
 }
 
+/**
+ * What each person of a live session is sent: their own view and their media assignment, each
+ * only when it changed for them. The rules of who sees what are in src/lib/session (views,
+ * media policy); this is the sending.
+ */
 export class SessionSender {
 	readonly #deps: Pick<Deps, 'clock' | 'log'>;
 	readonly #media: MediaBackend;
