@@ -59,7 +59,9 @@ describe.skipIf(!chromiumPath)('a case from preparation to restitution, in a bro
 				durationMinutes: 60,
 				status: 'scheduled'
 			});
-		await page.goto(`${casePath()}/preparation`);
+		// Its forms are filled in once the page runs (hydrated): a choice made before would be
+		// reset by hydration to the value the page was rendered with.
+		await page.goto(`${casePath()}/preparation`, { waitUntil: 'networkidle' });
 		for (const [who, name] of [
 			['victim', 'Vera Victim'],
 			['offender', 'Otto Offender']
@@ -131,7 +133,7 @@ describe.skipIf(!chromiumPath)('a case from preparation to restitution, in a bro
 		await page.goto(outcomes);
 		const before = await paidCard().textContent();
 
-		await page.goto(`${casePath()}/follow-up`);
+		await page.goto(`${casePath()}/follow-up`, { waitUntil: 'networkidle' });
 		const item = page.getByTestId('plan-item').first();
 		expect(await item.getAttribute('data-status')).toBe('upcoming');
 		// The form to record progress sits under its item.
