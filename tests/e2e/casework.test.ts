@@ -2,7 +2,13 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { agreements, meetings, planItems } from '#lib/server/db/schema.ts';
-import { chromiumPath, launchChromium, pageWithCookies, see } from '../helpers/browser.ts';
+import {
+	chromiumPath,
+	holdScripts,
+	launchChromium,
+	pageWithCookies,
+	see
+} from '../helpers/browser.ts';
 import { jointMeeting, type MeetingFixture } from '../helpers/meeting.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { expectAccessible } from '../helpers/accessibility.ts';
@@ -59,9 +65,10 @@ describe.skipIf(!chromiumPath)('a case from preparation to restitution, in a bro
 				durationMinutes: 60,
 				status: 'scheduled'
 			});
-		// Its forms are filled in once the page runs (hydrated): a choice made before would be
-		// reset by hydration to the value the page was rendered with.
-		await page.goto(`${casePath()}/preparation`, { waitUntil: 'networkidle' });
+		// On a slow link: the victim's screening is filled in before the page's scripts have
+		// arrived, and saved once they have. Hydration must not undo those choices.
+		const slowLink = await holdScripts(page);
+		await page.goto(`${casePath()}/preparation`, { waitUntil: 'commit' });
 		for (const [who, name] of [
 			['victim', 'Vera Victim'],
 			['offender', 'Otto Offender']
@@ -71,6 +78,7 @@ describe.skipIf(!chromiumPath)('a case from preparation to restitution, in a bro
 			if (who === 'offender')
 				await section.getByLabel('Motivation for taking part').selectOption('4');
 			await section.getByLabel('Outcome of the screening').selectOption('suitable');
+			if (who === 'victim') await slowLink.release();
 			await section.getByRole('button', { name: 'Save the screening' }).click();
 			await see(section.getByTestId('screening-outcome').getByText('Suitable'));
 

@@ -6,7 +6,8 @@ import {
 	type BrowserContextOptions,
 	type LaunchOptions,
 	type Locator,
-	type Page
+	type Page,
+	type Route
 } from 'playwright-core';
 import { expect } from 'vitest';
 import { testEnv } from './env.ts';
@@ -72,4 +73,24 @@ export async function pageWithCookies(
 export async function see(locator: Locator): Promise<void> {
 	await locator.waitFor();
 	expect(await locator.isVisible()).toBe(true);
+}
+
+/**
+ * A slow link: the page's scripts are held back until `release` (the page is shown and can be
+ * filled in, but is not hydrated yet). Call before `goto`.
+ */
+export async function holdScripts(page: Page): Promise<{ release: () => Promise<void> }> {
+	const held: Route[] = [];
+	let holding = true;
+	await page.route('**/_app/immutable/**', async (route) => {
+		if (holding) held.push(route);
+		else await route.continue();
+	});
+	return {
+		release: async () => {
+			holding = false;
+			await Promise.all(held.splice(0).map((route) => route.continue()));
+			await page.waitForLoadState('networkidle');
+		}
+	};
 }
