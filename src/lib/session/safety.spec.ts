@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { violations } from './invariants.ts';
+import { JOINT_ROOM_ID, type Live, type SessionState } from './model.ts';
+import {
+	apply,
+	CAST,
+	CO_MEDIATOR,
+	GUARDIAN,
+	jointSession,
+	MEDIATOR,
+	OFFENDER,
+	roomOf,
+	SUPPORT,
+	VICTIM
+} from './testing.ts';
+import { SYSTEM } from './transition.ts';
+
+const live = (state: SessionState) => state as Live;
+
+describe('the mediator’s connection dropping (invariant 1)', () => {
+	it('separates the sides in the same step, and their return puts everyone back', () => {
+		let state = apply(jointSession(), MEDIATOR, { type: 'setSpeakingMode', mode: 'moderated' });
+		state = apply(state, OFFENDER, { type: 'raiseHand' });
+		state = apply(state, MEDIATOR, { type: 'goToStep', step: 'dialogue' });
+		const before = state;
+
+		state = apply(state, SYSTEM, { type: 'disconnected', participantId: MEDIATOR });
+		expect(roomOf(state, VICTIM)).not.toBe(JOINT_ROOM_ID);
+		expect(roomOf(state, VICTIM)).toBe(roomOf(state, SUPPORT));
+		expect(roomOf(state, OFFENDER)).toBe(roomOf(state, GUARDIAN));
+		expect(roomOf(state, VICTIM)).not.toBe(roomOf(state, OFFENDER));
+		expect(violations(state)).toEqual([]);
+
+		state = apply(state, SYSTEM, { type: 'connected', participant: CAST[0] });
+		for (const id of [VICTIM, SUPPORT, OFFENDER, GUARDIAN])
+			expect(roomOf(state, id)).toBe(JOINT_ROOM_ID);
+		expect(live(state).step).toBe('dialogue');
+		expect(live(state).separation).toBeNull();
+		expect(Object.keys(live(state).rooms)).toEqual([JOINT_ROOM_ID]);
+		expect(live(state).speaking).toEqual(live(before).speaking);
+	});
+
+	it('keeps a co-mediator’s room as it is, and separates only where no mediator remains', () => {
+		const cast = [...CAST, { id: CO_MEDIATOR, role: 'mediator' as const, name: 'Lee', side: null }];
+		let state = jointSession(cast);
+		state = apply(state, MEDIATOR, { type: 'openPrivateRoom', participantId: OFFENDER });
+		const caucus = roomOf(state, OFFENDER)!;
+		state = apply(state, CO_MEDIATOR, { type: 'joinRoom', roomId: caucus });
+		state = apply(state, MEDIATOR, {
+			type: 'moveParticipant',
+			participantId: SUPPORT,
+			roomId: caucus
+		});
+		state = apply(state, SYSTEM, { type: 'disconnected', participantId: MEDIATOR });
+		// Joint: victim alone (one side): unchanged. Caucus: two sides with the co-mediator: unchanged.
+		expect(roomOf(state, VICTIM)).toBe(JOINT_ROOM_ID);
+		expect(roomOf(state, SUPPORT)).toBe(caucus);
+		state = apply(state, SYSTEM, { type: 'disconnected', participantId: CO_MEDIATOR });
+		expect(roomOf(state, SUPPORT)).not.toBe(roomOf(state, OFFENDER));
+		expect(violations(state)).toEqual([]);
+	});
+
+	it('leaves a party who took a break during the separation on their break', () => {
+		let state = apply(jointSession(), SYSTEM, { type: 'disconnected', participantId: MEDIATOR });
+		state = apply(state, VICTIM, { type: 'stepOut' });
+		state = apply(state, SYSTEM, { type: 'connected', participant: CAST[0] });
+		expect(live(state).rooms[roomOf(state, VICTIM)!].purpose).toBe('break');
+		expect(roomOf(state, OFFENDER)).toBe(JOINT_ROOM_ID);
+	});
+
+	it('waits for the last of a mediator’s tabs to close', () => {
+		let state = apply(jointSession(), SYSTEM, { type: 'connected', participant: CAST[0] });
+		state = apply(state, SYSTEM, { type: 'disconnected', participantId: MEDIATOR });
+		expect(roomOf(state, VICTIM)).toBe(JOINT_ROOM_ID);
+		state = apply(state, SYSTEM, { type: 'disconnected', participantId: MEDIATOR });
+		expect(roomOf(state, VICTIM)).not.toBe(JOINT_ROOM_ID);
+	});
+
+	it('after a server restart, separates until the mediator is back, then everything is as before', () => {
+		const before = jointSession();
+		let state = apply(before, SYSTEM, { type: 'connectionsReset' });
+		expect(violations(state)).toEqual([]);
+		expect(roomOf(state, VICTIM)).not.toBe(roomOf(state, OFFENDER));
+		for (const seed of CAST) state = apply(state, SYSTEM, { type: 'connected', participant: seed });
+		for (const id of [VICTIM, OFFENDER]) expect(roomOf(state, id)).toBe(roomOf(before, id));
+	});
+});
