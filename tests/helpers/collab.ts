@@ -13,6 +13,8 @@ import {
 	type AgreementState,
 	type CollabState
 } from '#lib/protocol/collab.ts';
+import { loadDocument } from '#lib/server/collab/document-store.ts';
+import type { TestServer } from './server.ts';
 
 /** What a browser sends with its WebSocket: its cookies and the page's origin. */
 export interface CollabCredentials {
@@ -185,4 +187,15 @@ export function upgradeStatus(
 		});
 		ws.on('error', (error) => reject(error));
 	});
+}
+
+/** What a server's database holds of a document, read as an agreement. */
+export async function storedAgreement(
+	server: TestServer,
+	docName: string
+): Promise<AgreementContent> {
+	const { state } = await loadDocument(server.deps.db, docName);
+	const doc = new Y.Doc();
+	if (state) Y.applyUpdate(doc, state);
+	return readContent(doc);
 }
