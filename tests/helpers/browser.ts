@@ -82,7 +82,7 @@ export async function see(locator: Locator): Promise<void> {
 export async function holdScripts(page: Page): Promise<{ release: () => Promise<void> }> {
 	const held: Route[] = [];
 	let holding = true;
-	await page.route('**/_app/immutable/**', async (route) => {
+	await page.route('**/_app/immutable/**/*.js', async (route) => {
 		if (holding) held.push(route);
 		else await route.continue();
 	});

@@ -49,7 +49,8 @@ function rendered(control: Control): string | boolean {
 }
 
 function note(control: Control): void {
-	if (!entries || control.type === 'file' || control.type === 'password') return;
+	// A file cannot be chosen by a script, and a multiple select has more than one value.
+	if (!entries || control.type === 'file' || control.type === 'select-multiple') return;
 	entries.set(control, { control, value: current(control) });
 }
 
