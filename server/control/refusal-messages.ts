@@ -18,6 +18,7 @@ const MESSAGES: Record<RefusalReason, (detail: Record<string, string>) => string
 	wouldLeaveSidesAlone: () => m.session_refused_would_leave_sides_alone(),
 	notModerated: () => m.session_refused_not_moderated(),
 	notTurns: () => m.session_refused_not_turns(),
+	untimedTurns: () => m.session_refused_untimed_turns(),
 	notInJointRoom: () => m.session_refused_not_in_joint_room(),
 	voluntaryPending: (detail) => m.session_refused_voluntary_pending({ names: detail.names ?? '' }),
 	cannotCloseJoint: () => m.session_refused_cannot_close_joint(),

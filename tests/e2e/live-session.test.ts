@@ -135,7 +135,7 @@ describe.skipIf(!chromiumPath)('a short session in three browsers', () => {
 		await see(offender.getByText('You have the floor: you can speak now.'));
 	});
 
-	it('the mediator puts the offender first in the order of turns; the victim keeps the turn', async () => {
+	it('the mediator gives the victim more time, then puts the offender first in the order of turns; the victim keeps the turn', async () => {
 		await mediator.getByLabel('Length of each turn').selectOption({ label: '1 min' });
 		await consoleButton('In turns').click();
 		await see(victim.getByText('It is your turn to speak.'));
@@ -144,6 +144,14 @@ describe.skipIf(!chromiumPath)('a short session in three browsers', () => {
 		const first = await timer.innerText();
 		expect(first).toMatch(/^(1:00|0:5\d) left$/);
 		await expect.poll(() => timer.innerText(), { timeout: 5000 }).not.toBe(first);
+		// The victim needs longer: the mediator gives her a minute more, and her phone shows it.
+		await consoleButton(/Give Vera Victim one more minute/).click();
+		await expect.poll(() => timer.innerText()).toMatch(/^1:[45]\d left$/);
+		await see(mediator.getByTestId('turn-extended').getByText('1 min added to this turn'));
+		// Turns of two minutes from now on, this one included: three in all for the victim.
+		await mediator.getByLabel('Length of each turn').selectOption({ label: '2 min' });
+		await expect.poll(() => timer.innerText()).toMatch(/^2:[345]\d left$/);
+		await expectAccessible(mediator, "the mediator's console, speaking in turns");
 		await consoleButton('Move Otto Offender earlier in the order').click();
 		const order = offender.locator('ol', { hasText: 'Vera Victim' }).getByRole('listitem');
 		await expect

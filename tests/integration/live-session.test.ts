@@ -150,6 +150,37 @@ describe('a live session', () => {
 			ok: false,
 			error: { code: 'forbidden' }
 		});
+
+		// The offender needs longer: a minute more on everyone's timer, this turn only.
+		const extended = await mediator.do({ type: 'extendTurn', seconds: 60 });
+		const longer = await victim.until((v) => v.seq >= extended);
+		expect(longer.speaking).toMatchObject({
+			currentId: o.id,
+			turnSeconds: 90,
+			turnExtraSeconds: 60,
+			turnStartedAt: (offenderTurn.speaking as { turnStartedAt: number }).turnStartedAt
+		});
+		expect(await offender.send({ type: 'extendTurn', seconds: 600 })).toMatchObject({
+			ok: false,
+			error: { code: 'forbidden' }
+		});
+		const next = await mediator.do({ type: 'nextTurn' });
+		expect((await guardian.until((v) => v.seq >= next)).speaking).toMatchObject({
+			currentId: g.id,
+			turnSeconds: 90,
+			turnExtraSeconds: 0
+		});
+		// Three minutes a turn from now on, the guardian's included; an untimed turn takes no more.
+		const lengthened = await mediator.do({ type: 'setTurnLength', turnSeconds: 180 });
+		expect((await victim.until((v) => v.seq >= lengthened)).speaking).toMatchObject({
+			currentId: g.id,
+			turnSeconds: 180
+		});
+		await mediator.do({ type: 'setTurnLength', turnSeconds: null });
+		expect(await mediator.send({ type: 'extendTurn', seconds: 60 })).toMatchObject({
+			ok: false,
+			error: { code: 'conflict', message: 'These turns have no timer: set a length of turn first.' }
+		});
 	});
 
 	it('opens a private room for the victim: the offender learns nothing of what is inside', async () => {

@@ -15,6 +15,8 @@ const step = z.enum([
 	'signing',
 	'closing'
 ]);
+/** A turn's length in seconds; null for turns without a timer. */
+const turnSeconds = z.number().int().min(15).max(3600).nullable();
 
 export const MEDIATOR_COMMANDS = z.discriminatedUnion('type', [
 	z.object({ type: z.literal('startSession') }),
@@ -31,12 +33,16 @@ export const MEDIATOR_COMMANDS = z.discriminatedUnion('type', [
 		type: z.literal('setSpeakingMode'),
 		mode: z.enum(['open', 'moderated', 'turns']),
 		order: z.array(id).max(16).optional(),
-		turnSeconds: z.number().int().min(15).max(3600).nullable().optional()
+		turnSeconds: turnSeconds.optional()
 	}),
 	z.object({ type: z.literal('grantFloor'), participantId: id }),
 	z.object({ type: z.literal('revokeFloor') }),
 	z.object({ type: z.literal('nextTurn') }),
 	z.object({ type: z.literal('setTurnOrder'), order: z.array(id).max(16) }),
+	/** The length of each turn, the current one included (counted from its start). */
+	z.object({ type: z.literal('setTurnLength'), turnSeconds }),
+	/** More time for whoever has the turn now. */
+	z.object({ type: z.literal('extendTurn'), seconds: z.number().int().min(15).max(600) }),
 	z.object({ type: z.literal('lowerHandOf'), participantId: id }),
 	z.object({ type: z.literal('setMuted'), participantId: id, muted: z.boolean() }),
 	z.object({ type: z.literal('setPartiesMuted'), muted: z.boolean() }),

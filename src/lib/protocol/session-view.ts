@@ -37,6 +37,8 @@ export type SpeakingView =
 			currentId: string | null;
 			turnSeconds: number | null;
 			turnStartedAt: number;
+			/** Time the mediator added to the current turn. */
+			turnExtraSeconds: number;
 	  };
 
 interface ViewBase {
@@ -108,6 +110,7 @@ export interface MediatorView extends ViewBase {
 				currentId: string | null;
 				turnSeconds: number | null;
 				turnStartedAt: number;
+				turnExtraSeconds: number;
 		  }
 		| null;
 	notices: {

@@ -47,6 +47,8 @@ const KINDS = [
 	'revokeFloor',
 	'nextTurn',
 	'setTurnOrder',
+	'setTurnLength',
+	'extendTurn',
 	'lowerHandOf',
 	'setMuted',
 	'setPartiesMuted',
@@ -115,8 +117,13 @@ function commandFor(state: SessionState, s: Step): SessionCommand {
 		case 'setSpeakingMode':
 			return {
 				type: kind,
-				mode: (['open', 'moderated', 'moderated', 'turns'] as const)[s.room % 4]
+				mode: (['open', 'moderated', 'moderated', 'turns'] as const)[s.room % 4],
+				turnSeconds: s.flag ? 120 : null
 			};
+		case 'setTurnLength':
+			return { type: kind, turnSeconds: s.flag ? [60, 300][s.room % 2] : null };
+		case 'extendTurn':
+			return { type: kind, seconds: 60 };
 		case 'setMuted':
 			return { type: kind, participantId, muted: s.flag };
 		case 'setPartiesMuted':
@@ -274,6 +281,8 @@ describe('any sequence of commands', () => {
 			'live:setPartiesMuted',
 			'live:nextTurn',
 			'live:setTurnOrder',
+			'live:setTurnLength',
+			'live:extendTurn',
 			'live:setArrangement',
 			'disconnected',
 			'connected'

@@ -14,7 +14,7 @@ import {
 import { moveTo, partyTarget } from './moves.ts';
 import { isRefusal, refuse, type Refusal } from './refusals.ts';
 import { closeEmptyRooms, isSafe, mediatorPresentIn, newRoomId } from './safety.ts';
-import { defaultTurnOrder, speakingFor } from './speaking.ts';
+import { defaultTurnOrder, MAX_TURN_EXTRA_SECONDS, speakingFor, startTurn } from './speaking.ts';
 import type { SessionEvent } from './transition.ts';
 
 /** What only a mediator may do: run the agenda, move people, set who speaks. */
@@ -34,6 +34,8 @@ export const MEDIATOR_ONLY = new Set<string>([
 	'revokeFloor',
 	'nextTurn',
 	'setTurnOrder',
+	'setTurnLength',
+	'extendTurn',
 	'lowerHandOf',
 	'setMuted',
 	'setPartiesMuted',
@@ -239,7 +241,7 @@ function applyLiveMediatorCommand(
 		case 'nextTurn':
 			if (live.speaking.mode !== 'turns') return refuse('notTurns');
 			live.speaking.current = (live.speaking.current + 1) % live.speaking.order.length;
-			live.speaking.turnStartedAt = at;
+			startTurn(live.speaking, at);
 			return null;
 		case 'setTurnOrder': {
 			const { speaking } = live;
@@ -250,7 +252,25 @@ function applyLiveMediatorCommand(
 			const current = command.order.indexOf(speaking.order[speaking.current] ?? '');
 			speaking.order = [...command.order];
 			speaking.current = Math.max(current, 0);
-			if (current === -1) speaking.turnStartedAt = at;
+			if (current === -1) startTurn(speaking, at);
+			return null;
+		}
+		case 'setTurnLength': {
+			// For the turns to come and for the current one, counted from its start as before.
+			const { speaking } = live;
+			if (speaking.mode !== 'turns') return refuse('notTurns');
+			speaking.turnSeconds = command.turnSeconds;
+			if (command.turnSeconds === null) speaking.turnExtraSeconds = 0;
+			return null;
+		}
+		case 'extendTurn': {
+			const { speaking } = live;
+			if (speaking.mode !== 'turns') return refuse('notTurns');
+			if (speaking.turnSeconds === null) return refuse('untimedTurns');
+			speaking.turnExtraSeconds = Math.min(
+				speaking.turnExtraSeconds + command.seconds,
+				MAX_TURN_EXTRA_SECONDS
+			);
 			return null;
 		}
 		case 'lowerHandOf': {

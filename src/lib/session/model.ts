@@ -94,6 +94,8 @@ export type Speaking =
 			turnSeconds: number | null;
 			/** When the current turn began (ms since epoch). */
 			turnStartedAt: number;
+			/** Time the mediator gave the current turn beyond `turnSeconds`; 0 as each turn begins. */
+			turnExtraSeconds: number;
 	  };
 
 export type NoticeKind = 'break' | 'ready_to_return' | 'withdrew';

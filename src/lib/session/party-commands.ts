@@ -3,7 +3,7 @@ import { JOINT_ROOM_ID, type Participant, type SessionState } from './model.ts';
 import { moveTo, notify } from './moves.ts';
 import { refuse, type Refusal } from './refusals.ts';
 import { closeEmptyRooms, newRoomId } from './safety.ts';
-import { removeFromSpeaking } from './speaking.ts';
+import { removeFromSpeaking, startTurn } from './speaking.ts';
 import type { SessionEvent } from './transition.ts';
 
 export function applyPartyCommand(
@@ -79,7 +79,7 @@ function applyPartyChange(
 			if (speaking.mode === 'moderated' && speaking.floor === party.id) speaking.floor = null;
 			else if (speaking.mode === 'turns' && speaking.order[speaking.current] === party.id) {
 				speaking.current = (speaking.current + 1) % speaking.order.length;
-				speaking.turnStartedAt = at;
+				startTurn(speaking, at);
 			}
 			return null;
 		}

@@ -20,6 +20,8 @@ export const REFUSALS = {
 	wouldLeaveSidesAlone: ERROR_CODES.conflict,
 	notModerated: ERROR_CODES.conflict,
 	notTurns: ERROR_CODES.conflict,
+	/** Time added to a turn that has no timer. */
+	untimedTurns: ERROR_CODES.conflict,
 	notInJointRoom: ERROR_CODES.conflict,
 	voluntaryPending: ERROR_CODES.conflict,
 	cannotCloseJoint: ERROR_CODES.conflict,

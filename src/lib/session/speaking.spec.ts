@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mediaPolicy } from './media-policy.ts';
 import { JOINT_ROOM_ID, type Live, type SessionState } from './model.ts';
-import { canSpeak } from './speaking.ts';
+import { canSpeak, type Turns } from './speaking.ts';
 import {
 	apply,
 	GUARDIAN,
@@ -14,6 +14,7 @@ import {
 } from './testing.ts';
 
 const live = (state: SessionState) => state as Live;
+const turns = (state: SessionState) => live(state).speaking as Turns;
 
 describe('speaking order (invariant 5)', () => {
 	it('in open mode lets everyone in the joint room speak', () => {
@@ -140,6 +141,68 @@ describe('speaking order (invariant 5)', () => {
 			{ type: 'setTurnOrder', order: [VICTIM] },
 			'notTurns'
 		);
+	});
+
+	it('gives the current speaker more time; the next turn starts with the agreed length', () => {
+		let state = apply(jointSession(), MEDIATOR, {
+			type: 'setSpeakingMode',
+			mode: 'turns',
+			order: [VICTIM, OFFENDER],
+			turnSeconds: 120
+		});
+		const since = turns(state).turnStartedAt;
+		state = apply(state, MEDIATOR, { type: 'extendTurn', seconds: 60 });
+		state = apply(state, MEDIATOR, { type: 'extendTurn', seconds: 60 });
+		// The victim's turn: 2 min agreed, 2 min added, from when it began.
+		expect(turns(state)).toMatchObject({
+			current: 0,
+			turnSeconds: 120,
+			turnStartedAt: since,
+			turnExtraSeconds: 120
+		});
+		expect(canSpeak(state, VICTIM)).toBe(true);
+		refusedWith(state, VICTIM, { type: 'extendTurn', seconds: 60 } as never, 'mediatorOnly');
+		// However often the mediator taps, one turn gets at most an hour more.
+		for (let i = 0; i < 8; i++)
+			state = apply(state, MEDIATOR, { type: 'extendTurn', seconds: 600 });
+		expect(turns(state).turnExtraSeconds).toBe(3600);
+
+		// The offender's turn, however it comes: the agreed two minutes, nothing added.
+		for (const next of [
+			apply(state, VICTIM, { type: 'finishSpeaking' }),
+			apply(state, MEDIATOR, { type: 'nextTurn' }),
+			apply(state, VICTIM, { type: 'withdraw' })
+		]) {
+			expect(canSpeak(next, OFFENDER)).toBe(true);
+			expect(turns(next)).toMatchObject({ turnSeconds: 120, turnExtraSeconds: 0 });
+			expect(turns(next).turnStartedAt).toBeGreaterThan(since);
+		}
+	});
+
+	it('changes the length of turns while they run, the current one counted from its start', () => {
+		let state = apply(jointSession(), MEDIATOR, {
+			type: 'setSpeakingMode',
+			mode: 'turns',
+			turnSeconds: 120
+		});
+		const since = turns(state).turnStartedAt;
+		state = apply(state, MEDIATOR, { type: 'setTurnLength', turnSeconds: 300 });
+		expect(turns(state)).toMatchObject({ current: 0, turnSeconds: 300, turnStartedAt: since });
+		refusedWith(
+			state,
+			OFFENDER,
+			{ type: 'setTurnLength', turnSeconds: 600 } as never,
+			'mediatorOnly'
+		);
+		// No timer: nothing to add to, and what was added goes with the timer.
+		state = apply(state, MEDIATOR, { type: 'extendTurn', seconds: 60 });
+		state = apply(state, MEDIATOR, { type: 'setTurnLength', turnSeconds: null });
+		expect(turns(state)).toMatchObject({ turnSeconds: null, turnExtraSeconds: 0 });
+		refusedWith(state, MEDIATOR, { type: 'extendTurn', seconds: 60 }, 'untimedTurns');
+
+		const open = apply(state, MEDIATOR, { type: 'setSpeakingMode', mode: 'open' });
+		refusedWith(open, MEDIATOR, { type: 'setTurnLength', turnSeconds: 60 }, 'notTurns');
+		refusedWith(open, MEDIATOR, { type: 'extendTurn', seconds: 60 }, 'notTurns');
 	});
 
 	it('refuses a turn order with strangers, duplicates or no one', () => {

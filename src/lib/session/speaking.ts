@@ -43,7 +43,7 @@ export function removeFromSpeaking(state: Live, participantId: string, at: numbe
 		speaking.order.splice(index, 1);
 		if (index < speaking.current) speaking.current -= 1;
 		if (speaking.current >= speaking.order.length) speaking.current = 0;
-		if (wasCurrent) speaking.turnStartedAt = at;
+		if (wasCurrent) startTurn(speaking, at);
 	}
 }
 
@@ -72,6 +72,17 @@ export function defaultTurnOrder(state: Live): string[] {
 	return active.sort((a, b) => rank(a) - rank(b)).map((p) => p.id);
 }
 
+export type Turns = Extract<Speaking, { mode: 'turns' }>;
+
+/** The current turn begins now, with the agreed length and nothing added. */
+export function startTurn(speaking: Turns, at: number): void {
+	speaking.turnStartedAt = at;
+	speaking.turnExtraSeconds = 0;
+}
+
+/** The most time a mediator can add to one turn, in all. */
+export const MAX_TURN_EXTRA_SECONDS = 3600;
+
 export function speakingFor(
 	mode: Speaking['mode'],
 	order: string[],
@@ -80,5 +91,5 @@ export function speakingFor(
 ): Speaking {
 	if (mode === 'open') return { mode };
 	if (mode === 'moderated') return { mode, floor: null, queue: [] };
-	return { mode, order, current: 0, turnSeconds, turnStartedAt: at };
+	return { mode, order, current: 0, turnSeconds, turnStartedAt: at, turnExtraSeconds: 0 };
 }

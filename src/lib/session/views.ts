@@ -84,7 +84,8 @@ function speakingView(state: Live): SpeakingView {
 				order: speaking.order.flatMap((id) => person(id) ?? []),
 				currentId: speaking.order[speaking.current] ?? null,
 				turnSeconds: speaking.turnSeconds,
-				turnStartedAt: speaking.turnStartedAt
+				turnStartedAt: speaking.turnStartedAt,
+				turnExtraSeconds: speaking.turnExtraSeconds
 			};
 	}
 }
@@ -161,7 +162,8 @@ function mediatorView(state: SessionState, me: Participant): ViewBody<MediatorVi
 						order: speaking.order,
 						currentId: speaking.order[speaking.current] ?? null,
 						turnSeconds: speaking.turnSeconds,
-						turnStartedAt: speaking.turnStartedAt
+						turnStartedAt: speaking.turnStartedAt,
+						turnExtraSeconds: speaking.turnExtraSeconds
 					}
 				: speaking,
 		notices: live?.notices ?? [],
