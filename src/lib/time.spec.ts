@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatMeetingTime, instantToZoned, isTimeZone, yearIn, zonedToInstant } from './time.ts';
+import { formatMeetingTime } from './format-time.ts';
+import { instantToZoned, isTimeZone, yearIn, zonedToInstant } from './time.ts';
 
 describe('meeting times in the program time zone', () => {
 	it('reads a wall-clock time in the zone, across daylight saving', () => {

@@ -25,21 +25,6 @@ export function instantToZoned(instant: Date, zone: string): string {
 	return `${pad(zoned.year, 4)}-${pad(zoned.month)}-${pad(zoned.day)}T${pad(zoned.hour)}:${pad(zoned.minute)}`;
 }
 
-/** A meeting time as a person reads it, with the zone named so nobody misreads it. */
-export function formatMeetingTime(instant: Date, zone: string, locale: string): string {
-	return new Intl.DateTimeFormat(locale, {
-		timeZone: zone,
-		// dateStyle/timeStyle cannot be combined with timeZoneName: spelled out instead.
-		weekday: 'long',
-		year: 'numeric',
-		month: 'long',
-		day: 'numeric',
-		hour: 'numeric',
-		minute: '2-digit',
-		timeZoneName: 'short'
-	}).format(instant);
-}
-
 /** The calendar year of `instant` in `zone` (a referral on 31 Dec, 23:30 local, is that year's). */
 export function yearIn(instant: Date, zone: string): number {
 	return fromDate(instant, zone).year;

@@ -11,6 +11,9 @@
  *   with LiveKit configured (pointed at a local stub: no LiveKit server can run here, so no
  *   media flows then — the bytes are what matter).
  * The baseline is the issue's goal: media within 2 s; join page under 60 KB without LiveKit.
+ *
+ * BENCH_REPS=5 (runs of the arrival); BENCH_LIST_SCRIPTS=1 also lists each script the join
+ * page loads with its gzip size (to see what the page carries).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,11 +27,13 @@ import { startMendProcess, type MendProcess } from '../helpers/process.ts';
 import { linkStats, recordPeerConnections } from '../helpers/webrtc.ts';
 
 const REPS = Number(process.env.BENCH_REPS ?? 5);
+const LIST_SCRIPTS = Boolean(process.env.BENCH_LIST_SCRIPTS);
 const SECRET = 'bench-secret-that-is-long-enough-for-better-auth';
 
 interface Weighed {
 	bytes: number;
-	urls: Set<string>;
+	/** Each script's path and gzip size, in the order they arrived. */
+	urls: Map<string, number>;
 	/** Whether livekit-client arrived (chunk names are hashes: recognised by content). */
 	liveKit: boolean;
 }
@@ -38,13 +43,15 @@ interface Weighed {
  * as gzip -9 of its body (what a server sends gzip-encoded).
  */
 function weigh(page: Page): Weighed {
-	const weighed: Weighed = { bytes: 0, urls: new Set(), liveKit: false };
+	const weighed: Weighed = { bytes: 0, urls: new Map(), liveKit: false };
 	page.on('response', async (response) => {
 		const url = new URL(response.url());
 		if (!url.pathname.endsWith('.js') || weighed.urls.has(url.pathname)) return;
-		weighed.urls.add(url.pathname);
+		weighed.urls.set(url.pathname, 0);
 		const body = await response.body().catch(() => Buffer.alloc(0));
-		weighed.bytes += gzipSync(body, { level: 9 }).length;
+		const gzipped = gzipSync(body, { level: 9 }).length;
+		weighed.urls.set(url.pathname, gzipped);
+		weighed.bytes += gzipped;
 		if (body.includes('livekit-pc-manager')) weighed.liveKit = true;
 	});
 	return weighed;
@@ -171,7 +178,7 @@ async function arrive(s: Stage, options: { media: boolean }) {
 }
 
 /** The join page alone: what loads before the person presses Join. */
-async function joinPageBytes(s: Stage): Promise<number> {
+async function joinPageBytes(s: Stage, name: string): Promise<number> {
 	const context = await s.browser.newContext({
 		baseURL: s.mend.url,
 		viewport: { width: 360, height: 740 }
@@ -182,6 +189,11 @@ async function joinPageBytes(s: Stage): Promise<number> {
 	await page.getByRole('button', { name: 'Join with these settings' }).waitFor();
 	await settle(page);
 	const bytes = weighed.bytes;
+	if (LIST_SCRIPTS) {
+		console.log(`Scripts of the ${name}, gzip:`);
+		for (const [url, size] of [...weighed.urls].sort((a, b) => b[1] - a[1]))
+			console.log(`  ${(size / 1024).toFixed(1).padStart(6)} KB  ${url}`);
+	}
 	await context.close();
 	return bytes;
 }
@@ -195,7 +207,7 @@ let joinBytes: number;
 const times: number[] = [];
 let sessionBytes = 0;
 try {
-	joinBytes = await joinPageBytes(builtIn);
+	joinBytes = await joinPageBytes(builtIn, 'join page');
 	for (let rep = 0; rep < REPS; rep++) {
 		const result = await arrive(builtIn, { media: true });
 		times.push(result.mediaMs);
@@ -214,7 +226,7 @@ const withLiveKit = await stage({
 let liveKitJoinBytes: number;
 let liveKitSessionBytes: number;
 try {
-	liveKitJoinBytes = await joinPageBytes(withLiveKit);
+	liveKitJoinBytes = await joinPageBytes(withLiveKit, 'join page, LiveKit configured');
 	liveKitSessionBytes = (await arrive(withLiveKit, { media: false })).sessionBytes;
 } finally {
 	await teardown(withLiveKit);

@@ -1,8 +1,8 @@
 import * as m from '../paraglide/messages.js';
+import { partyRoleLabel } from './party-labels.ts';
 import type { AuditAction } from '../server/audit/record-audit.ts';
 import type {
 	CaseStatus,
-	MeetingKind,
 	MeetingStatus,
 	OffenseCategory,
 	ReferralSource,
@@ -16,7 +16,6 @@ import type {
 } from '../agreement/model.ts';
 import type { AgreementStatus, PlanItemKind, SignerRole } from '../agreement/status.ts';
 import type {
-	AttendanceMode,
 	CaseClosure,
 	ConcernLevel,
 	FollowUpKind,
@@ -25,15 +24,24 @@ import type {
 	NotificationStatus,
 	Readiness,
 	ReoffendingSource,
-	RestitutionUpdates,
 	ScreeningOutcome
 } from '../cases/casework.ts';
 import type { PlanStatus } from '../cases/plan-status.ts';
 import type { EditRefusal } from '../protocol/collab.ts';
 import type { PartyRole, StaffRole } from '../protocol/roles.ts';
-import type { AgendaStepName, PrivateRoomPurpose, ViewRole } from '../protocol/session-view.ts';
 
 /** Every stored value has exactly one label per language; TypeScript checks none is missing. */
+
+// What a party's own pages show, in a module of its own so that those pages load only these.
+export {
+	agendaStepLabel,
+	attendanceModeLabel,
+	meetingKindLabel,
+	partyRoleLabel,
+	restitutionUpdatesLabel,
+	roomPurposeLabel,
+	viewRoleLabel
+} from './party-labels.ts';
 
 export const referralSourceLabel = (v: ReferralSource): string =>
 	({
@@ -63,23 +71,12 @@ export const caseStatusLabel = (v: CaseStatus): string =>
 		closed: m.case_status_closed
 	})[v]();
 
-export const partyRoleLabel = (v: PartyRole): string =>
-	({
-		victim: m.party_role_victim,
-		offender: m.party_role_offender,
-		guardian: m.party_role_guardian,
-		support: m.party_role_support
-	})[v]();
-
 export const staffRoleLabel = (v: StaffRole): string =>
 	({
 		admin: m.staff_role_admin,
 		coordinator: m.staff_role_coordinator,
 		mediator: m.staff_role_mediator
 	})[v]();
-
-export const meetingKindLabel = (v: MeetingKind): string =>
-	({ preparation: m.meeting_kind_preparation, joint: m.meeting_kind_joint })[v]();
 
 export const meetingStatusLabel = (v: MeetingStatus): string =>
 	({
@@ -163,32 +160,6 @@ const AUDIT_LABELS: Record<AuditAction, () => string> = {
 /** What happened, as the case history shows it; an action without a label shows its name. */
 export const auditActionLabel = (action: string): string =>
 	(AUDIT_LABELS as Record<string, (() => string) | undefined>)[action]?.() ?? action;
-
-export const agendaStepLabel = (v: AgendaStepName): string =>
-	({
-		opening: m.step_opening,
-		victim_account: m.step_victim_account,
-		offender_account: m.step_offender_account,
-		dialogue: m.step_dialogue,
-		drafting: m.step_drafting,
-		signing: m.step_signing,
-		closing: m.step_closing
-	})[v]();
-
-export const roomPurposeLabel = (v: 'joint' | PrivateRoomPurpose): string =>
-	({
-		joint: m.room_joint,
-		caucus: m.room_caucus,
-		break: m.room_break,
-		shuttle: m.room_shuttle,
-		separation: m.room_separation
-	})[v]();
-
-export const viewRoleLabel = (v: ViewRole): string =>
-	v === 'mediator' ? m.staff_role_mediator() : partyRoleLabel(v);
-
-export const speakingModeLabel = (v: 'open' | 'moderated' | 'turns'): string =>
-	({ open: m.speaking_open, moderated: m.speaking_moderated, turns: m.speaking_turns })[v]();
 
 export const collabRoleLabel = (v: PartyRole | 'staff'): string =>
 	v === 'staff' ? m.collab_role_staff() : partyRoleLabel(v);
@@ -320,12 +291,5 @@ export const motivationLabel = (v: Motivation): string =>
 		5: m.motivation_5
 	})[v]();
 
-export const attendanceModeLabel = (v: AttendanceMode): string =>
-	({ remote: m.attendance_remote, in_person: m.attendance_in_person })[v]();
-
-export const restitutionUpdatesLabel = (v: RestitutionUpdates): string =>
-	({
-		every: m.restitution_updates_every,
-		completion: m.restitution_updates_completion,
-		none: m.restitution_updates_none
-	})[v]();
+export const speakingModeLabel = (v: 'open' | 'moderated' | 'turns'): string =>
+	({ open: m.speaking_open, moderated: m.speaking_moderated, turns: m.speaking_turns })[v]();

@@ -1,7 +1,7 @@
 import { formatMoney } from '../../money.ts';
 import { baseLocale } from '../../paraglide/runtime.js';
 import * as m from '../../paraglide/messages.js';
-import { formatMeetingTime } from '../../time.ts';
+import { formatMeetingTime } from '../../format-time.ts';
 import type { Message } from './enqueue.ts';
 import { meetingIcs } from './ics.ts';
 
