@@ -18,44 +18,19 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.ts';
 import { HttpClient } from '../helpers/http.ts';
 import { LiveKitStub } from '../helpers/livekit-stub.ts';
+import { weighScripts } from '../helpers/page-weight.ts';
 import { startMendProcess, type MendProcess } from '../helpers/process.ts';
 import { linkStats, recordPeerConnections } from '../helpers/webrtc.ts';
 
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const LIST_SCRIPTS = Boolean(process.env.BENCH_LIST_SCRIPTS);
+/** A string in livekit-client's code: its chunk has arrived (the page got a LiveKit transport). */
+const LIVEKIT_MARKER = 'livekit-pc-manager';
 const SECRET = 'bench-secret-that-is-long-enough-for-better-auth';
-
-interface Weighed {
-	bytes: number;
-	/** Each script's path and gzip size, in the order they arrived. */
-	urls: Map<string, number>;
-	/** Whether livekit-client arrived (chunk names are hashes: recognised by content). */
-	liveKit: boolean;
-}
-
-/**
- * Counts every JavaScript file the page loads — as scripts or as module preloads — once each,
- * as gzip -9 of its body (what a server sends gzip-encoded).
- */
-function weigh(page: Page): Weighed {
-	const weighed: Weighed = { bytes: 0, urls: new Map(), liveKit: false };
-	page.on('response', async (response) => {
-		const url = new URL(response.url());
-		if (!url.pathname.endsWith('.js') || weighed.urls.has(url.pathname)) return;
-		weighed.urls.set(url.pathname, 0);
-		const body = await response.body().catch(() => Buffer.alloc(0));
-		const gzipped = gzipSync(body, { level: 9 }).length;
-		weighed.urls.set(url.pathname, gzipped);
-		weighed.bytes += gzipped;
-		if (body.includes('livekit-pc-manager')) weighed.liveKit = true;
-	});
-	return weighed;
-}
 
 async function settle(page: Page) {
 	await page.waitForLoadState('networkidle').catch(() => {});
@@ -141,7 +116,7 @@ async function arrive(s: Stage, options: { media: boolean }) {
 	});
 	await recordPeerConnections(context);
 	const victim = await context.newPage();
-	const weighed = weigh(victim);
+	const weighed = weighScripts(victim, LIVEKIT_MARKER);
 	const started = Date.now();
 	await victim.goto(s.victimLink);
 	const join = victim.getByRole('button', { name: 'Join with these settings' });
@@ -162,7 +137,7 @@ async function arrive(s: Stage, options: { media: boolean }) {
 		mediaMs = Date.now() - started;
 	} else {
 		// LiveKit: wait for its chunk to load (the transport arrived), then the page to settle.
-		await until(async () => weighed.liveKit, Boolean);
+		await until(async () => weighed.sawMarker, Boolean);
 	}
 	await settle(victim);
 	const sessionBytes = weighed.bytes;
@@ -184,14 +159,14 @@ async function joinPageBytes(s: Stage, name: string): Promise<number> {
 		viewport: { width: 360, height: 740 }
 	});
 	const page = await context.newPage();
-	const weighed = weigh(page);
+	const weighed = weighScripts(page);
 	await page.goto(s.victimLink);
 	await page.getByRole('button', { name: 'Join with these settings' }).waitFor();
 	await settle(page);
 	const bytes = weighed.bytes;
 	if (LIST_SCRIPTS) {
 		console.log(`Scripts of the ${name}, gzip:`);
-		for (const [url, size] of [...weighed.urls].sort((a, b) => b[1] - a[1]))
+		for (const [url, size] of [...weighed.scripts].sort((a, b) => b[1] - a[1]))
 			console.log(`  ${(size / 1024).toFixed(1).padStart(6)} KB  ${url}`);
 	}
 	await context.close();

@@ -4,6 +4,7 @@ import { chromiumPath, launchChromium } from '../helpers/browser.ts';
 import { addStaff, createProgram, type StaffLogin } from '../helpers/fixtures.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { expectAccessible } from '../helpers/accessibility.ts';
+import { weighScripts } from '../helpers/page-weight.ts';
 
 /**
  * A coordinator takes a referral, schedules the joint session and sends the victim their link;
@@ -97,8 +98,16 @@ describe.skipIf(!chromiumPath)('from referral to the victim opening their link',
 	});
 
 	it('opens, in another browser, the victim’s join page — connected, without an account', async () => {
-		await victim.goto(link);
+		const weight = weighScripts(victim);
+		await victim.goto(link, { waitUntil: 'networkidle' });
 		await victim.getByRole('heading', { name: 'Welcome, Rosa Alvarez' }).waitFor();
+		// On a weak phone connection the page is usable after little code: under 60 KB (gzip)
+		// before "Join" (the session's code comes after it). `BENCH_LIST_SCRIPTS=1 npm run
+		// bench:join` lists what it is made of.
+		const scripts = [...weight.scripts].map(
+			([url, bytes]) => `${url} ${(bytes / 1024).toFixed(1)}`
+		);
+		expect(weight.bytes / 1024, `KB of scripts: ${scripts.join(', ')}`).toBeLessThan(60);
 		await victim.getByRole('button', { name: 'Join with these settings' }).click();
 		await victim.locator('[data-testid="connection-status"][data-status="connected"]').waitFor();
 		const text = await victim.locator('main').innerText();
