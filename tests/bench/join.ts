@@ -13,7 +13,7 @@
  * The baseline is the issue's goal: media within 2 s; join page under 60 KB without LiveKit.
  *
  * BENCH_REPS=5 (runs of the arrival); BENCH_LIST_SCRIPTS=1 also lists each script the join
- * page loads with its gzip size (to see what the page carries).
+ * and session pages load with its gzip size (to see what a page carries).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.ts';
 import { HttpClient } from '../helpers/http.ts';
 import { LiveKitStub } from '../helpers/livekit-stub.ts';
-import { weighScripts } from '../helpers/page-weight.ts';
+import { weighScripts, type ScriptWeight } from '../helpers/page-weight.ts';
 import { startMendProcess, type MendProcess } from '../helpers/process.ts';
 import { linkStats, recordPeerConnections } from '../helpers/webrtc.ts';
 
@@ -109,6 +109,14 @@ async function teardown(s: Stage) {
 }
 
 /** One party's arrival: link opened, Join pressed, let in, media flowing both ways. */
+/** BENCH_LIST_SCRIPTS: each script a page loaded, largest first. */
+function listScripts(name: string, weight: ScriptWeight) {
+	if (!LIST_SCRIPTS) return;
+	console.log(`Scripts of the ${name}, gzip:`);
+	for (const [url, size] of [...weight.scripts].sort((a, b) => b[1] - a[1]))
+		console.log(`  ${(size / 1024).toFixed(1).padStart(6)} KB  ${url}`);
+}
+
 async function arrive(s: Stage, options: { media: boolean }) {
 	const context = await s.browser.newContext({
 		baseURL: s.mend.url,
@@ -141,6 +149,7 @@ async function arrive(s: Stage, options: { media: boolean }) {
 	}
 	await settle(victim);
 	const sessionBytes = weighed.bytes;
+	listScripts(options.media ? 'session page' : 'session page, LiveKit', weighed);
 	// Back to the waiting room for the next arrival.
 	await s.console
 		.getByTestId('room-joint')
@@ -164,11 +173,7 @@ async function joinPageBytes(s: Stage, name: string): Promise<number> {
 	await page.getByRole('button', { name: 'Join with these settings' }).waitFor();
 	await settle(page);
 	const bytes = weighed.bytes;
-	if (LIST_SCRIPTS) {
-		console.log(`Scripts of the ${name}, gzip:`);
-		for (const [url, size] of [...weighed.scripts].sort((a, b) => b[1] - a[1]))
-			console.log(`  ${(size / 1024).toFixed(1).padStart(6)} KB  ${url}`);
-	}
+	listScripts(name, weighed);
 	await context.close();
 	return bytes;
 }
