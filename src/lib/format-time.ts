@@ -18,3 +18,17 @@ export function formatMeetingTime(instant: Date, zone: string, locale: string): 
 		timeZoneName: 'short'
 	}).format(instant);
 }
+
+/**
+ * A calendar day (`YYYY-MM-DD`) as a person reads it: "Mar 14, 2026" (medium) or "March 14,
+ * 2026" (long). A date, not an instant: no time zone to shift it.
+ */
+export function formatDay(
+	day: string,
+	locale: string,
+	style: 'medium' | 'long' = 'medium'
+): string {
+	return new Intl.DateTimeFormat(locale, { dateStyle: style, timeZone: 'UTC' }).format(
+		new Date(`${day}T12:00:00Z`)
+	);
+}

@@ -14,7 +14,13 @@ import {
 import { moveTo, partyTarget } from './moves.ts';
 import { isRefusal, refuse, type Refusal } from './refusals.ts';
 import { closeEmptyRooms, isSafe, mediatorPresentIn, newRoomId } from './safety.ts';
-import { defaultTurnOrder, MAX_TURN_EXTRA_SECONDS, speakingFor, startTurn } from './speaking.ts';
+import {
+	advanceTurn,
+	defaultTurnOrder,
+	MAX_TURN_EXTRA_SECONDS,
+	speakingFor,
+	startTurn
+} from './speaking.ts';
 import type { SessionEvent } from './transition.ts';
 
 /** What only a mediator may do: run the agenda, move people, set who speaks. */
@@ -240,8 +246,7 @@ function applyLiveMediatorCommand(
 			return null;
 		case 'nextTurn':
 			if (live.speaking.mode !== 'turns') return refuse('notTurns');
-			live.speaking.current = (live.speaking.current + 1) % live.speaking.order.length;
-			startTurn(live.speaking, at);
+			advanceTurn(live.speaking, at);
 			return null;
 		case 'setTurnOrder': {
 			const { speaking } = live;

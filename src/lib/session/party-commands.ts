@@ -3,7 +3,7 @@ import { JOINT_ROOM_ID, type Participant, type SessionState } from './model.ts';
 import { moveTo, notify } from './moves.ts';
 import { refuse, type Refusal } from './refusals.ts';
 import { closeEmptyRooms, newRoomId } from './safety.ts';
-import { removeFromSpeaking, startTurn } from './speaking.ts';
+import { advanceTurn, removeFromSpeaking } from './speaking.ts';
 import type { SessionEvent } from './transition.ts';
 
 export function applyPartyCommand(
@@ -78,8 +78,7 @@ function applyPartyChange(
 			const { speaking } = live;
 			if (speaking.mode === 'moderated' && speaking.floor === party.id) speaking.floor = null;
 			else if (speaking.mode === 'turns' && speaking.order[speaking.current] === party.id) {
-				speaking.current = (speaking.current + 1) % speaking.order.length;
-				startTurn(speaking, at);
+				advanceTurn(speaking, at);
 			}
 			return null;
 		}

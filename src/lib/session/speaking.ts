@@ -80,6 +80,12 @@ export function startTurn(speaking: Turns, at: number): void {
 	speaking.turnExtraSeconds = 0;
 }
 
+/** The turn passes to the next in the agreed order (after the last, the first again). */
+export function advanceTurn(speaking: Turns, at: number): void {
+	speaking.current = (speaking.current + 1) % speaking.order.length;
+	startTurn(speaking, at);
+}
+
 /** The most time a mediator can add to one turn, in all. */
 export const MAX_TURN_EXTRA_SECONDS = 3600;
 

@@ -1,4 +1,5 @@
 import type { PlanMeasure } from '#lib/cases/plan-status.ts';
+import { formatDay } from '#lib/format-time.ts';
 import { formatMoney } from '#lib/money.ts';
 import * as m from '#lib/paraglide/messages.js';
 
@@ -12,11 +13,8 @@ export function followUpFormats(locale: string, currency: string) {
 	return {
 		money,
 		hours,
-		/** A `YYYY-MM-DD` day as a person reads it (a calendar day: no time zone to convert). */
-		day: (date: string) =>
-			new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(
-				new Date(`${date}T12:00:00Z`)
-			),
+		/** A `YYYY-MM-DD` day as a person reads it. */
+		day: (date: string) => formatDay(date, locale),
 		percent: (share: number) =>
 			new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 }).format(share),
 		/** A plan item's figure in its own measure; a `done` item reads `whenDone` or `whenNot`. */

@@ -1,7 +1,7 @@
 import { formatMoney } from '../../money.ts';
 import { baseLocale } from '../../paraglide/runtime.js';
 import * as m from '../../paraglide/messages.js';
-import { formatMeetingTime } from '../../format-time.ts';
+import { formatDay, formatMeetingTime } from '../../format-time.ts';
 import type { Message } from './enqueue.ts';
 import { meetingIcs } from './ics.ts';
 
@@ -27,12 +27,8 @@ const contactLine = (program: ProgramForMessages) => {
 
 const paragraphs = (...parts: string[]) => parts.filter(Boolean).join('\n\n');
 
-/** YYYY-MM-DD as a person reads it, e.g. "March 14, 2026" (a date, with no zone to shift it). */
-export function formatDay(day: string): string {
-	return new Intl.DateTimeFormat(LOCALE, { dateStyle: 'long', timeZone: 'UTC' }).format(
-		new Date(`${day}T12:00:00Z`)
-	);
-}
+/** YYYY-MM-DD as a message reads it, e.g. "March 14, 2026". */
+const dayText = (day: string) => formatDay(day, LOCALE, 'long');
 
 export function meetingMessage(input: {
 	kind: 'invitation' | 'reminder';
@@ -94,7 +90,7 @@ export function planReminderMessage(input: {
 	partyName: string;
 	item: PlanItemForMessages & { dueDate: string };
 }): Message {
-	const date = formatDay(input.item.dueDate);
+	const date = dayText(input.item.dueDate);
 	return {
 		subject: m.notify_plan_reminder_subject({ date }),
 		body: paragraphs(
@@ -112,7 +108,7 @@ export function overdueMessage(input: {
 	item: PlanItemForMessages & { dueDate: string };
 	caseLink: string | null;
 }): Message {
-	const date = formatDay(input.item.dueDate);
+	const date = dayText(input.item.dueDate);
 	return {
 		subject: m.notify_overdue_subject({ reference: input.caseReference }),
 		body: paragraphs(
@@ -134,7 +130,7 @@ export function victimRecordMessage(input: {
 	record: { kind: string; amountMinor: number | null; hours: number | null; occurredOn: string };
 	itemDescription: string;
 }): Message {
-	const date = formatDay(input.record.occurredOn);
+	const date = dayText(input.record.occurredOn);
 	const recorded =
 		input.record.kind === 'payment' && input.record.amountMinor != null
 			? m.notify_victim_payment({
