@@ -5,6 +5,7 @@ import { chromiumPath, launchChromium, pageWithCookies, see } from '../helpers/b
 import { jointMeeting, type MeetingFixture } from '../helpers/meeting.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { expectAccessible } from '../helpers/accessibility.ts';
+import { weighScripts, type ScriptWeight } from '../helpers/page-weight.ts';
 
 /**
  * Three browsers run a short session: the mediator on a laptop, the victim and the offender on
@@ -21,6 +22,8 @@ let browser: Browser;
 let mediator: Page;
 let victim: Page;
 let offender: Page;
+/** Whether the victim's phone has loaded Yjs (its import guard names it: `__ $YJS$ __`). */
+let victimYjs: ScriptWeight;
 
 const contextFor = (cookies: Map<string, string>, viewport = { width: 1280, height: 900 }) =>
 	pageWithCookies(browser, server.url, cookies, { viewport });
@@ -36,6 +39,7 @@ beforeAll(async () => {
 	mediator = await contextFor(meeting.mediatorHttp.cookies);
 	victim = await contextFor(meeting.parties.victim.http.cookies, PHONE);
 	offender = await contextFor(meeting.parties.offender.http.cookies, PHONE);
+	victimYjs = weighScripts(victim, '__ $YJS$ __');
 });
 
 afterAll(async () => {
@@ -168,7 +172,12 @@ describe.skipIf(!chromiumPath)('a short session in three browsers', () => {
 			.filter({ hasText: 'Vera Victim' })
 			.getByRole('button', { name: 'Private room' })
 			.click();
+		// A phone on a weak link loads the shared-editing code only once it is needed: not in
+		// the joint room before drafting, but for the private notes of a private room.
+		expect(victimYjs.sawMarker, 'Yjs loaded before the private room').toBe(false);
 		await see(victim.getByRole('heading', { name: 'Private room' }));
+		await see(victim.getByRole('heading', { name: 'Your private notes' }));
+		await expect.poll(() => victimYjs.sawMarker).toBe(true);
 		const caucus = mediator.getByTestId('room-caucus');
 		await caucus.getByRole('button', { name: 'Go to this room' }).click();
 		await see(victim.getByText(/With: Dana Mediator/));
