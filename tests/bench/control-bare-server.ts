@@ -1,18 +1,29 @@
 /**
- * The baseline of `npm run bench:control`: a bare socket.io server (the same socket.io as Mend,
- * the same path and message limit) that does nothing but what the transport must do. Each
- * connection joins the room named by its handshake's `meetingId` and is sent the room's current
- * state; a `command` bumps the room's seq, broadcasts `{ seq, floor }` to the whole room as
- * one `view` event, and is acknowledged as Mend acknowledges (`{ ok: true, value: { seq } }`).
- * No authentication, no database, no per-person views: the floor for what a broadcast costs.
+ * The baselines of `npm run bench:control`: a bare socket.io server (the same socket.io as
+ * Mend, the same path and message limit) that does nothing but what the transport must do.
+ * Each connection joins the room named by its handshake's `meetingId` and is sent the room's
+ * current state; a `command` bumps the room's seq, broadcasts `{ seq, floor }` to the whole room
+ * as one `view` event, and is acknowledged as Mend acknowledges (`{ ok: true, value: { seq } }`).
+ * No authentication, no per-person views: the floor for what a broadcast costs.
+ *
+ * With DATABASE_URL set it is the *durable* baseline: before the broadcast and the
+ * acknowledgement, the command's row is committed to PostgreSQL exactly as Mend writes a
+ * session's log (the same columns and row sizes, a hash-chained entry, Mend's own
+ * BatchedAppender with one multi-row INSERT in flight at a time, the same driver and pool).
+ * That is the floor for any server that, like Mend, shows nobody a change before it is durable.
  *
  * Run by tests/bench/control.ts as a child process; prints `listening <port>` once ready.
- * PORT (default 0: any free port), HOST (default 127.0.0.1).
+ * PORT (default 0: any free port), HOST (default 127.0.0.1), DATABASE_URL (optional).
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import pg from 'pg';
 import { Server } from 'socket.io';
 import { REALTIME_PATH } from '#lib/protocol/version.ts';
+import { BatchedAppender } from '#lib/server/db/batched-appender.ts';
+import { insertStatement, type LogWriter } from '#lib/server/db/client.ts';
+import type { Logger } from '#lib/server/log.ts';
 
 /** = MAX_MESSAGE_BYTES of server/realtime.ts, not imported: that would load all of Mend. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -20,7 +31,32 @@ const MAX_MESSAGE_BYTES = 64 * 1024;
 interface RoomState {
 	seq: number;
 	floor: string | null;
+	/** The hash of the room's last entry (durable baseline). */
+	head: string | null;
 }
+
+/** Mend's session log table without its foreign key: the rooms here are not meetings. */
+const TABLE = 'bench_floor_events';
+const COLUMNS = ['meeting_id', 'seq', 'at', 'actor', 'command', 'prev_hash', 'hash'] as const;
+
+async function openLog(url: string): Promise<BatchedAppender> {
+	// As openDatabase (src/lib/server/db/client.ts) opens Mend's pool and log writer.
+	const pool = new pg.Pool({ connectionString: url, max: 10 });
+	await pool.query(`create table if not exists ${TABLE} (like session_events including all)`);
+	const writer: LogWriter = {
+		parallelism: 4,
+		async append(_table, columns, rows) {
+			await pool.query(insertStatement(TABLE, columns, rows.length), rows.flat());
+		}
+	};
+	const errors: Logger = { error: console.error, warn: console.error, info() {}, debug() {} };
+	// One write at a time, as Mend's SessionLog ('session_events' only names it in errors).
+	return new BatchedAppender(writer, 'session_events', COLUMNS, errors, {
+		parallelism: 1
+	});
+}
+
+const log = process.env.DATABASE_URL ? await openLog(process.env.DATABASE_URL) : null;
 
 const server = http.createServer((_req, res) => {
 	res.writeHead(404).end();
@@ -40,7 +76,7 @@ io.on('connection', (socket) => {
 	}
 	const roomId = auth.meetingId;
 	let room = rooms.get(roomId);
-	if (!room) rooms.set(roomId, (room = { seq: 0, floor: null }));
+	if (!room) rooms.set(roomId, (room = { seq: 0, floor: null, head: null }));
 	const state = room;
 	void socket.join(roomId);
 	socket.emit('view', { seq: state.seq, floor: state.floor });
@@ -48,8 +84,25 @@ io.on('connection', (socket) => {
 	socket.on('command', (command: { participantId?: string }, ack: unknown) => {
 		state.seq += 1;
 		state.floor = command?.participantId ?? null;
-		io.to(roomId).emit('view', { seq: state.seq, floor: state.floor });
-		if (typeof ack === 'function') ack({ ok: true, value: { seq: state.seq } });
+		const seq = state.seq;
+		const floor = state.floor;
+		const tell = () => {
+			io.to(roomId).emit('view', { seq, floor });
+			if (typeof ack === 'function') ack({ ok: true, value: { seq } });
+		};
+		if (!log) return tell();
+		const entry = JSON.stringify({ type: 'grantFloor', participantId: floor });
+		const hash = createHash('sha256')
+			.update(state.head ?? `genesis:${roomId}`)
+			.update('\n')
+			.update(entry)
+			.digest('hex');
+		const row = [roomId, seq, new Date(), 'mediator', entry, state.head, hash];
+		state.head = hash;
+		log.append(roomId, row).then(tell, (error: unknown) => {
+			if (typeof ack === 'function') ack({ ok: false, error: { code: 'internal' } });
+			console.error(error);
+		});
 	});
 });
 

@@ -18,6 +18,11 @@
  * command is answered by broadcasting `{ seq, floor }` to the room — what the transport itself
  * costs. Goal (the issue): Mend's p99 within 1.5× the bare p99 at N = 1000, RSS under 400 MB.
  *
+ * A third server, also in the same run: the same bare server that first commits each command's
+ * row to PostgreSQL as Mend commits a session's log entry (same row, same batching, one write
+ * in flight), then broadcasts — the floor for any server that shows nobody a change before it
+ * is durable, as Mend must ("nothing acknowledged is lost").
+ *
  * Needs a build (`npm run build`) and a PostgreSQL server at BENCH_DATABASE_URL (default
  * postgres://postgres@127.0.0.1:5432/postgres), on which a fresh database is created, seeded
  * with new sessions before each Mend round (tests/bench/control-seed.ts) and dropped at the
@@ -28,7 +33,7 @@
  *   BENCH_MEASURE_S=20            length of the measurement window
  *   BENCH_INTERVAL_MS=500         time between two grants of one session
  *   BENCH_CONNECT_BATCH=50        clients connecting at once
- *   BENCH_SERVERS=bare,mend       which servers to measure
+ *   BENCH_SERVERS=bare,durable,mend which servers to measure
  *   BENCH_MAX_OTHER_LOAD=30       other work on the machine (% of one core) that disturbs a round
  *   BENCH_RETRIES=2               how often a disturbed round is measured again
  *   BENCH_QUIET_WAIT_S=120        how long to wait for a quiet machine before each round
@@ -43,8 +48,9 @@
  * round waits for a quiet machine and one disturbed all the same is measured again.
  *
  * The last line printed is
- * `RESULT control sessions=… p50_ms=… p99_ms=… bare_p99_ms=… p99_ratio=… rss_mb=…`,
- * for N = 1000 (or the largest N measured).
+ * `RESULT control sessions=… p50_ms=… p99_ms=… bare_p99_ms=… p99_ratio=… rss_mb=…
+ * durable_p99_ms=… durable_bare_ratio=… mend_durable_ratio=…`, for N = 1000 (or the largest N
+ * measured).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -73,7 +79,7 @@ const WARMUP_MS = Number(env.BENCH_WARMUP_S ?? 5) * 1000;
 const MEASURE_MS = Number(env.BENCH_MEASURE_S ?? 20) * 1000;
 const INTERVAL_MS = Number(env.BENCH_INTERVAL_MS ?? 500);
 const CONNECT_BATCH = Number(env.BENCH_CONNECT_BATCH ?? 50);
-const SERVERS = (env.BENCH_SERVERS ?? 'bare,mend').split(',').map((s) => s.trim());
+const SERVERS = (env.BENCH_SERVERS ?? 'bare,durable,mend').split(',').map((s) => s.trim());
 const CPU_PROF_DIR = env.BENCH_CPU_PROF || undefined;
 /** Other work on the machine (% of one core) above which a round counts as disturbed. */
 const MAX_OTHER_LOAD = Number(env.BENCH_MAX_OTHER_LOAD ?? 30);
@@ -265,8 +271,10 @@ interface SessionSpec {
 	prepare?: (clients: BenchClient[]) => Promise<void>;
 }
 
+type ServerKind = 'Mend' | 'bare' | 'durable';
+
 interface Target {
-	server: 'Mend' | 'bare';
+	server: ServerKind;
 	url: string;
 	pid: number;
 	sessions: SessionSpec[];
@@ -278,15 +286,18 @@ interface Target {
 // ---------------------------------------------------------------------------------------------
 // The two servers
 
-async function startBare(n: number): Promise<Target> {
+/** The bare server; with `databaseUrl`, the durable one (each command committed first). */
+async function startBare(n: number, databaseUrl?: string): Promise<Target> {
 	const bare = await spawnServer(
 		'tests/bench/control-bare-server.ts',
-		{ PORT: '0', HOST: '127.0.0.1' },
+		{ PORT: '0', HOST: '127.0.0.1', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) },
 		/listening (\d+)/
 	);
 	const member: Member = { as: 'party' };
+	const admin = databaseUrl ? new pg.Client({ connectionString: ADMIN_URL }) : null;
+	await admin?.connect();
 	return {
-		server: 'bare',
+		server: databaseUrl ? 'durable' : 'bare',
 		url: `http://127.0.0.1:${bare.ready[1]}`,
 		pid: bare.child.pid!,
 		sessions: Array.from({ length: n }, () => ({
@@ -294,9 +305,22 @@ async function startBare(n: number): Promise<Target> {
 			members: [member, member, member, member],
 			floorTo: ['victim', 'offender']
 		})),
-		stop: () => stopChild(bare.child),
+		dbPids: admin ? () => backendPids(admin, databaseUrl!) : undefined,
+		stop: async () => {
+			await admin?.end().catch(() => {});
+			await stopChild(bare.child);
+		},
 		output: bare.output
 	};
+}
+
+/** The PostgreSQL backends connected to the database of `databaseUrl`. */
+async function backendPids(admin: pg.Client, databaseUrl: string): Promise<number[]> {
+	const { rows } = await admin.query<{ pid: number }>(
+		'select pid from pg_stat_activity where datname = $1',
+		[new URL(databaseUrl).pathname.slice(1)]
+	);
+	return rows.map((r) => r.pid);
 }
 
 /** The real Mend, `node server/index.ts` as `npm run serve` starts it, on PostgreSQL. */
@@ -334,7 +358,6 @@ async function startMend(
 		if (signedIn.type !== 'redirect')
 			throw new Error(`the mediator could not sign in: ${JSON.stringify(signedIn)}`);
 		const mediator: Member = { as: 'staff', cookie: staff.cookieHeader };
-		const database = new URL(databaseUrl).pathname.slice(1);
 		await admin.connect();
 		return {
 			server: 'Mend',
@@ -362,13 +385,7 @@ async function startMend(
 					await chair.do({ type: 'setSpeakingMode', mode: 'moderated' });
 				}
 			})),
-			dbPids: async () => {
-				const { rows } = await admin.query<{ pid: number }>(
-					'select pid from pg_stat_activity where datname = $1',
-					[database]
-				);
-				return rows.map((r) => r.pid);
-			},
+			dbPids: () => backendPids(admin, databaseUrl),
 			stop: async () => {
 				await admin.end().catch(() => {});
 				await stopChild(mend.child);
@@ -386,7 +403,7 @@ async function startMend(
 // One round: N sessions on one server
 
 interface Row {
-	server: 'Mend' | 'bare';
+	server: ServerKind;
 	n: number;
 	p50: number;
 	p99: number;
@@ -585,7 +602,10 @@ process.once('SIGINT', () => {
 
 async function measure(server: string, n: number): Promise<Row> {
 	if (server === 'bare') running = await startBare(n);
-	else {
+	else if (server === 'durable') {
+		if (!database) throw new Error('no database');
+		running = await startBare(n, database.url);
+	} else {
 		if (!database || !program) throw new Error('no database');
 		const sessions = await seedSessions(database.url, program, n);
 		running = await startMend(database.url, program, sessions, n === Math.max(...SIZES));
@@ -629,6 +649,11 @@ try {
 	await cleanUp();
 }
 
+const SERVER_NAMES: Record<ServerKind, string> = {
+	bare: 'bare socket.io',
+	durable: 'bare + durable commit',
+	Mend: 'Mend'
+};
 const fmt = (value: number | null, digits = 1) =>
 	value === null || Number.isNaN(value) ? '–' : value.toFixed(digits);
 console.log(
@@ -642,15 +667,18 @@ console.log(
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows)
 	console.log(
-		`| ${r.server === 'Mend' ? 'Mend' : 'bare socket.io'} | ${r.n} | ${fmt(r.p50)} | ${fmt(r.p99)} | ` +
+		`| ${SERVER_NAMES[r.server]} | ${r.n} | ${fmt(r.p50)} | ${fmt(r.p99)} | ` +
 			`${r.commands}${r.failed ? ` (${r.failed} failed)` : ''} | ${fmt(r.cpu, 0)} | ${r.rss} | ` +
 			`${fmt(r.clientCpu, 0)} | ${fmt(r.dbCpu, 0)} | ${fmt(r.otherCpu, 0)} |`
 	);
 const largest = SIZES.includes(1000) ? 1000 : Math.max(...SIZES);
 const mend = rows.find((r) => r.server === 'Mend' && r.n === largest);
 const bare = rows.find((r) => r.server === 'bare' && r.n === largest);
+const durable = rows.find((r) => r.server === 'durable' && r.n === largest);
+const ratio = (a?: Row, b?: Row) => (a && b ? fmt(a.p99 / b.p99, 2) : '–');
 console.log(
 	`RESULT control sessions=${largest} p50_ms=${fmt(mend?.p50 ?? NaN)} p99_ms=${fmt(mend?.p99 ?? NaN)} ` +
-		`bare_p99_ms=${fmt(bare?.p99 ?? NaN)} p99_ratio=${mend && bare ? fmt(mend.p99 / bare.p99, 2) : '–'} ` +
-		`rss_mb=${mend?.rss ?? '–'}`
+		`bare_p99_ms=${fmt(bare?.p99 ?? NaN)} p99_ratio=${ratio(mend, bare)} ` +
+		`rss_mb=${mend?.rss ?? '–'} durable_p99_ms=${fmt(durable?.p99 ?? NaN)} ` +
+		`durable_bare_ratio=${ratio(durable, bare)} mend_durable_ratio=${ratio(mend, durable)}`
 );
