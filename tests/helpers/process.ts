@@ -5,11 +5,16 @@ import path from 'node:path';
 export const NODE = path.resolve('node_modules/.bin/node');
 
 /**
- * The V8 flags `npm run serve` starts Mend with (package.json; a test keeps them the same):
- * a bounded young generation, which V8 otherwise grows to 128 MB under load and never gives
- * back — half of Mend's resident memory. It can only be set when Node starts.
+ * The V8 flags `npm run serve` starts Mend with (package.json; a test keeps them the same),
+ * which can only be set when Node starts:
+ * - a bounded young generation, which V8 otherwise grows to 128 MB under load and never gives
+ *   back — half of Mend's resident memory;
+ * - an old generation let grow to twice what it held after a full collection before the next
+ *   (V8 keeps it at 1.1–1.3× when marking is cheap): at 1000 live sessions, one full
+ *   collection a minute instead of every 5–10 s, each a stall of 40–110 ms that everyone's
+ *   next view waits behind (docs/BENCHMARKS.md, stop 15). At most the live heap again.
  */
-export const SERVER_NODE_FLAGS = ['--max-semi-space-size=16'];
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=16', '--heap-growing-percent=100'];
 
 export interface MendProcess {
 	child: ChildProcess;
