@@ -284,7 +284,7 @@ interface Target {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The two servers
+// The servers: the bare baseline, the durable baseline, Mend
 
 /** The bare server; with `databaseUrl`, the durable one (each command committed first). */
 async function startBare(n: number, databaseUrl?: string): Promise<Target> {
@@ -295,7 +295,12 @@ async function startBare(n: number, databaseUrl?: string): Promise<Target> {
 	);
 	const member: Member = { as: 'party' };
 	const admin = databaseUrl ? new pg.Client({ connectionString: ADMIN_URL }) : null;
-	await admin?.connect();
+	try {
+		await admin?.connect();
+	} catch (error) {
+		await stopChild(bare.child);
+		throw error;
+	}
 	return {
 		server: databaseUrl ? 'durable' : 'bare',
 		url: `http://127.0.0.1:${bare.ready[1]}`,
