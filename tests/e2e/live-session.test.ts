@@ -22,8 +22,9 @@ let browser: Browser;
 let mediator: Page;
 let victim: Page;
 let offender: Page;
-/** Whether the victim's phone has loaded Yjs (its import guard names it: `__ $YJS$ __`). */
+/** Whether each has loaded Yjs (its import guard names it: `__ $YJS$ __`). */
 let victimYjs: ScriptWeight;
+let mediatorYjs: ScriptWeight;
 
 const contextFor = (cookies: Map<string, string>, viewport = { width: 1280, height: 900 }) =>
 	pageWithCookies(browser, server.url, cookies, { viewport });
@@ -40,6 +41,7 @@ beforeAll(async () => {
 	victim = await contextFor(meeting.parties.victim.http.cookies, PHONE);
 	offender = await contextFor(meeting.parties.offender.http.cookies, PHONE);
 	victimYjs = weighScripts(victim, '__ $YJS$ __');
+	mediatorYjs = weighScripts(mediator, '__ $YJS$ __');
 });
 
 afterAll(async () => {
@@ -179,8 +181,11 @@ describe.skipIf(!chromiumPath)('a short session in three browsers', () => {
 		await see(victim.getByRole('heading', { name: 'Your private notes' }));
 		await expect.poll(() => victimYjs.sawMarker).toBe(true);
 		const caucus = mediator.getByTestId('room-caucus');
+		// The same for the mediator's console: the notes with the victim bring it.
+		expect(mediatorYjs.sawMarker, 'Yjs loaded with the console').toBe(false);
 		await caucus.getByRole('button', { name: 'Go to this room' }).click();
 		await see(victim.getByText(/With: Dana Mediator/));
+		await expect.poll(() => mediatorYjs.sawMarker).toBe(true);
 		await offender
 			.getByText('With: Gail Guardian')
 			.or(offender.getByText('With: nobody else yet'))
