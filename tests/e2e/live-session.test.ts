@@ -29,6 +29,8 @@ let mediatorYjs: ScriptWeight;
 const contextFor = (cookies: Map<string, string>, viewport = { width: 1280, height: 900 }) =>
 	pageWithCookies(browser, server.url, cookies, { viewport });
 
+const victimChoices = () =>
+	victim.getByRole('heading', { name: 'Your choices for the joint meeting' });
 const consoleButton = (name: string | RegExp) => mediator.getByRole('button', { name });
 
 beforeAll(async () => {
@@ -59,9 +61,13 @@ describe.skipIf(!chromiumPath)('a short session in three browsers', () => {
 			[offender, meeting.parties.offender]
 		] as const) {
 			await page.goto(party.path);
+			if (page === victim) await see(victimChoices());
 			await page.getByRole('button', { name: 'Join with these settings' }).click();
 		}
 		await see(victim.getByRole('heading', { name: 'The meeting has not started yet' }));
+		// The preparation (the victim's choices "for the joint meeting") was shown with the
+		// link; in the meeting, the phone shows the meeting alone.
+		expect(await victimChoices().count()).toBe(0);
 		await consoleButton('Start the session').click();
 		await see(mediator.getByText('Running for 0 min'));
 		await see(victim.getByRole('heading', { name: 'You are in the waiting room' }));
