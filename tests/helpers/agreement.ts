@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import * as Y from 'yjs';
 import { clauseIds, type AgreementContent } from '#lib/agreement/model.ts';
 import {
@@ -8,9 +8,9 @@ import {
 	parts,
 	scheduleInstalments
 } from '#lib/agreement/ydoc.ts';
-import type { AgreementState } from '#lib/protocol/collab.ts';
+import { agreementDocName, type AgreementState } from '#lib/protocol/collab.ts';
 import type { MediatorView, PartyView } from '#lib/protocol/session-view.ts';
-import type { CollabCredentials } from './collab.ts';
+import { CollabClient, type CollabCredentials } from './collab.ts';
 import type { HttpClient } from './http.ts';
 import {
 	joinAsMediator,
@@ -247,4 +247,67 @@ export async function draftingCase(
 		mediator: staffActor(meeting.mediatorHttp)
 	};
 	return { meeting, session, actors };
+}
+
+export interface Drafted {
+	meeting: MeetingFixture;
+	agreementId: string;
+	session: DraftingSession;
+	victim: Actor;
+	offender: Actor;
+	guardian: Actor;
+	mediator: Actor;
+	coordinator: Actor;
+	/** The offender's draft, open in their browser. */
+	draft: CollabClient;
+}
+
+/** A case at its drafting step with a complete draft the offender typed (`draftingCase`). */
+export async function draftedAgreement(
+	server: TestServer,
+	cleanups: (() => void)[],
+	options: { support?: boolean } = {}
+): Promise<Drafted> {
+	const { meeting, session, actors } = await draftingCase(server, cleanups, options);
+	const { victim, offender, guardian, mediator } = actors;
+	const draft = new CollabClient(
+		server.url,
+		agreementDocName(session.agreementId),
+		credentialsOf(offender)
+	);
+	cleanups.push(() => draft.destroy());
+	await draft.synced();
+	fillAgreement(draft.doc, meeting.parties.offender.id);
+	await vi.waitFor(async () =>
+		expect((await readAgreement(mediator, session.agreementId)).content).toEqual(draft.content)
+	);
+	return {
+		meeting,
+		agreementId: session.agreementId,
+		session,
+		victim,
+		offender,
+		guardian,
+		mediator,
+		coordinator: staffActor(meeting.coordinatorHttp),
+		draft
+	};
+}
+
+export const stateOf = async (actor: Actor, agreementId: string): Promise<AgreementState> =>
+	(await readAgreement(actor, agreementId)).state;
+
+export const sign = (actor: Actor, agreementId: string, hash: string, typedName: string) =>
+	agreementAction<{ executed: boolean }>(actor, agreementId, 'sign', {
+		hash,
+		typedName,
+		agree: true
+	});
+
+/** The mediator freezes the text; returns the hash everyone signs. */
+export async function freeze(d: Drafted, agreementId = d.agreementId): Promise<string> {
+	const frozen = await agreementAction<{ hash: string }>(d.mediator, agreementId, 'freeze', {});
+	expect(frozen.status, JSON.stringify(frozen.body)).toBe(200);
+	expect(frozen.body.hash).toMatch(/^[0-9a-f]{64}$/);
+	return frozen.body.hash;
 }
