@@ -408,6 +408,21 @@ describe('a live session', () => {
 				error: { code: 'forbidden', message: 'Only the mediator can do this.' }
 			});
 		}
+		// A name every object has is no id, even from the mediator: a room "__proto__" would be a
+		// room no rule knows of (found by trying: the sides ended up in it together).
+		for (const command of [
+			{ type: 'admit', participantId: meeting.parties.victim.id, roomId: '__proto__' },
+			{
+				type: 'moveParticipant',
+				participantId: meeting.parties.offender.id,
+				roomId: 'constructor'
+			},
+			{ type: 'setMuted', participantId: '__proto__', muted: true }
+		])
+			expect(await mediator.send(command), command.type).toMatchObject({
+				ok: false,
+				error: { code: 'invalid_input' }
+			});
 		expect(await mediator.send({ type: 'raiseHand' })).toMatchObject({
 			ok: false,
 			error: { code: 'forbidden' }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sessionId } from './ids.ts';
 
 /**
  * Media contracts. The server decides who is in which media room and who may be heard or
@@ -56,7 +57,7 @@ const sdp = z.string().max(64_000);
 
 /** A WebRTC signalling message for one peer; relayed only between people in the same room. */
 export const SignalSchema = z.object({
-	to: z.string().min(1).max(80),
+	to: sessionId,
 	payload: z.union([
 		z.object({
 			description: z.object({

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { sessionId } from './ids.ts';
 
 /**
  * Every command a browser can send to a live session, one schema each. The server parses with
  * `SessionCommandSchema` before anything else; a command that does not parse changes nothing.
  */
 
-const id = z.string().min(1).max(80);
+const id = sessionId;
 const step = z.enum([
 	'opening',
 	'victim_account',

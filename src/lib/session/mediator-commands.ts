@@ -6,6 +6,7 @@ import {
 	isParty,
 	isPresent,
 	JOINT_ROOM_ID,
+	own,
 	type Ended,
 	type Live,
 	type Participant,
@@ -140,7 +141,7 @@ function applyLiveMediatorCommand(
 			const roomId =
 				command.roomId ??
 				(live.arrangement === 'shuttle' ? shuttleRoomOf(live, p.side ?? p.id) : JOINT_ROOM_ID);
-			if (!live.rooms[roomId]) return refuse('unknownRoom');
+			if (!own(live.rooms, roomId)) return refuse('unknownRoom');
 			// Invariant 2: nobody enters the joint room before a mediator is in it.
 			if (roomId === JOINT_ROOM_ID && !mediatorPresentIn(live, JOINT_ROOM_ID))
 				return refuse('mediatorNotThere');
@@ -157,7 +158,7 @@ function applyLiveMediatorCommand(
 		case 'moveParticipant': {
 			const p = partyTarget(live, command.participantId);
 			if (isRefusal(p)) return p;
-			if (!live.rooms[command.roomId]) return refuse('unknownRoom');
+			if (!own(live.rooms, command.roomId)) return refuse('unknownRoom');
 			if (command.roomId === JOINT_ROOM_ID && !mediatorPresentIn(live, JOINT_ROOM_ID))
 				return refuse('mediatorNotThere');
 			moveTo(live, p, { kind: 'room', roomId: command.roomId });
@@ -185,7 +186,7 @@ function applyLiveMediatorCommand(
 		}
 		case 'closeRoom': {
 			if (command.roomId === JOINT_ROOM_ID) return refuse('cannotCloseJoint');
-			if (!live.rooms[command.roomId]) return refuse('unknownRoom');
+			if (!own(live.rooms, command.roomId)) return refuse('unknownRoom');
 			const mediatorsInside = Object.values(live.participants).some(
 				(p) =>
 					isMediator(p) &&
@@ -204,7 +205,7 @@ function applyLiveMediatorCommand(
 			return null;
 		}
 		case 'joinRoom': {
-			if (!live.rooms[command.roomId]) return refuse('unknownRoom');
+			if (!own(live.rooms, command.roomId)) return refuse('unknownRoom');
 			const from = mediator.location;
 			mediator.location = { kind: 'room', roomId: command.roomId };
 			if (!isSafe(live)) {
@@ -280,13 +281,13 @@ function applyLiveMediatorCommand(
 		}
 		case 'lowerHandOf': {
 			if (live.speaking.mode !== 'moderated') return refuse('notModerated');
-			if (!live.participants[command.participantId]) return refuse('unknownParticipant');
+			if (!own(live.participants, command.participantId)) return refuse('unknownParticipant');
 			// Already lowered (by its owner, a moment before) is no error: the hand is down.
 			live.speaking.queue = live.speaking.queue.filter((id) => id !== command.participantId);
 			return null;
 		}
 		case 'setMuted': {
-			const p = live.participants[command.participantId];
+			const p = own(live.participants, command.participantId);
 			if (!p) return refuse('unknownParticipant');
 			p.mutedByMediator = command.muted;
 			return null;
@@ -311,7 +312,7 @@ function isTurnOrder(live: Live, order: readonly string[]): boolean {
 		order.length > 0 &&
 		new Set(order).size === order.length &&
 		order.every((id) => {
-			const p = live.participants[id];
+			const p = own(live.participants, id);
 			return p !== undefined && isParty(p) && p.status === 'active';
 		})
 	);

@@ -169,5 +169,12 @@ export function agendaOf(firstSpeaker: 'victim' | 'offender'): AgendaStep[] {
 	];
 }
 
+/**
+ * The value of `record` under `key` when the key is the record's own: a participant or a room
+ * named by a command, never a property every object has (`__proto__`, `constructor`).
+ */
+export const own = <T>(record: Record<string, T>, key: string): T | undefined =>
+	Object.hasOwn(record, key) ? record[key] : undefined;
+
 export const roomOf = (p: Participant): string | null =>
 	p.location.kind === 'room' ? p.location.roomId : null;

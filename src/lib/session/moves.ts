@@ -1,6 +1,7 @@
 import {
 	isParty,
 	JOINT_ROOM_ID,
+	own,
 	type Live,
 	type Location,
 	type NoticeKind,
@@ -39,7 +40,7 @@ export function moveTo(state: Live, p: Participant, location: Location): void {
 
 /** The active party a mediator's command names. */
 export function partyTarget(state: SessionState, participantId: string): Participant | Refusal {
-	const p = state.participants[participantId];
+	const p = own(state.participants, participantId);
 	if (!p) return refuse('unknownParticipant');
 	if (!isParty(p)) return refuse('notAParty');
 	if (p.status === 'withdrawn') return refuse('withdrawn');

@@ -9,6 +9,7 @@ import {
 	jointSession,
 	MEDIATOR,
 	OFFENDER,
+	refusedWith,
 	roomOf,
 	SUPPORT,
 	VICTIM
@@ -83,5 +84,42 @@ describe('the mediator’s connection dropping (invariant 1)', () => {
 		expect(roomOf(state, VICTIM)).not.toBe(roomOf(state, OFFENDER));
 		for (const seed of CAST) state = apply(state, SYSTEM, { type: 'connected', participant: seed });
 		for (const id of [VICTIM, OFFENDER]) expect(roomOf(state, id)).toBe(roomOf(before, id));
+	});
+});
+
+describe('ids that name what every object has', () => {
+	const NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+
+	it('find no room and no person: refused, nothing changes, nothing outside the session is touched', () => {
+		let state = apply(jointSession(), MEDIATOR, { type: 'sendToWaiting', participantId: VICTIM });
+		state = apply(state, MEDIATOR, { type: 'sendToWaiting', participantId: OFFENDER });
+		state = apply(state, MEDIATOR, { type: 'setSpeakingMode', mode: 'moderated' });
+		const turns = apply(jointSession(), MEDIATOR, { type: 'setSpeakingMode', mode: 'turns' });
+		for (const name of NAMES) {
+			for (const participantId of [VICTIM, OFFENDER]) {
+				refusedWith(state, MEDIATOR, { type: 'admit', participantId, roomId: name }, 'unknownRoom');
+				refusedWith(
+					state,
+					MEDIATOR,
+					{ type: 'moveParticipant', participantId, roomId: name },
+					'unknownRoom'
+				);
+			}
+			refusedWith(state, MEDIATOR, { type: 'joinRoom', roomId: name }, 'unknownRoom');
+			refusedWith(state, MEDIATOR, { type: 'closeRoom', roomId: name }, 'unknownRoom');
+			for (const command of [
+				{ type: 'setMuted', participantId: name, muted: true },
+				{ type: 'lowerHandOf', participantId: name },
+				{ type: 'grantFloor', participantId: name },
+				{ type: 'admit', participantId: name },
+				{ type: 'sendToWaiting', participantId: name },
+				{ type: 'openPrivateRoom', participantId: name }
+			] as const)
+				refusedWith(state, MEDIATOR, command, 'unknownParticipant');
+			refusedWith(turns, MEDIATOR, { type: 'setTurnOrder', order: [name] }, 'badTurnOrder');
+		}
+		expect(roomOf(state, VICTIM)).toBeNull();
+		expect(roomOf(state, OFFENDER)).toBeNull();
+		expect(Object.prototype).not.toHaveProperty('mutedByMediator');
 	});
 });

@@ -2,6 +2,7 @@ import {
 	isMediator,
 	isParty,
 	JOINT_ROOM_ID,
+	own,
 	type Live,
 	type Participant,
 	type SessionState,
@@ -14,7 +15,7 @@ import {
  * mediator has muted, nobody waiting, nobody withdrawn.
  */
 export function canSpeak(state: SessionState, participantId: string): boolean {
-	const p = state.participants[participantId];
+	const p = own(state.participants, participantId);
 	if (!p || state.phase !== 'live' || p.status !== 'active' || p.location.kind !== 'room')
 		return false;
 	if (p.mutedByMediator) return false;
