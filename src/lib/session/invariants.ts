@@ -41,12 +41,26 @@ export function violations(state: SessionState): string[] {
 	for (const p of Object.values(state.participants)) {
 		if (p.status === 'withdrawn' && p.location.kind === 'room')
 			found.push(`withdrawn ${p.id} is still in a room`);
-		if (p.location.kind === 'room' && !state.rooms[p.location.roomId])
+		if (p.location.kind === 'room' && !Object.hasOwn(state.rooms, p.location.roomId))
 			found.push(`${p.id} is in a room that does not exist`);
 	}
 	if (state.speaking.mode === 'moderated' && state.speaking.floor) {
 		const holder = state.participants[state.speaking.floor];
 		if (holder?.status !== 'active') found.push('the floor is held by someone who left');
+	}
+	if (state.speaking.mode === 'moderated') {
+		// The floor and the line are the joint room's: whoever holds a place in them is there, or
+		// held apart from it until the mediator is back.
+		const { separation } = state;
+		for (const id of [state.speaking.floor, ...state.speaking.queue]) {
+			if (id === null) continue;
+			const place =
+				separation && Object.hasOwn(separation.previous, id)
+					? separation.previous[id]
+					: state.participants[id]?.location;
+			if (place?.kind !== 'room' || place.roomId !== JOINT_ROOM_ID)
+				found.push(`${id} holds the floor or a place in line outside the joint room`);
+		}
 	}
 	return found;
 }

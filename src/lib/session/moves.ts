@@ -24,11 +24,16 @@ export function notify(
 	events.push({ type: 'noticeRaised', kind, participantId });
 }
 
-/** Moves someone; leaving the joint room lowers their hand and ends their floor. */
+/**
+ * Moves someone; leaving the joint room lowers their hand and ends their floor. Someone held
+ * apart while the mediator is away still has their place in the joint room (their hand, their
+ * floor) until they are moved, or step out, from where they are held.
+ */
 export function moveTo(state: Live, p: Participant, location: Location): void {
+	const from = (state.separation && own(state.separation.previous, p.id)) ?? p.location;
 	const leavingJoint =
-		p.location.kind === 'room' &&
-		p.location.roomId === JOINT_ROOM_ID &&
+		from.kind === 'room' &&
+		from.roomId === JOINT_ROOM_ID &&
 		!(location.kind === 'room' && location.roomId === JOINT_ROOM_ID);
 	if (leavingJoint) leaveJointSpeaking(state, p.id);
 	p.location = location;

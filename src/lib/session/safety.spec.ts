@@ -69,6 +69,22 @@ describe('the mediator’s connection dropping (invariant 1)', () => {
 		expect(roomOf(state, OFFENDER)).toBe(JOINT_ROOM_ID);
 	});
 
+	it('keeps the floor of someone held apart, but not once they take a break from there', () => {
+		let state = apply(jointSession(), MEDIATOR, { type: 'setSpeakingMode', mode: 'moderated' });
+		state = apply(state, MEDIATOR, { type: 'grantFloor', participantId: VICTIM });
+		state = apply(state, OFFENDER, { type: 'raiseHand' });
+		state = apply(state, SYSTEM, { type: 'disconnected', participantId: MEDIATOR });
+		// Held apart: the floor and the line wait for the mediator's return.
+		expect(live(state).speaking).toMatchObject({ floor: VICTIM, queue: [OFFENDER] });
+		state = apply(state, VICTIM, { type: 'stepOut' });
+		state = apply(state, SYSTEM, { type: 'connected', participant: CAST[0] });
+		// Back in the joint room, the offender is not shown a floor held from a break room.
+		expect(roomOf(state, OFFENDER)).toBe(JOINT_ROOM_ID);
+		expect(live(state).rooms[roomOf(state, VICTIM)!].purpose).toBe('break');
+		expect(live(state).speaking).toMatchObject({ floor: null, queue: [OFFENDER] });
+		expect(violations(state)).toEqual([]);
+	});
+
 	it('waits for the last of a mediator’s tabs to close', () => {
 		let state = apply(jointSession(), SYSTEM, { type: 'connected', participant: CAST[0] });
 		state = apply(state, SYSTEM, { type: 'disconnected', participantId: MEDIATOR });
