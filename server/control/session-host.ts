@@ -46,6 +46,8 @@ export interface LiveSession {
 	connections: Map<string, number>;
 	/** What each participant was last sent (session-sender.ts). */
 	sent: SentState;
+	/** The write of the last entry logged: the state is durable once it has settled. */
+	lastWrite: Promise<void>;
 }
 
 export type Dispatched = { ok: true; seq: number } | Refusal;
@@ -176,7 +178,8 @@ export class SessionHost {
 			lastHash: null,
 			unloaded: false,
 			connections: new Map(),
-			sent: newSentState()
+			sent: newSentState(),
+			lastWrite: Promise.resolve()
 		};
 		for (const entry of entries) {
 			const result = transition(session.state, entry.envelope);
@@ -214,6 +217,7 @@ export class SessionHost {
 			session.lastHash
 		);
 		session.lastHash = hash;
+		session.lastWrite = committed;
 		committed.catch(() => this.#evict(session));
 		return committed;
 	}
@@ -289,6 +293,11 @@ export class SessionHost {
 		const envelope: Envelope = { actor, at: this.#deps.clock.now().getTime(), command };
 		const result = transition(session.state, envelope);
 		if (!result.ok) return result;
+		if (result.state === session.state) {
+			// Nothing changed, nothing to log: done once what the person sees is durable.
+			await session.lastWrite;
+			return { ok: true, seq: result.state.seq };
+		}
 		const stepBefore = this.stepOf(session.setup.meetingId);
 		await this.#commit(session, envelope, result.state);
 		// Records that decide who may still enter (a link revoked, the meeting ended) are

@@ -110,4 +110,21 @@ describe('the log of a live session', () => {
 		);
 		expect(verifyChain(meeting.meetingId, tampered)).toBe(tampered[5].seq);
 	});
+
+	it('logs a break asked for again and again once: every ask is answered, nothing more is written', async () => {
+		const { server, meeting, victim } = seated;
+		await everyoneInJointRoom(seated);
+		const sessions = server.mend.realtime.sessions;
+		await sessions.drain();
+		const logged = async () => (await sessions.log.load(meeting.meetingId)).length;
+		const before = await logged();
+		// "I need a break" is never rate-limited: a phone that sends it 200 times at once.
+		const answers = await Promise.all(
+			Array.from({ length: 200 }, () => victim.send({ type: 'stepOut' }))
+		);
+		expect(answers.filter((answer) => answer.ok)).toHaveLength(200);
+		await victim.until((v) => v.place.kind === 'private');
+		await sessions.drain();
+		expect(await logged()).toBe(before + 1);
+	});
 });

@@ -443,4 +443,21 @@ describe('what a new state shares with the one before', () => {
 		expect(after.participants[VICTIM].media.cameraOff).toBe(false);
 		expect(moved.participants[OFFENDER]).toBe(after.participants[OFFENDER]);
 	});
+
+	it('is the state itself when a command changes nothing: no new step', () => {
+		const onBreak = apply(jointSession(), VICTIM, { type: 'stepOut' });
+		for (const [actor, command] of [
+			[VICTIM, { type: 'stepOut' }],
+			[VICTIM, { type: 'confirmVoluntary' }],
+			[OFFENDER, { type: 'lowerHand' }],
+			[MEDIATOR, { type: 'setMuted', participantId: OFFENDER, muted: false }],
+			[MEDIATOR, { type: 'goToStep', step: 'opening' }]
+		] as const) {
+			const again = step(onBreak, actor, command);
+			expect(again.state, command.type).toBe(onBreak);
+			expect(again.state.seq).toBe(onBreak.seq);
+		}
+		// Something that did change is a step, as before.
+		expect(apply(onBreak, OFFENDER, { type: 'stepOut' }).seq).toBe(onBreak.seq + 1);
+	});
 });

@@ -84,7 +84,12 @@ export function transition(current: SessionState, envelope: Envelope): Transitio
 	if (isRefusal(next)) return next;
 	// Whatever the command, a result that breaks invariant 1 is refused as a whole.
 	if (next.phase === 'live' && !isSafe(next)) return refuse('wouldMixSides');
-	return { ok: true, state: shareUnchanged(current, { ...next, seq: current.seq + 1 }), events };
+	const state = shareUnchanged(current, next);
+	// A command that changes nothing (a break asked for again, a hand already down) is answered
+	// as done, and is no step: nothing to log, nobody to tell.
+	if (state === current && events.length === 0) return { ok: true, state: current, events };
+	state.seq = current.seq + 1;
+	return { ok: true, state, events };
 }
 
 function seedParticipant(state: SessionState, seed: ParticipantSeed): Participant {
