@@ -14,7 +14,10 @@ import { SessionHost, seatOf, type LiveSession } from './session-host.ts';
 export const participantRoom = (meetingId: string, participantId: string): string =>
 	`p:${meetingId}:${participantId}`;
 
-/** Commands per connection: a burst of 20, then 10 a second. Leaving is never limited. */
+/**
+ * Commands per person in a meeting, all their tabs and devices together: a burst of 20, then
+ * 10 a second. Leaving (a break, withdrawing) is never limited.
+ */
 export const COMMANDS_PER_2_S = 20;
 
 /**
@@ -38,6 +41,12 @@ export function attachControl(io: RealtimeServer, deps: Deps, media: MediaBacken
 		points: COMMANDS_PER_2_S,
 		duration: 2
 	});
+	/** Whether one more command of this person (`meetingId:seatId`) fits the limit. */
+	const withinLimit = (person: string) =>
+		limiter.consume(person).then(
+			() => true,
+			() => false
+		);
 
 	io.on('connection', (socket) => {
 		const identity = socket.data.identity;
@@ -70,15 +79,13 @@ export function attachControl(io: RealtimeServer, deps: Deps, media: MediaBacken
 			if (typeof ack !== 'function') return;
 			const parsed = SessionCommandSchema.safeParse(raw);
 			if (!parsed.success) return ack(err(ERROR_CODES.invalidInput, m.session_refused_invalid()));
-			if (!ALWAYS_ALLOWED.has(parsed.data.type)) {
-				try {
-					await limiter.consume(socket.id);
-				} catch {
-					return ack(err(ERROR_CODES.rateLimited, m.session_refused_rate_limited()));
-				}
-			}
 			try {
 				const joined = await seated;
+				if (
+					!ALWAYS_ALLOWED.has(parsed.data.type) &&
+					!(await withinLimit(`${identity.meetingId}:${seatId}`))
+				)
+					return ack(err(ERROR_CODES.rateLimited, m.session_refused_rate_limited()));
 				const result = await host.dispatch(joined, seatId as string, parsed.data);
 				ack(
 					result.ok
