@@ -240,11 +240,9 @@ export function createLiveKitBackend(
 			return serialize(key, async (): Promise<MediaTransport | null> => {
 				const previous = seats.get(key);
 				if (!assignment.room) {
+					// Waiting, withdrawn or the session over: out, as from any room.
 					seats.delete(key);
-					if (previous)
-						await quietly('remove', () =>
-							rooms.removeParticipant(previous.roomName, participantId)
-						);
+					if (previous) await revokeAndRemove(previous.roomName, participantId);
 					return null;
 				}
 				const room = roomFor(meetingId, assignment.room);

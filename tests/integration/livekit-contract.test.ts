@@ -209,6 +209,24 @@ describe('private rooms in LiveKit', () => {
 	});
 });
 
+describe('leaving every room in LiveKit', () => {
+	it('strips every permission, then removes: sent to the waiting room', async () => {
+		const { id } = meeting.parties.offender;
+		const room = lk(await offender.mediaUntil((u) => u.transport?.kind === 'livekit')).roomName;
+		await mediator.do({ type: 'sendToWaiting', participantId: id });
+		const theirs = (c: { body: { room: string; identity: string } }) =>
+			c.body.room === room && c.body.identity === id;
+		await vi.waitFor(() => expect(stub.callsOf('RemoveParticipant').some(theirs)).toBe(true));
+		const removal = stub.calls.indexOf(stub.callsOf('RemoveParticipant').findLast(theirs)!);
+		// A token LiveKit refreshes before the removal lands must carry no rights.
+		const revoked = stub.callsOf('UpdateParticipant').filter(theirs).at(-1);
+		expect(revoked && stub.calls.indexOf(revoked)).toBeLessThan(removal);
+		expect(revoked?.body.permission).toMatchObject({ canSubscribe: false, canPublish: false });
+		expect((await offender.mediaUntil((u) => u.transport === null)).transport).toBeNull();
+		await mediator.do({ type: 'admit', participantId: id });
+	});
+});
+
 describe('LiveKit webhooks', () => {
 	async function post(body: string, authorization?: string) {
 		const response = await new HttpClient(server.url).fetch('/api/livekit/webhook', {
