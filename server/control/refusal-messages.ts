@@ -16,6 +16,7 @@ const MESSAGES: Record<RefusalReason, (detail: Record<string, string>) => string
 	mediatorNotThere: () => m.session_refused_mediator_not_there(),
 	wouldMixSides: () => m.session_refused_would_mix_sides(),
 	wouldLeaveSidesAlone: () => m.session_refused_would_leave_sides_alone(),
+	onBreak: (detail) => m.session_refused_on_break({ name: detail.name ?? '' }),
 	notModerated: () => m.session_refused_not_moderated(),
 	notTurns: () => m.session_refused_not_turns(),
 	untimedTurns: () => m.session_refused_untimed_turns(),

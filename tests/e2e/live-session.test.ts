@@ -166,9 +166,10 @@ describe.skipIf(!chromiumPath)('a short session in three browsers', () => {
 		await expectAccessible(mediator, "the mediator's console, speaking in turns");
 		await consoleButton('Move Otto Offender earlier in the order').click();
 		const order = offender.locator('ol', { hasText: 'Vera Victim' }).getByRole('listitem');
-		await expect
-			.poll(() => order.allInnerTexts())
-			.toEqual(['Otto Offender', 'Vera Victim', 'Gail Guardian']);
+		// Gail Guardian, invited but not in the room, is in the order the console shows; a party is
+		// shown only the people in the room with them.
+		await expect.poll(() => order.allInnerTexts()).toEqual(['Otto Offender', 'Vera Victim']);
+		await see(mediator.getByRole('button', { name: 'Move Gail Guardian earlier in the order' }));
 		await see(victim.getByText('It is your turn to speak.'));
 		await consoleButton('Raise hands').click();
 	});
@@ -223,6 +224,24 @@ describe.skipIf(!chromiumPath)('a short session in three browsers', () => {
 		// The break page fits a phone: nothing wider than the screen.
 		const width = await victim.evaluate(() => document.documentElement.scrollWidth);
 		expect(width).toBeLessThanOrEqual(PHONE.width);
+	});
+
+	it('she says she is ready to come back; only then can the mediator bring her back', async () => {
+		const vera = () => mediator.getByRole('listitem').filter({ hasText: 'Vera Victim' });
+		const bringBack = () => vera().getByRole('button', { name: 'Bring to the joint room' });
+		await see(vera().filter({ hasText: 'on a break' }));
+		expect(await bringBack().count()).toBe(0);
+		await victim.getByRole('button', { name: 'I am ready to come back' }).click();
+		await see(victim.getByText('The mediator knows you are ready to come back.'));
+		const joint = mediator.getByTestId('room-joint');
+		const goThere = joint.getByRole('button', { name: 'Go to this room' });
+		if ((await goThere.count()) > 0) await goThere.click();
+		await see(joint.getByText('You are here'));
+		// Her room now offers it, and says she is ready.
+		const bringButton = mediator.getByRole('button', { name: 'Bring to the joint room' });
+		await see(vera().filter({ has: bringButton }).getByText('ready to come back', { exact: true }));
+		await bringBack().click();
+		await see(victim.getByRole('heading', { name: 'You are in the joint room' }));
 	});
 
 	it('the mediator ends the session; both parties see it has ended', async () => {

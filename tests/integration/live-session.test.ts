@@ -246,6 +246,34 @@ describe('a live session', () => {
 		await mediator.until((v) => v.notices.some((n) => n.kind === 'ready_to_return'));
 	});
 
+	it('keeps a party on the break they took, even from a move that crossed it, until they say they are ready', async () => {
+		await everyoneInJointRoom();
+		const { id } = meeting.parties.offender;
+		await mediator.do({ type: 'openPrivateRoom', participantId: id });
+		await offender.until((v) => v.place.kind === 'private');
+		// The mediator brings them back just as they tap "I need a break": the break holds.
+		const back = { type: 'moveParticipant', participantId: id, roomId: JOINT_ROOM_ID } as const;
+		const [stepped] = await Promise.all([offender.send({ type: 'stepOut' }), mediator.send(back)]);
+		expect(stepped).toMatchObject({ ok: true });
+		const resting = await offender.until(
+			(v) => v.place.kind === 'private' && v.place.purpose === 'break'
+		);
+		expect(resting.you.onBreak).toBe('resting');
+		expect(await mediator.send(back)).toMatchObject({
+			ok: false,
+			error: {
+				code: 'conflict',
+				message:
+					'Otto Offender is taking a break, and comes back to the joint room once they say they are ready.'
+			}
+		});
+		expect(mediator.view.participants.find((p) => p.id === id)?.onBreak).toBe('resting');
+		await offender.do({ type: 'readyToReturn' });
+		await mediator.until((v) => v.participants.find((p) => p.id === id)?.onBreak === 'ready');
+		await mediator.do(back);
+		expect((await offender.until((v) => v.place.kind === 'joint')).you.onBreak).toBeNull();
+	});
+
 	it('separates the parties in the same turn as the mediator’s disconnect, and restores them', async () => {
 		await everyoneInJointRoom();
 		await mediator.do({ type: 'setSpeakingMode', mode: 'moderated' });

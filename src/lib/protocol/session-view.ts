@@ -66,6 +66,8 @@ export interface PartyView extends ViewBase {
 		queuePosition: number | null;
 		/** Whether your microphone reaches the others now. */
 		canSpeak: boolean;
+		/** On a break you took: resting, or you said you are ready to come back. */
+		onBreak: 'resting' | 'ready' | null;
 	};
 	place: Place;
 	/** Only when in the joint room: what happens in other rooms is not yours to know. */
@@ -82,6 +84,8 @@ export interface ParticipantDetail extends PersonSummary {
 	confirmedVoluntary: boolean;
 	mutedByMediator: boolean;
 	canSpeak: boolean;
+	/** On a break they took: resting (not to be brought back yet), or ready to come back. */
+	onBreak: 'resting' | 'ready' | null;
 }
 
 export interface RoomDetail {

@@ -250,6 +250,15 @@ function checkStep(before: SessionState, envelope: Envelope): SessionState {
 			.filter((p) => p.location.kind === 'room' && p.location.roomId === room)
 			.map((p) => p.id);
 		for (const person of view.place.people) expect(members).toContain(person.id);
+		// Nor does who may speak name anyone elsewhere (the order of turns, the floor).
+		const { speaking } = view;
+		const named =
+			speaking?.mode === 'turns'
+				? [...speaking.order.map((p) => p.id), speaking.currentId]
+				: speaking?.mode === 'moderated'
+					? [speaking.floor?.id]
+					: [];
+		for (const other of named) if (other) expect(members).toContain(other);
 	}
 	return after;
 }

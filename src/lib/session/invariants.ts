@@ -41,6 +41,13 @@ export function violations(state: SessionState): string[] {
 	for (const p of Object.values(state.participants)) {
 		if (p.status === 'withdrawn' && p.location.kind === 'room')
 			found.push(`withdrawn ${p.id} is still in a room`);
+		// 3. Someone resting on a break they took is out of the joint room until they are ready.
+		if (
+			p.onBreak === 'resting' &&
+			p.location.kind === 'room' &&
+			p.location.roomId === JOINT_ROOM_ID
+		)
+			found.push(`${p.id}, resting on a break, is in the joint room`);
 		if (p.location.kind === 'room' && !Object.hasOwn(state.rooms, p.location.roomId))
 			found.push(`${p.id} is in a room that does not exist`);
 	}

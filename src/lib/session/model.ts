@@ -67,7 +67,16 @@ export interface Participant {
 	media: MediaPreferences;
 	/** The victim chose, before the meeting, not to be seen: the camera stays off for good. */
 	notSeen?: boolean;
+	/**
+	 * On a break they took ("I need a break"): resting until they say they are ready to come
+	 * back, then ready. Nobody brings a resting party into the joint room (invariant 3).
+	 */
+	onBreak?: BreakState;
 }
+
+export type BreakState = 'resting' | 'ready';
+
+export const isResting = (p: Participant): boolean => p.onBreak === 'resting';
 
 export interface MediaPreferences {
 	/** Not seen: their camera reaches no one (a victim chooses whether they are seen). */

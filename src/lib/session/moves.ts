@@ -36,6 +36,10 @@ export function moveTo(state: Live, p: Participant, location: Location): void {
 		from.roomId === JOINT_ROOM_ID &&
 		!(location.kind === 'room' && location.roomId === JOINT_ROOM_ID);
 	if (leavingJoint) leaveJointSpeaking(state, p.id);
+	// Back in the joint room once they said they were ready: their break is over. (Someone still
+	// resting stays so, and the command that moved them is refused: see transition.ts.)
+	if (p.onBreak === 'ready' && location.kind === 'room' && location.roomId === JOINT_ROOM_ID)
+		delete p.onBreak;
 	p.location = location;
 	// A mediator's move settles where someone is: they are no longer "held apart".
 	if (state.separation) delete state.separation.previous[p.id];

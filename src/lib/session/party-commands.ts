@@ -31,10 +31,15 @@ function applyPartyChange(
 		const alone = Object.values(state.participants).every(
 			(p) => p.id === party.id || p.location.kind !== 'room' || p.location.roomId !== current?.id
 		);
-		if (current?.purpose === 'break' && alone) return null;
+		if (current?.purpose === 'break' && alone) {
+			// Still on their break: if they had said they were ready, they no longer are.
+			party.onBreak = 'resting';
+			return null;
+		}
 		const roomId = newRoomId(state, 'break', party.id);
 		state.rooms[roomId] = { id: roomId, purpose: 'break', side: party.side ?? party.id };
 		moveTo(state, party, { kind: 'room', roomId });
+		party.onBreak = 'resting';
 		closeEmptyRooms(state);
 		notify(state, 'break', party.id, at, events);
 		return null;
@@ -59,6 +64,9 @@ function applyPartyChange(
 			party.confirmedVoluntary = true;
 			return null;
 		case 'readyToReturn':
+			// Said once per break: the mediator may now bring them back.
+			if (party.onBreak !== 'resting') return null;
+			party.onBreak = 'ready';
 			notify(live, 'ready_to_return', party.id, at, events);
 			return null;
 		case 'raiseHand': {

@@ -18,6 +18,8 @@ export const REFUSALS = {
 	mediatorNotThere: ERROR_CODES.conflict,
 	wouldMixSides: ERROR_CODES.conflict,
 	wouldLeaveSidesAlone: ERROR_CODES.conflict,
+	/** Into the joint room, someone on a break who has not said they are ready. */
+	onBreak: ERROR_CODES.conflict,
 	notModerated: ERROR_CODES.conflict,
 	notTurns: ERROR_CODES.conflict,
 	/** Time added to a turn that has no timer. */

@@ -324,7 +324,7 @@ describe('"I need a break" (invariant 3)', () => {
 		expect(live(state).rooms[roomOf(state, VICTIM)!].purpose).toBe('break');
 	});
 
-	it('only the mediator brings them back; the party can say they are ready', () => {
+	it('only the mediator brings them back, once the party says they are ready', () => {
 		let state = apply(jointSession(), VICTIM, { type: 'stepOut' });
 		refusedWith(
 			state,
@@ -332,14 +332,31 @@ describe('"I need a break" (invariant 3)', () => {
 			{ type: 'moveParticipant', participantId: VICTIM, roomId: JOINT_ROOM_ID } as never,
 			'mediatorOnly'
 		);
+		// Resting: not into the joint room, however the mediator tries (a move sent before the
+		// console showed the break included).
+		const back = { type: 'moveParticipant', participantId: VICTIM, roomId: JOINT_ROOM_ID } as const;
+		refusedWith(state, MEDIATOR, back, 'onBreak');
+		const breakRoom = roomOf(state, VICTIM)!;
+		refusedWith(state, MEDIATOR, { type: 'closeRoom', roomId: breakRoom }, 'onBreak');
+		const waiting = apply(state, MEDIATOR, { type: 'sendToWaiting', participantId: VICTIM });
+		refusedWith(waiting, MEDIATOR, { type: 'admit', participantId: VICTIM }, 'onBreak');
+		expect(live(state).participants[VICTIM].onBreak).toBe('resting');
+
 		state = apply(state, VICTIM, { type: 'readyToReturn' });
+		expect(live(state).participants[VICTIM].onBreak).toBe('ready');
 		expect(live(state).notices.map((n) => n.kind)).toEqual(['break', 'ready_to_return']);
+		// Said once: saying it again tells the mediator nothing new.
+		expect(apply(state, VICTIM, { type: 'readyToReturn' })).toBe(state);
+		// "I need a break" again, still in the break room: resting again.
+		const again = apply(state, VICTIM, { type: 'stepOut' });
+		refusedWith(again, MEDIATOR, back, 'onBreak');
 		state = apply(state, MEDIATOR, {
 			type: 'moveParticipant',
 			participantId: VICTIM,
 			roomId: JOINT_ROOM_ID
 		});
 		expect(roomOf(state, VICTIM)).toBe(JOINT_ROOM_ID);
+		expect(live(state).participants[VICTIM].onBreak).toBeUndefined();
 		const notice = live(state).notices[0].id;
 		state = apply(state, MEDIATOR, { type: 'acknowledgeNotice', noticeId: notice });
 		expect(live(state).notices).toHaveLength(1);

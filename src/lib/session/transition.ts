@@ -8,6 +8,7 @@ import { applyMediatorCommand, MEDIATOR_ONLY } from './mediator-commands.ts';
 import {
 	isMediator,
 	isParty,
+	isResting,
 	JOINT_ROOM_ID,
 	type NoticeKind,
 	type Participant,
@@ -82,8 +83,11 @@ export function transition(current: SessionState, envelope: Envelope): Transitio
 		events
 	);
 	if (isRefusal(next)) return next;
-	// Whatever the command, a result that breaks invariant 1 is refused as a whole.
+	// Whatever the command, a result that breaks invariant 1 is refused as a whole, and so is
+	// one that brings someone resting on their break into the joint room (invariant 3).
 	if (next.phase === 'live' && !isSafe(next)) return refuse('wouldMixSides');
+	const resting = next.phase === 'live' ? restingInJointRoom(next) : undefined;
+	if (resting) return refuse('onBreak', { name: resting.name });
 	const state = shareUnchanged(current, next);
 	// A command that changes nothing (a break asked for again, a hand already down) is answered
 	// as done, and is no step: nothing to log, nobody to tell.
@@ -91,6 +95,11 @@ export function transition(current: SessionState, envelope: Envelope): Transitio
 	state.seq = current.seq + 1;
 	return { ok: true, state, events };
 }
+
+const restingInJointRoom = (state: SessionState): Participant | undefined =>
+	Object.values(state.participants).find(
+		(p) => isResting(p) && p.location.kind === 'room' && p.location.roomId === JOINT_ROOM_ID
+	);
 
 function seedParticipant(state: SessionState, seed: ParticipantSeed): Participant {
 	const existing = state.participants[seed.id];

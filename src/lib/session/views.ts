@@ -67,22 +67,35 @@ function placeOf(state: SessionState, me: Participant): Place {
 	};
 }
 
+/**
+ * Who may speak in the joint room, as a party there sees it: the people it names are in the
+ * room with them. Someone elsewhere (on a break, held apart, in a private room) is left out:
+ * where they are is not the room's to know.
+ */
 function speakingView(state: Live): SpeakingView {
 	const { speaking } = state;
-	const person = (id: string | null) => {
+	const here = (id: string | null | undefined): Participant | undefined => {
 		const p = id ? state.participants[id] : undefined;
+		return p?.location.kind === 'room' && p.location.roomId === JOINT_ROOM_ID ? p : undefined;
+	};
+	const person = (id: string | null) => {
+		const p = here(id);
 		return p ? summary(p) : null;
 	};
 	switch (speaking.mode) {
 		case 'open':
 			return { mode: 'open' };
 		case 'moderated':
-			return { mode: 'moderated', floor: person(speaking.floor), hands: speaking.queue.length };
+			return {
+				mode: 'moderated',
+				floor: person(speaking.floor),
+				hands: speaking.queue.filter((id) => here(id)).length
+			};
 		case 'turns':
 			return {
 				mode: 'turns',
 				order: speaking.order.flatMap((id) => person(id) ?? []),
-				currentId: speaking.order[speaking.current] ?? null,
+				currentId: here(speaking.order[speaking.current])?.id ?? null,
 				turnSeconds: speaking.turnSeconds,
 				turnStartedAt: speaking.turnStartedAt,
 				turnExtraSeconds: speaking.turnExtraSeconds
@@ -109,7 +122,8 @@ function partyView(state: SessionState, me: Participant): ViewBody<PartyView> {
 			confirmedVoluntary: me.confirmedVoluntary,
 			mutedByMediator: me.mutedByMediator,
 			queuePosition: position === -1 ? null : position + 1,
-			canSpeak: canSpeak(state, me.id)
+			canSpeak: canSpeak(state, me.id),
+			onBreak: me.onBreak ?? null
 		},
 		place: me.status === 'withdrawn' ? { kind: 'waiting' } : placeOf(state, me),
 		speaking: live && inJoint && me.status === 'active' ? speakingView(live) : null,
@@ -126,7 +140,8 @@ function mediatorView(state: SessionState, me: Participant): ViewBody<MediatorVi
 		location: p.location,
 		confirmedVoluntary: p.confirmedVoluntary,
 		mutedByMediator: p.mutedByMediator,
-		canSpeak: canSpeak(state, p.id)
+		canSpeak: canSpeak(state, p.id),
+		onBreak: p.onBreak ?? null
 	}));
 	const rooms = live
 		? Object.values(live.rooms).map((room) => ({
