@@ -31,6 +31,10 @@ export async function boot(
 	}
 	if (config.authSecretIsEphemeral)
 		log.warn('AUTH_SECRET is not set: staff sessions will not survive a restart');
+	if (config.media.kind === 'p2p' && !config.media.relayBetweenSides)
+		log.warn(
+			'ICE_SERVERS has no TURN server: in browser-to-browser media the two sides connect directly, and each browser can learn the other’s IP address (a place). Add a TURN server or use LiveKit (DEPLOYING.md)'
+		);
 	const deps: Deps = {
 		config,
 		db: database.db,

@@ -54,7 +54,7 @@ describe('loadConfig', () => {
 
 describe('media settings', () => {
 	it('default to browser-to-browser media with no ICE servers', () => {
-		expect(loadConfig({}).media).toEqual({ kind: 'p2p', iceServers: [] });
+		expect(loadConfig({}).media).toEqual({ kind: 'p2p', iceServers: [], relayBetweenSides: false });
 	});
 
 	it('read STUN/TURN servers as JSON, and refuse anything else with an example', () => {

@@ -125,7 +125,15 @@ export interface NotificationsConfig {
 
 export type MediaConfig =
 	/** WebRTC between the browsers, signalled through Mend: nothing else to install. */
-	| { kind: 'p2p'; iceServers: z.infer<typeof IceServersSchema> }
+	| {
+			kind: 'p2p';
+			iceServers: z.infer<typeof IceServersSchema>;
+			/**
+			 * A TURN server is configured: between the two sides of a case, only relay candidates are
+			 * relayed, so that neither browser learns the other's address (hide-addresses.ts).
+			 */
+			relayBetweenSides: boolean;
+	  }
 	| {
 			kind: 'livekit';
 			url: string;
@@ -183,7 +191,13 @@ export function loadConfig(env: Env = process.env): Config {
 					tokenTtlS: e.LIVEKIT_TOKEN_TTL_MINUTES * 60,
 					iceServers
 				}
-			: { kind: 'p2p', iceServers };
+			: {
+					kind: 'p2p',
+					iceServers,
+					relayBetweenSides: iceServers.some((server) =>
+						[server.urls].flat().some((url) => /^turns?:/.test(url))
+					)
+				};
 
 	if (e.SMTP_URL && !e.MAIL_FROM)
 		throw new ConfigError([

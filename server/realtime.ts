@@ -93,7 +93,9 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 		});
 	});
 	const sessions = attachControl(io, deps, deps.media);
-	attachSignalRelay(io, sessions);
+	attachSignalRelay(io, sessions, {
+		relayBetweenSides: deps.config.media.kind === 'p2p' && deps.config.media.relayBetweenSides
+	});
 	const collab = attachCollab(httpServer, deps, {
 		stepOf: (meetingId) => sessions.stepOf(meetingId),
 		load: (meetingId) => sessions.session(meetingId)

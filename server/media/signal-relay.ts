@@ -5,6 +5,7 @@ import { SignalSchema } from '#lib/protocol/media.ts';
 import { err, ok } from '#lib/protocol/result.ts';
 import { mediaRoomOf } from '#lib/session/media-policy.ts';
 import { participantRoom } from '../control/attach-control.ts';
+import { withoutAddresses } from './hide-addresses.ts';
 import type { SessionHost } from '../control/session-host.ts';
 import type { RealtimeServer } from '../realtime.ts';
 
@@ -16,7 +17,11 @@ const SIGNALS_PER_10_S = 400;
  * only while the session puts both, connected, in the same media room: a party can never reach
  * the browser of someone in another room, even with a modified client.
  */
-export function attachSignalRelay(io: RealtimeServer, host: SessionHost): void {
+export function attachSignalRelay(
+	io: RealtimeServer,
+	host: SessionHost,
+	options: { relayBetweenSides: boolean }
+): void {
 	const limiter = new RateLimiterMemory({
 		keyPrefix: 'signal',
 		points: SIGNALS_PER_10_S,
@@ -38,10 +43,18 @@ export function attachSignalRelay(io: RealtimeServer, host: SessionHost): void {
 			const room = state && from ? mediaRoomOf(state, from) : null;
 			if (!state || !from || !room || mediaRoomOf(state, parsed.data.to) !== room)
 				return reply(err(ERROR_CODES.forbidden, m.media_not_together()));
-			io.to(participantRoom(meetingId, parsed.data.to)).emit('signal', {
-				from,
-				payload: parsed.data.payload
-			});
+			// Between the sides, nothing that tells where the other is (dropped quietly: a browser
+			// sends every candidate it has, and only the relayed ones can connect anyway).
+			const sender = state.participants[from];
+			const recipient = state.participants[parsed.data.to];
+			const acrossSides =
+				options.relayBetweenSides &&
+				sender?.side &&
+				recipient?.side &&
+				sender.side !== recipient.side;
+			const payload = acrossSides ? withoutAddresses(parsed.data.payload) : parsed.data.payload;
+			if (payload)
+				io.to(participantRoom(meetingId, parsed.data.to)).emit('signal', { from, payload });
 			reply(ok(null));
 		});
 	});
