@@ -108,6 +108,8 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 			await collab.changed(id);
 		}
 		collab.meetingChanged(setup.meetingId);
+		// The meeting ended: its links no longer open its documents, open connections included.
+		if (step === null) await collab.recheckAccess();
 	});
 	// The readiness gate: a joint session opens only once both sides are screened suitable,
 	// have consented and were prepared — or a coordinator overrode it where the program allows.
@@ -122,7 +124,8 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 		sessions: {
 			stepOf: (meetingId) => sessions.stepOf(meetingId),
 			logHead: (meetingId) => sessions.logHead(meetingId),
-			withdrawEverywhere: (meetingIds, partyId) => sessions.withdrawEverywhere(meetingIds, partyId)
+			withdrawEverywhere: (meetingIds, partyId) => sessions.withdrawEverywhere(meetingIds, partyId),
+			letGo: (meetingId, partyId) => sessions.letGo(meetingId, partyId)
 		}
 	});
 

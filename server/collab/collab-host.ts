@@ -415,6 +415,11 @@ export class CollabHost implements AgreementDocuments {
 
 	// --- access -----------------------------------------------------------------------
 
+	/** Checks every open connection now (planes.ts): see #revalidateAll. */
+	recheckAccess(): Promise<void> {
+		return this.#revalidateAll();
+	}
+
 	/** A link revoked or a staff member removed while connected: their connection ends. */
 	async #revalidateAll(): Promise<void> {
 		for (const doc of [...this.#documents.loaded()])

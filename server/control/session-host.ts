@@ -151,6 +151,11 @@ export class SessionHost {
 		}
 	}
 
+	/** Closes the connections of one participant to a meeting's session (their link stopped). */
+	letGo(meetingId: string, participantId: string): void {
+		this.#audience.disconnect(meetingId, participantId);
+	}
+
 	/** The agenda step of a live session in this process; null when not live or not here. */
 	stepOf(meetingId: string): AgendaStep | null {
 		const state = this.#loaded.get(meetingId)?.state;

@@ -18,6 +18,11 @@ export interface AgreementDocuments {
 	changed(agreementId: string): Promise<void>;
 	/** Closes a party's connections to every document (they withdrew from the mediation). */
 	closeParty(partyId: string): void;
+	/**
+	 * Who may open what changed (a link revoked or replaced, a meeting ended): every open
+	 * connection is checked again now, and those no longer allowed close.
+	 */
+	recheckAccess(): Promise<void>;
 }
 
 export interface LiveSessions {
@@ -27,6 +32,11 @@ export interface LiveSessions {
 	logHead(meetingId: string): Promise<string | null>;
 	/** A party withdrew from the mediation: out of these meetings' live sessions at once. */
 	withdrawEverywhere(meetingIds: readonly string[], partyId: string): Promise<void>;
+	/**
+	 * A party's link to a meeting stopped working (revoked, replaced): the browsers connected
+	 * with it are let go at once, and cannot come back with it.
+	 */
+	letGo(meetingId: string, partyId: string): void;
 }
 
 export interface Planes {

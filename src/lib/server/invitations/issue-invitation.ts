@@ -14,6 +14,8 @@ import { queueInvitationNotices } from '../notifications/invitation-notices.ts';
 import type { Transports } from '../notifications/transports.ts';
 import { hashAccessCode, hashToken, newAccessCode, newToken } from '../tokens.ts';
 import { parseInput } from '../validation.ts';
+import type { Planes } from '../planes.ts';
+import { letGoOfLink } from './revoke-invitation.ts';
 
 export interface IssuedInvitation {
 	invitationId: string;
@@ -37,8 +39,12 @@ export async function issueInvitation(
 	actor: StaffActor,
 	meetingId: string,
 	input: unknown,
-	/** Where the link points when PUBLIC_URL is not set (the request's origin). */
-	options: { origin?: string } = {}
+	options: {
+		/** Where the link points when PUBLIC_URL is not set (the request's origin). */
+		origin?: string;
+		/** The live planes: the browsers that entered with a link this one replaces are let go. */
+		planes?: Pick<Planes, 'sessions' | 'agreements'>;
+	} = {}
 ): Promise<IssuedInvitation> {
 	assertCan(actor, 'manageMeetings');
 	const { partyId, withAccessCode } = parseInput(IssueInvitationSchema, input);
@@ -46,7 +52,7 @@ export async function issueInvitation(
 	const accessCode = withAccessCode ? newAccessCode() : null;
 	const accessCodeHash = accessCode ? await hashAccessCode(accessCode) : null;
 
-	return deps.db.transaction(async (tx) => {
+	const { issued, replacedOne } = await deps.db.transaction(async (tx) => {
 		const { meeting } = await findVisibleMeeting(tx, actor, meetingId);
 		if (meeting.status !== MEETING_STATUSES.scheduled && meeting.status !== MEETING_STATUSES.live)
 			throw new AppError(ERROR_CODES.conflict, m.error_meeting_not_open());
@@ -123,6 +129,11 @@ export async function issueInvitation(
 				withAccessCode
 			});
 		}
-		return { invitationId: row.id, token, accessCode, expiresAt };
+		return {
+			issued: { invitationId: row.id, token, accessCode, expiresAt },
+			replacedOne: replaced.length > 0
+		};
 	});
+	if (replacedOne && options.planes) await letGoOfLink(options.planes, { meetingId, partyId });
+	return issued;
 }

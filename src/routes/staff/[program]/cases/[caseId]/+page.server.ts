@@ -9,6 +9,7 @@ import { formToObject } from '#lib/server/forms.ts';
 import { issueInvitation } from '#lib/server/invitations/issue-invitation.ts';
 import { revokeInvitation } from '#lib/server/invitations/revoke-invitation.ts';
 import { runAction, runLoad } from '#lib/server/kit/actions.ts';
+import { getPlanes } from '#lib/server/planes.ts';
 import { requireStaffContext } from '#lib/server/kit/staff.ts';
 import { cancelMeeting } from '#lib/server/meetings/cancel-meeting.ts';
 import { createMeeting } from '#lib/server/meetings/create-meeting.ts';
@@ -79,7 +80,11 @@ export const actions: Actions = {
 		const form = formToObject(await event.request.formData());
 		const meetingId = String(form.meetingId ?? '');
 		const result = await runAction(
-			() => issueInvitation(getDeps(), actor, meetingId, form, { origin: event.url.origin }),
+			() =>
+				issueInvitation(getDeps(), actor, meetingId, form, {
+					origin: event.url.origin,
+					planes: getPlanes()
+				}),
 			form
 		);
 		if (!result || !('token' in result)) return result;
@@ -98,7 +103,7 @@ export const actions: Actions = {
 		const { actor } = await requireStaffContext(event);
 		const form = await event.request.formData();
 		return runAction(() =>
-			revokeInvitation(getDeps(), actor, String(form.get('invitationId') ?? ''))
+			revokeInvitation(getDeps(), getPlanes(), actor, String(form.get('invitationId') ?? ''))
 		);
 	}
 };
