@@ -36,7 +36,7 @@ function drawingBytes(dataUrl: string | null | undefined): Uint8Array | null {
 export async function signAgreement(
 	deps: Deps,
 	planes: Planes,
-	credentials: Credentials & { userAgent: string | null; origin: string },
+	credentials: Credentials & { userAgent: string | null },
 	agreementId: string,
 	input: unknown
 ): Promise<{ executed: boolean }> {
@@ -91,7 +91,8 @@ export async function signAgreement(
 
 		const signed = await loadAgreementRecord(tx, agreementId);
 		if (!signed || signersOf(signed).some((s) => !s.signed)) return false;
-		await executeAgreement(tx, signed, now, `${credentials.origin}/verify`);
+		// Printed in everyone's copy: Mend's own address, never one the last signer's request named.
+		await executeAgreement(tx, signed, now, `${deps.publicUrl.href}/verify`);
 		return true;
 	});
 	await planes.agreements.changed(agreementId);
