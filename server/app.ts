@@ -15,7 +15,10 @@ export interface RunningMend {
 	realtime: Realtime;
 	/** Sends the outbox and makes reminders, every 30 s; `runOnce()` for tests. */
 	sweeper: Sweeper;
-	/** e.g. http://127.0.0.1:41234 — the address actually listened on. */
+	/**
+	 * e.g. http://127.0.0.1:41234 — the address actually listened on, for clients on this
+	 * machine (tests). Links for people use `deps.publicUrl`.
+	 */
 	url: string;
 	close(): Promise<void>;
 }
@@ -35,11 +38,20 @@ export async function startMend(config: Config, deps: Deps): Promise<RunningMend
 
 	const server = http.createServer(createRequestListener(handler, config));
 	const realtime = attachRealtime(server, deps);
-	const sweeper = startSweeper(deps);
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', reject);
-		server.listen(config.port, config.host, () => resolve());
+		server.listen(config.port, config.host, () => {
+			try {
+				// Before any request is read: links made from now on carry this address.
+				deps.publicUrl.listening(server.address());
+				resolve();
+			} catch (error) {
+				reject(error);
+			}
+		});
 	});
+	// The sweeper writes links into messages: it starts once the public address is known.
+	const sweeper = startSweeper(deps);
 	const { port } = server.address() as AddressInfo;
 	const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 

@@ -6,6 +6,7 @@ import { openDatabase } from '#lib/server/db/client.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import { createLogger, type Logger } from '#lib/server/log.ts';
 import { createTransports } from '#lib/server/notifications/transports.ts';
+import { PublicUrl } from '#lib/server/public-url.ts';
 import { createLiveKitBackend } from './media/livekit.ts';
 import { createP2PBackend } from './media/p2p.ts';
 
@@ -37,6 +38,8 @@ export async function boot(
 		);
 	const deps: Deps = {
 		config,
+		// Known now when PUBLIC_URL is set; otherwise once the host's server listens.
+		publicUrl: new PublicUrl(config.publicUrl),
 		db: database.db,
 		logWriter: database.log,
 		auth: createAuth(database.db, config, log),

@@ -37,6 +37,18 @@ describe('loadConfig', () => {
 		expect(() => loadConfig({ AUTH_SECRET: 'short' })).toThrow(/at least 32 characters/);
 	});
 
+	it('refuses to start in production without a PUBLIC_URL: links are never made from a request', () => {
+		const production = { NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(32) };
+		expect(() => loadConfig(production)).toThrow(ConfigError);
+		expect(() => loadConfig(production)).toThrow(/PUBLIC_URL: required in production/);
+		expect(() => loadConfig({ ...production, PUBLIC_URL: '' })).toThrow(/PUBLIC_URL/);
+		expect(loadConfig({ ...production, PUBLIC_URL: 'https://mend.example.org' }).publicUrl).toBe(
+			'https://mend.example.org'
+		);
+		// Outside production it may stay unset: Mend then uses the address it listens on.
+		expect(loadConfig({ NODE_ENV: 'development' }).publicUrl).toBeUndefined();
+	});
+
 	it('treats an empty variable as unset and reads flags as a person writes them', () => {
 		const config = loadConfig({ PORT: '', TRUST_PROXY: 'yes', SEED_DEMO: '0' });
 		expect(config.port).toBe(3000);

@@ -98,7 +98,10 @@ export interface Config {
 	env: 'development' | 'production' | 'test';
 	host: string;
 	port: number;
-	/** Where people reach Mend; links in invitations start with it. Unset: derived per request. */
+	/**
+	 * PUBLIC_URL as configured (required in production): the only origin requests are taken to
+	 * come from. Links use `deps.publicUrl`, which is this or, unset, the address listened on.
+	 */
 	publicUrl: string | undefined;
 	trustProxy: boolean;
 	database: DatabaseConfig;
@@ -173,6 +176,12 @@ export function loadConfig(env: Env = process.env): Config {
 			'AUTH_SECRET: required in production (at least 32 random characters, e.g. `openssl rand -base64 48`)'
 		]);
 	}
+	// Links, e-mails and signed agreements carry Mend's address: in production it is said, never
+	// guessed (a request's Host is chosen by whoever sends it).
+	if (e.NODE_ENV === 'production' && !e.PUBLIC_URL)
+		throw new ConfigError([
+			'PUBLIC_URL: required in production, the address people use, e.g. https://mend.example.org (invitation links, e-mails and signed agreements carry it)'
+		]);
 
 	const livekitKeys = [e.LIVEKIT_URL, e.LIVEKIT_API_KEY, e.LIVEKIT_API_SECRET];
 	if (livekitKeys.some(Boolean) && !livekitKeys.every(Boolean))

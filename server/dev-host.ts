@@ -1,32 +1,46 @@
 import type { Server } from 'node:http';
 import { seedDemo } from '#lib/server/demo/seed-demo.ts';
-import { provideDeps } from '#lib/server/deps.ts';
+import { provideDeps, type Deps } from '#lib/server/deps.ts';
 import { startSweeper } from '#lib/server/notifications/sweeper.ts';
 import { boot, type Booted } from './boot.ts';
 import { loadConfig } from './config.ts';
 import { attachRealtime } from './realtime.ts';
 
 // Vite re-runs configureServer when its config changes; the database (one PGlite per data
-// directory, per process) must be opened once for the life of the process.
+// directory, per process) must be opened once for the life of the process, and so are the
+// demo and the sweeper.
 const KEY = Symbol.for('mend.devHost');
-type Holder = { [KEY]?: Promise<Booted> };
+type DevHost = { booted: Promise<Booted>; listening?: Promise<void> };
+type Holder = { [KEY]?: DevHost };
 
 export async function startDevHost(httpServer: Server, env: Record<string, string | undefined>) {
 	const holder = globalThis as Holder;
-	holder[KEY] ??= boot(loadConfig(env)).then(async (booted) => {
-		if (booted.deps.config.seedDemo) {
-			const demo = await seedDemo(booted.deps);
-			const lines = [`  Demo staff (password ${demo.logins[0]?.password}):`];
-			for (const login of demo.logins) lines.push(`    ${login.email}`);
-			lines.push(`  Demo joint session links (paths on this dev server):`);
-			for (const link of demo.invitations) lines.push(`    ${link.role.padEnd(9)} ${link.path}`);
-			console.log(lines.join('\n'));
-		}
-		// Once per process, like the database; its timer does not keep the process alive.
-		startSweeper(booted.deps);
-		return booted;
-	});
-	const { deps } = await holder[KEY];
+	const host = (holder[KEY] ??= { booted: boot(loadConfig(env)) });
+	const { deps } = await host.booted;
 	provideDeps(deps);
 	attachRealtime(httpServer, deps);
+	// Vite listens after its plugins are configured; the links the demo and the sweeper write
+	// need the address it listens on (unless PUBLIC_URL is set).
+	const started = () => {
+		host.listening ??= whenListening(httpServer, deps).catch((error: unknown) =>
+			deps.log.error('the dev host could not start its services', { error: String(error) })
+		);
+	};
+	if (httpServer.listening) started();
+	else httpServer.once('listening', started);
+}
+
+async function whenListening(httpServer: Server, deps: Deps): Promise<void> {
+	deps.publicUrl.listening(httpServer.address());
+	if (deps.config.seedDemo) {
+		const demo = await seedDemo(deps);
+		const lines = [`  Demo staff (password ${demo.logins[0]?.password}):`];
+		for (const login of demo.logins) lines.push(`    ${login.email}`);
+		lines.push(`  Demo joint session links:`);
+		for (const link of demo.invitations)
+			lines.push(`    ${link.role.padEnd(9)} ${deps.publicUrl.href}${link.path}`);
+		console.log(lines.join('\n'));
+	}
+	// Its timer does not keep the process alive.
+	startSweeper(deps);
 }

@@ -17,9 +17,10 @@ async function main(): Promise<void> {
 	}
 
 	const { deps, close: closeDeps } = await boot(config);
-	const demo = config.seedDemo ? await seedDemo(deps) : null;
 	const mend = await startMend(config, deps);
-	const base = config.publicUrl ?? mend.url.replace('127.0.0.1', 'localhost');
+	// After listening: the demo's invitations carry Mend's public address.
+	const demo = config.seedDemo ? await seedDemo(deps) : null;
+	const base = deps.publicUrl.href;
 
 	const lines = [``, `  Mend is running at ${base}`, `  Staff sign in: ${base}/login`];
 	if (demo) {

@@ -70,7 +70,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -93,7 +92,7 @@ import {
 	rssMb,
 	waitForQuiet
 } from './proc-stats.ts';
-import { NODE_OPTIONS, spawnServer, stopChild } from './server-process.ts';
+import { freePort, NODE_OPTIONS, spawnServer, stopChild } from './server-process.ts';
 
 const env = process.env;
 const DOCS = Number(env.BENCH_DOCS ?? 50);
@@ -169,18 +168,6 @@ function cpuPercent(start: Snapshot, end: Snapshot) {
 
 // ---------------------------------------------------------------------------------------------
 // Servers
-
-/** A port nobody listens on (the baseline's bin prints the port it was given, not its own). */
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address() as net.AddressInfo;
-			server.close(() => resolve(port));
-		});
-	});
-}
 
 interface Target {
 	/** As printed: `Mend (PostgreSQL)`, `Mend (PGlite)`, `@y/websocket-server`. */
@@ -300,12 +287,15 @@ async function startMend(
 	databaseName: string | null
 ): Promise<Target> {
 	const profile = key === 'postgres' && CPU_PROF_DIR;
+	// In production Mend is told its public address: here, the one it will listen on.
+	const port = await freePort();
 	const mend = await spawnServer(
 		'server/index.ts',
 		{
 			NODE_ENV: 'production',
-			PORT: '0',
+			PORT: String(port),
 			HOST: '127.0.0.1',
+			PUBLIC_URL: `http://127.0.0.1:${port}`,
 			AUTH_SECRET: randomBytes(32).toString('base64url'),
 			SEED_DEMO: 'false',
 			LOG_LEVEL: 'warn',
@@ -326,8 +316,8 @@ async function startMend(
 		await stopChild(mend.child);
 	};
 	try {
-		// It prints "localhost", which may resolve to ::1; it listens on 127.0.0.1 only.
-		const url = mend.ready[1]!.replace('//localhost', '//127.0.0.1');
+		// It prints its PUBLIC_URL, the address it listens on.
+		const url = mend.ready[1]!;
 		const staff = new HttpClient(url);
 		const signedIn = await staff.action('/login?/signIn', seeded.login);
 		if (signedIn.type !== 'redirect')

@@ -71,7 +71,7 @@ import {
 	rssMb,
 	waitForQuiet
 } from './proc-stats.ts';
-import { NODE_OPTIONS, spawnServer, stopChild } from './server-process.ts';
+import { freePort, NODE_OPTIONS, spawnServer, stopChild } from './server-process.ts';
 
 const env = process.env;
 const SIZES = (env.BENCH_SESSIONS ?? '100,500,1000').split(',').map((s) => Number(s.trim()));
@@ -335,12 +335,15 @@ async function startMend(
 	sessions: SeededSession[],
 	profile: boolean
 ): Promise<Target> {
+	// In production Mend is told its public address: here, the one it will listen on.
+	const port = await freePort();
 	const mend = await spawnServer(
 		'server/index.ts',
 		{
 			NODE_ENV: 'production',
-			PORT: '0',
+			PORT: String(port),
 			HOST: '127.0.0.1',
+			PUBLIC_URL: `http://127.0.0.1:${port}`,
 			AUTH_SECRET: randomBytes(32).toString('base64url'),
 			SEED_DEMO: 'false',
 			LOG_LEVEL: 'warn',
@@ -356,8 +359,8 @@ async function startMend(
 	);
 	const admin = new pg.Client({ connectionString: ADMIN_URL });
 	try {
-		// It prints "localhost", which may resolve to ::1; it listens on 127.0.0.1 only.
-		const url = mend.ready[1].replace('//localhost', '//127.0.0.1');
+		// It prints its PUBLIC_URL, the address it listens on.
+		const url = mend.ready[1];
 		const staff = new HttpClient(url);
 		const signedIn = await staff.action('/login?/signIn', program.login);
 		if (signedIn.type !== 'redirect')

@@ -1,11 +1,24 @@
 /** Starting and stopping a bench's server under test, each in its own child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { NODE, SERVER_NODE_FLAGS } from '../helpers/process.ts';
 
 /** BENCH_NODE_OPTIONS: NODE_OPTIONS for every server a bench starts. */
 export const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? '';
 /** BENCH_NODE_FLAGS: more V8 flags on every server's command line, where NODE_OPTIONS refuses them (--trace-gc). */
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
+/** A port nobody listens on, for a server that must be told its port (or its address) first. */
+export function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address() as net.AddressInfo;
+			server.close(() => resolve(port));
+		});
+	});
+}
 
 /** Stops a child: SIGTERM, then SIGKILL if it has not exited within 15 s. */
 export async function stopChild(child: ChildProcess): Promise<void> {

@@ -1,3 +1,4 @@
+import { extractText, getDocumentProxy } from 'unpdf';
 import { expect, vi } from 'vitest';
 import * as Y from 'yjs';
 import { clauseIds, type AgreementContent } from '#lib/agreement/model.ts';
@@ -11,7 +12,7 @@ import {
 import { agreementDocName, type AgreementState } from '#lib/protocol/collab.ts';
 import type { MediatorView, PartyView } from '#lib/protocol/session-view.ts';
 import { CollabClient, type CollabCredentials } from './collab.ts';
-import type { HttpClient } from './http.ts';
+import { HttpClient, successData } from './http.ts';
 import {
 	joinAsMediator,
 	joinAsParty,
@@ -60,7 +61,7 @@ export async function requestJson<T = Record<string, unknown>>(
 	const response = await actor.http.fetch(withMeeting(actor, path), {
 		method: init.method ?? (init.body === undefined && init.raw === undefined ? 'GET' : 'POST'),
 		headers: {
-			origin: actor.http.baseUrl,
+			origin: actor.http.origin,
 			'content-type': 'application/json',
 			accept: 'application/json',
 			...init.headers
@@ -303,6 +304,37 @@ export const sign = (actor: Actor, agreementId: string, hash: string, typedName:
 		typedName,
 		agree: true
 	});
+
+/** The executed agreement's PDF, as this actor downloads it. */
+export async function downloadPdf(actor: Actor, agreementId: string) {
+	const response = await actor.http.fetch(withMeeting(actor, `/api/agreements/${agreementId}/pdf`));
+	return {
+		status: response.status,
+		type: response.headers.get('content-type'),
+		bytes: new Uint8Array(await response.arrayBuffer())
+	};
+}
+
+/** A PDF's text, every run of white space as one space. */
+export async function pdfText(bytes: Uint8Array): Promise<string> {
+	const pdf = await getDocumentProxy(bytes.slice());
+	const { text } = await extractText(pdf, { mergePages: true });
+	await pdf.cleanup();
+	return text.replace(/\s+/g, ' ');
+}
+
+/** The public verification page's answer for a file (uploaded) or its SHA-256. */
+export async function verifyPdf(
+	server: TestServer,
+	fields: { file?: Uint8Array; sha256?: string }
+) {
+	const form = new FormData();
+	if (fields.file) form.set('file', new Blob([fields.file.slice()]), 'agreement.pdf');
+	if (fields.sha256) form.set('sha256', fields.sha256);
+	const result = await new HttpClient(server.url).submit('/verify', form);
+	return successData<{ result: { genuine: boolean; status?: string; version?: number } }>(result)
+		.result;
+}
 
 /** The mediator freezes the text; returns the hash everyone signs. */
 export async function freeze(d: Drafted, agreementId = d.agreementId): Promise<string> {

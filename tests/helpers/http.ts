@@ -1,3 +1,4 @@
+import http from 'node:http';
 import * as devalue from 'devalue';
 
 export type ActionResult =
@@ -13,9 +14,27 @@ export type ActionResult =
 export class HttpClient {
 	readonly cookies = new Map<string, string>();
 	readonly baseUrl: string;
+	readonly #forged: Forged | null;
 
-	constructor(baseUrl: string) {
+	constructor(baseUrl: string, forged: Forged | null = null) {
 		this.baseUrl = baseUrl;
+		this.#forged = forged;
+	}
+
+	/**
+	 * The same person (their cookies, as they are now) sending headers of their choosing on
+	 * every request — a forged `Host`, `X-Forwarded-Host` — and claiming `origin` as their page's
+	 * origin, consistently, as a client that forges them would.
+	 */
+	forging(forged: Forged): HttpClient {
+		const client = new HttpClient(this.baseUrl, forged);
+		for (const [name, value] of this.cookies) client.cookies.set(name, value);
+		return client;
+	}
+
+	/** The origin this client's pages claim: a browser sends it with every form post. */
+	get origin(): string {
+		return this.#forged?.origin ?? this.baseUrl;
 	}
 
 	get cookieHeader(): string {
@@ -25,11 +44,12 @@ export class HttpClient {
 	async fetch(path: string, init: RequestInit = {}): Promise<Response> {
 		const headers = new Headers(init.headers);
 		if (this.cookies.size) headers.set('cookie', this.cookieHeader);
-		const response = await fetch(new URL(path, this.baseUrl), {
-			...init,
-			headers,
-			redirect: 'manual'
-		});
+		for (const [name, value] of Object.entries(this.#forged?.headers ?? {}))
+			headers.set(name, value);
+		const request = { ...init, headers, redirect: 'manual' as const };
+		const url = new URL(path, this.baseUrl);
+		// fetch always sends the real Host: a forged one goes out through node:http.
+		const response = headers.has('host') ? await sendAsIs(url, request) : await fetch(url, request);
 		for (const line of response.headers.getSetCookie()) {
 			const [pair, ...attributes] = line.split(';');
 			const eq = pair.indexOf('=');
@@ -71,7 +91,7 @@ export class HttpClient {
 		const response = await this.fetch(path, {
 			method: 'POST',
 			body,
-			headers: { origin: this.baseUrl, accept: 'application/json', 'x-sveltekit-action': 'true' }
+			headers: { origin: this.origin, accept: 'application/json', 'x-sveltekit-action': 'true' }
 		});
 		const text = await response.text();
 		let json: {
@@ -100,6 +120,47 @@ export class HttpClient {
 			error: json.error ?? { message: '' }
 		};
 	}
+}
+
+/** What a client that forges its headers sends on every request, and the origin it claims. */
+export interface Forged {
+	headers: Record<string, string>;
+	origin: string;
+}
+
+/** One request with exactly the headers given, `Host` included, as a Response. */
+async function sendAsIs(url: URL, init: RequestInit & { headers: Headers }): Promise<Response> {
+	// A Request encodes the body as fetch would (a form's multipart boundary included).
+	const request = new Request(url, { method: init.method, headers: init.headers, body: init.body });
+	const body = Buffer.from(await request.arrayBuffer());
+	const headers: Record<string, string> = Object.fromEntries(request.headers);
+	if (body.length > 0) headers['content-length'] = String(body.length);
+	return new Promise<Response>((resolve, reject) => {
+		const outgoing = http.request(
+			{
+				host: url.hostname,
+				port: url.port,
+				method: request.method,
+				path: url.pathname + url.search,
+				headers
+			},
+			(incoming) => {
+				const chunks: Buffer[] = [];
+				incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+				incoming.on('error', reject);
+				incoming.on('end', () => {
+					const answer = new Headers();
+					for (let i = 0; i < incoming.rawHeaders.length; i += 2)
+						answer.append(incoming.rawHeaders[i]!, incoming.rawHeaders[i + 1]!);
+					const status = incoming.statusCode ?? 500;
+					const empty = status === 204 || status === 304;
+					resolve(new Response(empty ? null : Buffer.concat(chunks), { status, headers: answer }));
+				});
+			}
+		);
+		outgoing.on('error', reject);
+		outgoing.end(body);
+	});
 }
 
 /** The data of a successful action; fails the test, showing the result, otherwise. */

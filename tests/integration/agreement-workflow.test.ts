@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { agreementDocName, EDIT_REFUSALS } from '#lib/protocol/collab.ts';
 import { agreements, planItems } from '#lib/server/db/schema.ts';
@@ -11,20 +10,22 @@ import {
 	agreementAction,
 	agreementOfMeeting,
 	credentialsOf,
+	downloadPdf,
 	draftedAgreement,
 	freeze,
 	partyActor,
+	pdfText,
 	readAgreement,
 	SAMPLE,
 	sign,
 	staffActor,
 	stateOf,
-	type Actor,
+	verifyPdf,
 	type Drafted
 } from '../helpers/agreement.ts';
 import { CollabClient } from '../helpers/collab.ts';
 import { referralFields } from '../helpers/fixtures.ts';
-import { HttpClient, successData } from '../helpers/http.ts';
+import { HttpClient } from '../helpers/http.ts';
 import { jointMeeting } from '../helpers/meeting.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -64,33 +65,7 @@ async function execute(d: Drafted, agreementId = d.agreementId): Promise<string>
 	return hash;
 }
 
-async function downloadPdf(actor: Actor, agreementId: string) {
-	const response = await actor.http.fetch(
-		`/api/agreements/${agreementId}/pdf${actor.meetingId ? `?meeting=${actor.meetingId}` : ''}`
-	);
-	return {
-		status: response.status,
-		type: response.headers.get('content-type'),
-		bytes: new Uint8Array(await response.arrayBuffer())
-	};
-}
-
-async function pdfText(bytes: Uint8Array): Promise<string> {
-	const pdf = await getDocumentProxy(bytes.slice());
-	const { text } = await extractText(pdf, { mergePages: true });
-	await pdf.cleanup();
-	return text.replace(/\s+/g, ' ');
-}
-
-/** The public verification page's answer for a file (uploaded) or its SHA-256. */
-async function verify(fields: { file?: Uint8Array; sha256?: string }) {
-	const form = new FormData();
-	if (fields.file) form.set('file', new Blob([fields.file.slice()]), 'agreement.pdf');
-	if (fields.sha256) form.set('sha256', fields.sha256);
-	const result = await new HttpClient(server.url).submit('/verify', form);
-	return successData<{ result: { genuine: boolean; status?: string; version?: number } }>(result)
-		.result;
-}
+const verify = (fields: { file?: Uint8Array; sha256?: string }) => verifyPdf(server, fields);
 
 describe('an agreement, from draft to signed PDF', () => {
 	it('is accepted clause by clause, frozen, signed by everyone and executed into a PDF and a plan', async () => {

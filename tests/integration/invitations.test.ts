@@ -59,7 +59,7 @@ describe('an invitation link', () => {
 	it('is shown once, and only its hash is stored', async () => {
 		const { path, url } = await issue('Vera Victim');
 		const token = path.split('/').pop() as string;
-		expect(url.startsWith(server.url)).toBe(true);
+		expect(url.startsWith(`${server.deps.publicUrl.href}/join/`)).toBe(true);
 		expect(Buffer.from(token, 'base64url').length).toBeGreaterThanOrEqual(16);
 		const rows = await server.deps.db.select().from(invitations);
 		expect(JSON.stringify(rows)).not.toContain(token);

@@ -5,10 +5,13 @@ import type { Clock } from './clock.ts';
 import type { Database, LogWriter } from './db/client.ts';
 import type { Logger } from './log.ts';
 import type { Transports } from './notifications/transports.ts';
+import type { PublicUrl } from './public-url.ts';
 
 /** Everything server code needs from the outside world, created once per process by the host. */
 export interface Deps {
 	config: Config;
+	/** Where people reach Mend: the one source of every address written for someone to follow. */
+	publicUrl: PublicUrl;
 	db: Database;
 	/** The append-only logs' lean writer (see LogWriter). */
 	logWriter: LogWriter;

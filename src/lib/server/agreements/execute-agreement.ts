@@ -6,9 +6,11 @@ import type { PlanItemKind } from '#lib/agreement/status.ts';
 import { AUDIT_ACTIONS, recordAudit } from '../audit/record-audit.ts';
 import type { Executor } from '../db/client.ts';
 import { agreements, agreementSignatures, planItems, user } from '../db/schema.ts';
+import type { Logger } from '../log.ts';
 import { liveSignatures, type AgreementRecord } from './agreement-record.ts';
-import type { AgreementPdfInput } from './pdf-input.ts';
+import type { AgreementPdfInput, SignatureDrawing } from './pdf-input.ts';
 import { renderAgreementPdf } from './render-pdf.ts';
+import { checkSignatureDrawing } from './signature-drawing.ts';
 
 type NewPlanItem = typeof planItems.$inferInsert;
 
@@ -71,9 +73,14 @@ export function planOf(
 export async function executeAgreement(
 	tx: Executor,
 	record: AgreementRecord,
-	now: Date,
-	verifyUrl: string
+	options: {
+		now: Date;
+		/** Where anyone holding the PDF checks it: Mend's own address, never a request's. */
+		verifyUrl: string;
+		log: Pick<Logger, 'warn'>;
+	}
 ): Promise<void> {
+	const { now, verifyUrl } = options;
 	const { agreement } = record;
 	if (!agreement.canonical || !agreement.hash || !agreement.frozenAt)
 		throw new Error('executing an agreement that is not frozen');
@@ -88,6 +95,23 @@ export async function executeAgreement(
 				signatures.map((s) => s.id)
 			)
 		);
+	// A stored drawing is checked again, as at signing: one stored before that check existed, or
+	// damaged since, is shown as not reproduced and the agreement is executed all the same.
+	const drawingOf = async (
+		signatureId: string,
+		stored: Uint8Array | null | undefined
+	): Promise<SignatureDrawing> => {
+		if (!stored) return { kind: 'none' };
+		const png = new Uint8Array(stored);
+		const check = await checkSignatureDrawing(png);
+		if (check.ok) return { kind: 'png', png };
+		options.log.warn('a drawn signature cannot be reproduced in the agreement’s PDF', {
+			agreementId: agreement.id,
+			signatureId,
+			problem: check.problem
+		});
+		return { kind: 'unreadable' };
+	};
 	const [frozenBy] = agreement.frozenByUserId
 		? await tx.select({ name: user.name }).from(user).where(eq(user.id, agreement.frozenByUserId))
 		: [];
@@ -105,18 +129,17 @@ export async function executeAgreement(
 		frozenAt: agreement.frozenAt,
 		frozenBy: frozenBy?.name ?? '',
 		executedAt: now,
-		signatures: signatures.map((s) => {
-			const drawing = drawings.find((d) => d.id === s.id)?.drawing;
-			return {
+		signatures: await Promise.all(
+			signatures.map(async (s) => ({
 				name: s.signerName,
 				role: s.role,
 				typedName: s.typedName,
-				drawing: drawing ? new Uint8Array(drawing) : null,
+				drawing: await drawingOf(s.id, drawings.find((d) => d.id === s.id)?.drawing),
 				signedAt: s.signedAt,
 				identifiedBy: s.identifiedBy,
 				signedHash: s.signedHash
-			};
-		}),
+			}))
+		),
 		verifyUrl
 	};
 	const pdf = await renderAgreementPdf(input);

@@ -1,6 +1,13 @@
 import type { AgreementContent } from '#lib/agreement/model.ts';
 
 /**
+ * A signer's drawn signature as the PDF shows it: none drawn; the PNG (checked by
+ * `checkSignatureDrawing`); or one stored that cannot be shown, which the PDF says instead.
+ */
+export type SignatureDrawing =
+	{ kind: 'none' } | { kind: 'png'; png: Uint8Array } | { kind: 'unreadable' };
+
+/**
  * Everything the signed agreement's PDF shows, gathered by the execution use case. Contact
  * details and IP addresses are deliberately absent: one PDF goes to everyone, offender
  * included (the audit log keeps the network evidence).
@@ -27,8 +34,7 @@ export interface AgreementPdfInput {
 		role: 'victim' | 'offender' | 'guardian' | 'mediator';
 		/** The full name the signer typed. */
 		typedName: string;
-		/** A drawn signature, PNG bytes, if the signer drew one. */
-		drawing: Uint8Array | null;
+		drawing: SignatureDrawing;
 		signedAt: Date;
 		/** How the signer was identified, in words (e.g. "Personal invitation link and access code"). */
 		identifiedBy: string;

@@ -1,46 +1,13 @@
-import { crc32, deflateSync } from 'node:zlib';
 import { PDFDocument, PDFName, PDFRawStream } from 'pdf-lib';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
 import { sampleContent } from '#lib/agreement/fixtures.ts';
 import type { Obligation } from '#lib/agreement/model.ts';
+import { PNG_SIGNATURE, signaturePng } from './drawing-fixtures.ts';
 import type { AgreementPdfInput } from './pdf-input.ts';
 import { renderAgreementPdf } from './render-pdf.ts';
 
 const HASH = '3f7a9c0e5b1d2468ace0f13579bdf02468ace13579bdf02468ace13579bdf024';
-
-/** A small RGBA PNG with a dark stroke, built by hand so the test needs no image library. */
-function signaturePng(width = 80, height = 24): Uint8Array {
-	const chunk = (type: string, data: Buffer) => {
-		const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-		const length = Buffer.alloc(4);
-		length.writeUInt32BE(data.length);
-		const crc = Buffer.alloc(4);
-		crc.writeUInt32BE(crc32(body));
-		return Buffer.concat([length, body, crc]);
-	};
-	const header = Buffer.alloc(13);
-	header.writeUInt32BE(width, 0);
-	header.writeUInt32BE(height, 4);
-	header.set([8, 6, 0, 0, 0], 8); // 8 bits, RGBA, deflate, no filter method, no interlace
-	const rows = [];
-	for (let y = 0; y < height; y++) {
-		const row = Buffer.alloc(1 + width * 4); // filter byte 0, then transparent pixels
-		for (let x = 0; x < width; x++) {
-			const onStroke = Math.abs(y - Math.round(height / 2 + (height / 3) * Math.sin(x / 6))) < 2;
-			if (onStroke) row.set([20, 30, 90, 255], 1 + x * 4);
-		}
-		rows.push(row);
-	}
-	return new Uint8Array(
-		Buffer.concat([
-			Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-			chunk('IHDR', header),
-			chunk('IDAT', deflateSync(Buffer.concat(rows))),
-			chunk('IEND', Buffer.alloc(0))
-		])
-	);
-}
 
 function agreementInput(overrides: Partial<AgreementPdfInput> = {}): AgreementPdfInput {
 	return {
@@ -69,7 +36,7 @@ function agreementInput(overrides: Partial<AgreementPdfInput> = {}): AgreementPd
 				name: 'Maria López',
 				role: 'victim',
 				typedName: 'Maria López',
-				drawing: signaturePng(),
+				drawing: { kind: 'png', png: signaturePng() },
 				signedAt: new Date('2027-01-10T20:41:00Z'),
 				identifiedBy: 'Personal invitation link and access code',
 				signedHash: HASH
@@ -78,7 +45,7 @@ function agreementInput(overrides: Partial<AgreementPdfInput> = {}): AgreementPd
 				name: 'Nguyễn Văn An',
 				role: 'offender',
 				typedName: 'Nguyễn Văn An',
-				drawing: null,
+				drawing: { kind: 'none' },
 				signedAt: new Date('2027-01-10T20:44:00Z'),
 				identifiedBy: 'Personal invitation link and access code',
 				signedHash: HASH
@@ -87,7 +54,7 @@ function agreementInput(overrides: Partial<AgreementPdfInput> = {}): AgreementPd
 				name: 'Ana Núñez',
 				role: 'mediator',
 				typedName: 'Ana Núñez',
-				drawing: signaturePng(120, 30),
+				drawing: { kind: 'png', png: signaturePng(120, 30) },
 				signedAt: new Date('2027-01-10T21:05:00Z'),
 				identifiedBy: 'Staff account with two-factor sign-in',
 				signedHash: HASH
@@ -198,12 +165,36 @@ describe('renderAgreementPdf', () => {
 		const withoutDrawings = await PDFDocument.load(
 			await renderAgreementPdf(
 				agreementInput({
-					signatures: agreementInput().signatures.map((s) => ({ ...s, drawing: null }))
+					signatures: agreementInput().signatures.map((s) => ({
+						...s,
+						drawing: { kind: 'none' as const }
+					}))
 				})
 			)
 		);
 		expect(imageCount(withoutDrawings)).toBe(0);
 		expect(imageCount(withDrawings)).toBeGreaterThanOrEqual(2);
+	});
+
+	it('is still made when a drawing cannot be reproduced, and says so in its place', async () => {
+		const junk = new Uint8Array([...PNG_SIGNATURE, ...Buffer.from('not a picture at all')]);
+		const signatures = agreementInput().signatures.map((s, i) => ({
+			...s,
+			drawing:
+				i === 0
+					? { kind: 'png' as const, png: junk }
+					: i === 1
+						? { kind: 'unreadable' as const }
+						: s.drawing
+		}));
+		const bytes = await renderAgreementPdf(agreementInput({ signatures }));
+		const text = (await pageTexts(bytes)).join('\n');
+		expect(text.match(/Drawing could not be reproduced/g)).toHaveLength(2);
+		// The typed names and the evidence are all there.
+		for (const name of ['Maria López', 'Nguyễn Văn An', 'Ana Núñez'])
+			expect(text).toContain(`Typed name: ${name}`);
+		expect(text.match(/✓ matches the agreement hash/g)).toHaveLength(3);
+		expect(imageCount(await PDFDocument.load(bytes))).toBeGreaterThanOrEqual(1);
 	});
 
 	it('certifies the hashes, the times and how each signer was identified', async () => {

@@ -1,7 +1,7 @@
 import { PDFDocument, type PDFImage } from 'pdf-lib';
 import type { Obligation, Schedule } from '#lib/agreement/model.ts';
 import { formatMoney as moneyIn } from '#lib/money.ts';
-import type { AgreementPdfInput } from './pdf-input.ts';
+import type { AgreementPdfInput, SignatureDrawing } from './pdf-input.ts';
 import {
 	PAGE_SIZE,
 	MARGIN,
@@ -250,10 +250,32 @@ async function drawSignatures(flow: PageFlow, doc: PDFDocument, input: Agreement
 	flow.section('Signatures', SIGNATURE_BOX.height + 2 * LABEL.leading);
 	if (input.signatures.length === 0) flow.paragraph('No signatures.', BODY);
 	for (const signature of input.signatures) {
-		const drawing = signature.drawing ? await doc.embedPng(signature.drawing) : null;
+		const drawing = await embedDrawing(doc, signature.drawing);
 		drawSignatureBlock(flow, input, signature, drawing);
 	}
 }
+
+/**
+ * The drawing as an image in the PDF, or why there is none. One the decoder refuses is shown as
+ * not reproduced, never an error: one signer's input must not stop the agreement's execution.
+ */
+async function embedDrawing(
+	doc: PDFDocument,
+	drawing: SignatureDrawing
+): Promise<PDFImage | 'none' | 'unreadable'> {
+	if (drawing.kind !== 'png') return drawing.kind;
+	try {
+		return await doc.embedPng(drawing.png);
+	} catch {
+		return 'unreadable';
+	}
+}
+
+const DRAWING_WORDS = {
+	drawn: 'Drawn signature',
+	none: 'No drawn signature',
+	unreadable: 'Drawing could not be reproduced'
+} as const;
 
 const SIGNATURE_GUTTER = 24;
 
@@ -261,7 +283,7 @@ function drawSignatureBlock(
 	flow: PageFlow,
 	input: AgreementPdfInput,
 	signature: AgreementPdfInput['signatures'][number],
-	drawing: PDFImage | null
+	drawing: PDFImage | 'none' | 'unreadable'
 ) {
 	const textWidth = CONTENT_WIDTH - SIGNATURE_BOX.width - SIGNATURE_GUTTER;
 	const wrap = (text: string, style: TextStyle) =>
@@ -285,7 +307,7 @@ function drawSignatureBlock(
 
 	const boxX = MARGIN.side + CONTENT_WIDTH - SIGNATURE_BOX.width;
 	const lineY = top - SIGNATURE_BOX.height;
-	if (drawing) {
+	if (typeof drawing === 'object') {
 		const size = drawing.scaleToFit(SIGNATURE_BOX.width, SIGNATURE_BOX.height);
 		flow.page.drawImage(drawing, { x: boxX, y: lineY, width: size.width, height: size.height });
 	}
@@ -296,7 +318,7 @@ function drawSignatureBlock(
 		color: MUTED
 	});
 	flow.y = lineY - 4;
-	flow.line(drawing ? 'Drawn signature' : 'No drawn signature', LABEL, boxX);
+	flow.line(DRAWING_WORDS[typeof drawing === 'object' ? 'drawn' : drawing], LABEL, boxX);
 	flow.y = top - height;
 	flow.gap(8);
 }

@@ -14,17 +14,22 @@ import { signersOf, signsAs } from './agreement-state.ts';
 import { agreementFor, assertStatus, auditActor } from './agreement-for.ts';
 import type { Credentials } from './case-viewer.ts';
 import { executeAgreement } from './execute-agreement.ts';
+import { checkSignatureDrawing } from './signature-drawing.ts';
 
-const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-function drawingBytes(dataUrl: string | null | undefined): Uint8Array | null {
+/**
+ * The drawing of a signing request, checked in full (`checkSignatureDrawing`): what is stored is
+ * exactly what the agreement's PDF can show. A drawing that fails is refused with a field
+ * message, and nothing is stored.
+ */
+async function drawingOf(dataUrl: string | null | undefined): Promise<Uint8Array | null> {
 	if (!dataUrl) return null;
-	const bytes = Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64');
-	if (bytes.length < 67 || PNG_MAGIC.some((byte, i) => bytes[i] !== byte))
+	const bytes = new Uint8Array(Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64'));
+	const check = await checkSignatureDrawing(bytes);
+	if (!check.ok)
 		throw new AppError(ERROR_CODES.invalidInput, m.error_form_invalid(), {
 			drawing: m.error_drawing()
 		});
-	return new Uint8Array(bytes);
+	return bytes;
 }
 
 /**
@@ -36,15 +41,16 @@ function drawingBytes(dataUrl: string | null | undefined): Uint8Array | null {
 export async function signAgreement(
 	deps: Deps,
 	planes: Planes,
-	credentials: Credentials & { userAgent: string | null; origin: string },
+	credentials: Credentials & { userAgent: string | null },
 	agreementId: string,
 	input: unknown
 ): Promise<{ executed: boolean }> {
 	const data = parseInput(SignSchema, input);
-	const drawing = drawingBytes(data.drawing);
 	const { record, viewer } = await agreementFor(deps, credentials, agreementId);
 	const role = signsAs(record, viewer);
 	if (!role) throw new AppError(ERROR_CODES.forbidden, m.agreement_error_not_signer());
+	// Decoding costs more than the rest: only for someone who may sign.
+	const drawing = await drawingOf(data.drawing);
 
 	const executed = await deps.db.transaction(async (tx) => {
 		// One signer at a time per agreement: the last one, and only that one, executes it.
@@ -91,7 +97,12 @@ export async function signAgreement(
 
 		const signed = await loadAgreementRecord(tx, agreementId);
 		if (!signed || signersOf(signed).some((s) => !s.signed)) return false;
-		await executeAgreement(tx, signed, now, `${credentials.origin}/verify`);
+		await executeAgreement(tx, signed, {
+			now,
+			// Printed in everyone's copy: Mend's own address, never one the last signer's request named.
+			verifyUrl: `${deps.publicUrl.href}/verify`,
+			log: deps.log
+		});
 		return true;
 	});
 	await planes.agreements.changed(agreementId);

@@ -16,6 +16,7 @@ import {
 	type EnqueueResult,
 	type NotifyDeps
 } from '../notifications/enqueue.ts';
+import type { PublicUrl } from '../public-url.ts';
 import { hashToken, newToken } from '../tokens.ts';
 import { parseInput } from '../validation.ts';
 
@@ -103,14 +104,11 @@ export async function recordReoffending(
  * answered survey has no link to make.
  */
 export async function issueSurveyLink(
-	deps: { db: Database; config: { publicUrl?: string } } & NotifyDeps,
+	deps: { db: Database; publicUrl: Pick<PublicUrl, 'href'> } & NotifyDeps,
 	actor: StaffActor,
 	caseId: string,
-	followUpId: string,
-	origin: string
+	followUpId: string
 ): Promise<{ followUpId: string; url: string; sent: EnqueueResult | null }> {
-	// As for invitations: the configured public address, not whatever Host the request named.
-	const base = deps.config.publicUrl ?? origin;
 	assertCan(actor, 'manageMeetings');
 	const token = newToken();
 	return deps.db.transaction(async (tx) => {
@@ -128,7 +126,8 @@ export async function issueSurveyLink(
 			action: AUDIT_ACTIONS.surveyLinkIssued,
 			detail: { followUpId: row.id, partyId: row.partyId, replaced: row.tokenHash !== null }
 		});
-		const url = `${base}/survey/${token}`;
+		// Mend's own address, never the request's: the link is sent to the party.
+		const url = `${deps.publicUrl.href}/survey/${token}`;
 		// Sent to the party through the outbox (or kept there for staff to pass on); a message
 		// with the link this one replaces, not yet sent, would carry a dead link.
 		await cancelPending(tx, [`survey:${row.id}:`]);

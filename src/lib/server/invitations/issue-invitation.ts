@@ -12,6 +12,7 @@ import { AppError } from '../errors.ts';
 import { findVisibleMeeting } from '../meetings/find-visible-meeting.ts';
 import { queueInvitationNotices } from '../notifications/invitation-notices.ts';
 import type { Transports } from '../notifications/transports.ts';
+import type { PublicUrl } from '../public-url.ts';
 import { hashAccessCode, hashToken, newAccessCode, newToken } from '../tokens.ts';
 import { parseInput } from '../validation.ts';
 import type { Planes } from '../planes.ts';
@@ -21,6 +22,8 @@ export interface IssuedInvitation {
 	invitationId: string;
 	/** Shown once, to the staff member who issued it; only its hash is kept. */
 	token: string;
+	/** The link itself: Mend's public address, `/join/`, the token. */
+	url: string;
 	accessCode: string | null;
 	expiresAt: Date;
 }
@@ -33,15 +36,14 @@ export async function issueInvitation(
 	deps: {
 		db: Database;
 		clock: Clock;
-		config: { invitationGraceMs: number; publicUrl?: string };
+		config: { invitationGraceMs: number };
+		publicUrl: Pick<PublicUrl, 'href'>;
 		transports?: Transports;
 	},
 	actor: StaffActor,
 	meetingId: string,
 	input: unknown,
 	options: {
-		/** Where the link points when PUBLIC_URL is not set (the request's origin). */
-		origin?: string;
 		/** The live planes: the browsers that entered with a link this one replaces are let go. */
 		planes?: Pick<Planes, 'sessions' | 'agreements'>;
 	} = {}
@@ -49,6 +51,8 @@ export async function issueInvitation(
 	assertCan(actor, 'manageMeetings');
 	const { partyId, withAccessCode } = parseInput(IssueInvitationSchema, input);
 	const token = newToken();
+	// Mend's own address, never the request's: the link goes into e-mails and calendars.
+	const url = `${deps.publicUrl.href}/join/${token}`;
 	const accessCode = withAccessCode ? newAccessCode() : null;
 	const accessCodeHash = accessCode ? await hashAccessCode(accessCode) : null;
 
@@ -114,23 +118,20 @@ export async function issueInvitation(
 			}
 		});
 		// The link is known only now: its invitation and reminder are queued with it.
-		const base = deps.config.publicUrl ?? options.origin;
-		if (base) {
-			const [program] = await tx.select().from(programs).where(eq(programs.id, actor.programId));
-			await queueInvitationNotices(tx, deps, {
-				actor,
-				program,
-				caseId: meeting.caseId,
-				party,
-				meeting,
-				invitationId: row.id,
-				replacedInvitationIds: replaced.map((r) => r.id),
-				link: `${base}/join/${token}`,
-				withAccessCode
-			});
-		}
+		const [program] = await tx.select().from(programs).where(eq(programs.id, actor.programId));
+		await queueInvitationNotices(tx, deps, {
+			actor,
+			program,
+			caseId: meeting.caseId,
+			party,
+			meeting,
+			invitationId: row.id,
+			replacedInvitationIds: replaced.map((r) => r.id),
+			link: url,
+			withAccessCode
+		});
 		return {
-			issued: { invitationId: row.id, token, accessCode, expiresAt },
+			issued: { invitationId: row.id, token, url, accessCode, expiresAt },
 			replacedOne: replaced.length > 0
 		};
 	});

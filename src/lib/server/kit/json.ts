@@ -44,16 +44,18 @@ export async function readJson(event: Pick<RequestEvent, 'request' | 'url'>): Pr
 	}
 }
 
-/** Who a request speaks for: a party's page names its meeting (`?meeting=`); staff do not. */
+/**
+ * Who a request speaks for: a party's page names its meeting (`?meeting=`); staff do not. Not
+ * where Mend is: addresses written for people come from `deps.publicUrl`, never a request.
+ */
 export function credentialsOf(
 	event: Pick<RequestEvent, 'request' | 'url' | 'getClientAddress'>
-): Credentials & { userAgent: string | null; origin: string } {
+): Credentials & { userAgent: string | null } {
 	const meeting = event.url.searchParams.get('meeting');
 	return {
 		cookieHeader: event.request.headers.get('cookie'),
 		meetingId: meeting && /^[0-9a-f-]{36}$/.test(meeting) ? meeting : null,
 		ip: event.getClientAddress(),
-		userAgent: event.request.headers.get('user-agent'),
-		origin: event.url.origin
+		userAgent: event.request.headers.get('user-agent')
 	};
 }

@@ -35,7 +35,7 @@ export function meetingMessage(input: {
 	program: ProgramForMessages;
 	partyName: string;
 	meeting: { id: string; scheduledAt: Date; durationMinutes: number };
-	link: string | null;
+	link: string;
 	withAccessCode: boolean;
 	now: Date;
 }): Message {
@@ -50,7 +50,7 @@ export function meetingMessage(input: {
 			invitation
 				? m.notify_invitation_intro({ program: input.program.name, time })
 				: m.notify_reminder_intro({ program: input.program.name, time }),
-			input.link ? m.notify_join_link({ link: input.link }) : m.notify_join_use_your_link(),
+			m.notify_join_link({ link: input.link }),
 			input.withAccessCode ? m.notify_access_code_separately() : '',
 			contactLine(input.program)
 		),
@@ -61,8 +61,8 @@ export function meetingMessage(input: {
 			stamp: input.now,
 			// Nothing about the case: calendars are shared and synced.
 			summary: m.notify_calendar_summary(),
-			description: input.link ? m.notify_join_link({ link: input.link }) : undefined,
-			url: input.link ?? undefined
+			description: m.notify_join_link({ link: input.link }),
+			url: input.link
 		})
 	};
 }
@@ -106,7 +106,7 @@ export function overdueMessage(input: {
 	staffName: string;
 	caseReference: string;
 	item: PlanItemForMessages & { dueDate: string };
-	caseLink: string | null;
+	caseLink: string;
 }): Message {
 	const date = dayText(input.item.dueDate);
 	return {
@@ -118,7 +118,7 @@ export function overdueMessage(input: {
 				item: input.item.description,
 				date
 			}),
-			input.caseLink ?? ''
+			input.caseLink
 		)
 	};
 }

@@ -20,6 +20,7 @@ import {
 	victimChoices
 } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
+import type { PublicUrl } from '../public-url.ts';
 import {
 	overdueMessage,
 	planReminderMessage,
@@ -54,7 +55,7 @@ const VICTIM_UPDATE_WINDOW_MS = 14 * 24 * 60 * 60_000;
 export interface SweepDeps {
 	db: Database;
 	clock: Clock;
-	config: { publicUrl?: string };
+	publicUrl: Pick<PublicUrl, 'href'>;
 	transports: Transports;
 	log?: Logger;
 }
@@ -316,9 +317,7 @@ export async function createDueNotices(deps: SweepDeps): Promise<number> {
 			const mediator = caseRow.mediatorUserId ? mediators.get(caseRow.mediatorUserId) : undefined;
 			if (mediator) staff.set(mediator.id, mediator);
 			for (const c of coordinators) if (c.programId === program.id) staff.set(c.id, c);
-			const caseLink = deps.config.publicUrl
-				? `${deps.config.publicUrl}/staff/${program.slug}/cases/${caseRow.id}`
-				: null;
+			const caseLink = `${deps.publicUrl.href}/staff/${program.slug}/cases/${caseRow.id}`;
 			for (const member of staff.values()) {
 				const key = `plan-overdue:${item.id}:${dueDate}:${member.id}`;
 				const message: Message = overdueMessage({

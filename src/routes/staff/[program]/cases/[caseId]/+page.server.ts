@@ -80,11 +80,7 @@ export const actions: Actions = {
 		const form = formToObject(await event.request.formData());
 		const meetingId = String(form.meetingId ?? '');
 		const result = await runAction(
-			() =>
-				issueInvitation(getDeps(), actor, meetingId, form, {
-					origin: event.url.origin,
-					planes: getPlanes()
-				}),
+			() => issueInvitation(getDeps(), actor, meetingId, form, { planes: getPlanes() }),
 			form
 		);
 		if (!result || !('token' in result)) return result;
@@ -92,7 +88,7 @@ export const actions: Actions = {
 			issued: {
 				meetingId,
 				partyId: String(form.partyId),
-				url: `${event.url.origin}/join/${result.token}`,
+				url: result.url,
 				accessCode: result.accessCode,
 				expiresAt: result.expiresAt
 			}

@@ -55,13 +55,7 @@ export const actions: Actions = {
 		const { actor } = await requireStaffContext(event);
 		const form = await event.request.formData();
 		const result = await runAction(() =>
-			issueSurveyLink(
-				getDeps(),
-				actor,
-				event.params.caseId,
-				String(form.get('followUpId') ?? ''),
-				event.url.origin
-			)
+			issueSurveyLink(getDeps(), actor, event.params.caseId, String(form.get('followUpId') ?? ''))
 		);
 		if (!result || !('url' in result)) return result;
 		return {
