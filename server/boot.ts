@@ -32,10 +32,11 @@ export async function boot(
 	}
 	if (config.authSecretIsEphemeral)
 		log.warn('AUTH_SECRET is not set: staff sessions will not survive a restart');
-	if (config.media.kind === 'p2p' && !config.media.relayBetweenSides)
+	if (config.media.kind === 'p2p' && !config.media.turnUrls.length)
 		log.warn(
-			'ICE_SERVERS has no TURN server: in browser-to-browser media the two sides connect directly, and each browser can learn the other’s IP address (a place). Add a TURN server or use LiveKit (DEPLOYING.md)'
+			'No TURN server (ICE_SERVERS, TURN_URLS): in browser-to-browser media the two sides connect directly, and each browser can learn the other’s IP address (a place). Add a TURN server or use LiveKit (DEPLOYING.md)'
 		);
+	const clock = options.clock ?? systemClock;
 	const deps: Deps = {
 		config,
 		// Known now when PUBLIC_URL is set; otherwise once the host's server listens.
@@ -43,14 +44,14 @@ export async function boot(
 		db: database.db,
 		logWriter: database.log,
 		auth: createAuth(database.db, config, log),
-		clock: options.clock ?? systemClock,
+		clock,
 		log,
 		media:
 			config.media.kind === 'livekit'
 				? createLiveKitBackend(config.media, log, {
 						reconcileIntervalMs: options.reconcileIntervalMs
 					})
-				: createP2PBackend(config.media.iceServers),
+				: await createP2PBackend(config.media, { clock, log }),
 		transports: createTransports(config.notifications)
 	};
 	return {

@@ -66,7 +66,12 @@ describe('loadConfig', () => {
 
 describe('media settings', () => {
 	it('default to browser-to-browser media with no ICE servers', () => {
-		expect(loadConfig({}).media).toEqual({ kind: 'p2p', iceServers: [], relayBetweenSides: false });
+		expect(loadConfig({}).media).toEqual({
+			kind: 'p2p',
+			iceServers: [],
+			turnRest: null,
+			turnUrls: []
+		});
 	});
 
 	it('read STUN/TURN servers as JSON, and refuse anything else with an example', () => {
@@ -75,12 +80,61 @@ describe('media settings', () => {
 		});
 		expect(config.media).toMatchObject({
 			kind: 'p2p',
-			iceServers: [{ urls: 'turn:turn.example.org:3478' }]
+			iceServers: [{ urls: 'turn:turn.example.org:3478' }],
+			turnUrls: ['turn:turn.example.org:3478']
 		});
 		expect(() => loadConfig({ ICE_SERVERS: 'stun.example.org' })).toThrow(
 			/ICE_SERVERS: must be a JSON array/
 		);
 		expect(() => loadConfig({ ICE_SERVERS: '[{"urls":"http://x"}]' })).toThrow(/ICE_SERVERS/);
+		// A TURN URL whose host cannot be read: its address could not be told from another's.
+		expect(() => loadConfig({ ICE_SERVERS: '[{"urls":"turn:u@x"}]' })).toThrow(/ICE_SERVERS/);
+	});
+
+	it('read TURN servers with a shared secret, to mint credentials per participant', () => {
+		const config = loadConfig({
+			ICE_SERVERS: '[{"urls":["stun:stun.example.org","turn:198.51.100.9"]}]',
+			TURN_URLS:
+				'turn:turn.example.org:3478?transport=udp, turns:turn.example.org:5349?transport=tcp',
+			TURN_SECRET: 'a-long-shared-secret'
+		});
+		expect(config.media).toMatchObject({
+			kind: 'p2p',
+			turnRest: {
+				urls: [
+					'turn:turn.example.org:3478?transport=udp',
+					'turns:turn.example.org:5349?transport=tcp'
+				],
+				secret: 'a-long-shared-secret'
+			},
+			// Every TURN URL of both settings: their addresses are the only ones between the sides.
+			turnUrls: [
+				'turn:198.51.100.9',
+				'turn:turn.example.org:3478?transport=udp',
+				'turns:turn.example.org:5349?transport=tcp'
+			]
+		});
+		expect(() => loadConfig({ TURN_URLS: 'turn:turn.example.org' })).toThrow(
+			/TURN_URLS, TURN_SECRET: set both/
+		);
+		expect(() => loadConfig({ TURN_SECRET: 'a-long-shared-secret' })).toThrow(
+			/TURN_URLS, TURN_SECRET: set both/
+		);
+		expect(() =>
+			loadConfig({ TURN_URLS: 'stun:turn.example.org', TURN_SECRET: 'a-long-shared-secret' })
+		).toThrow(/TURN_URLS.*is not a TURN URL/);
+		expect(() => loadConfig({ TURN_URLS: 'turn:turn.example.org', TURN_SECRET: 'short' })).toThrow(
+			/TURN_SECRET: must be at least 16/
+		);
+		expect(() =>
+			loadConfig({
+				TURN_URLS: 'turn:turn.example.org',
+				TURN_SECRET: 'a-long-shared-secret',
+				LIVEKIT_URL: 'wss://lk.example.org',
+				LIVEKIT_API_KEY: 'key',
+				LIVEKIT_API_SECRET: 'secret'
+			})
+		).toThrow(/LiveKit brings its own TURN/);
 	});
 
 	it('use LiveKit only with all three of its settings', () => {

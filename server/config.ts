@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
+import { turnHostOf } from './media/turn-addresses.ts';
 
 /**
  * The one place that reads the environment. Every setting is validated once, at start-up, and
@@ -54,6 +55,24 @@ const EnvSchema = z.object({
 			}
 		})
 		.optional(),
+	TURN_URLS: z
+		.string()
+		.transform((value) => value.split(',').map((url) => url.trim()))
+		.pipe(
+			z
+				.array(
+					z.string().refine((url) => turnHostOf(url) !== null, {
+						error: (issue) =>
+							`"${issue.input}" is not a TURN URL such as turn:turn.example.org:3478?transport=udp or turns:turn.example.org:5349?transport=tcp`
+					})
+				)
+				.max(8)
+		)
+		.optional(),
+	TURN_SECRET: z
+		.string()
+		.min(16, 'must be at least 16 characters (coturn’s static-auth-secret)')
+		.optional(),
 	LIVEKIT_URL: z
 		.url({ protocol: /^(wss?|https?)$/, error: 'must be a ws(s):// or http(s):// URL' })
 		.optional(),
@@ -73,13 +92,16 @@ const EnvSchema = z.object({
 	SMS_FROM: z.string().min(1).optional()
 });
 
+/** A STUN URL, or a TURN URL whose host Mend can read (its addresses are the relays'). */
+const IceUrl = z
+	.string()
+	.regex(/^(stun|turns?):/)
+	.refine((url) => !/^turns?:/.test(url) || turnHostOf(url) !== null);
+
 const IceServersSchema = z
 	.array(
 		z.object({
-			urls: z.union([
-				z.string().regex(/^(stun|turns?):/),
-				z.array(z.string().regex(/^(stun|turns?):/)).min(1)
-			]),
+			urls: z.union([IceUrl, z.array(IceUrl).min(1)]),
 			username: z.string().optional(),
 			credential: z.string().optional()
 		})
@@ -130,12 +152,20 @@ export type MediaConfig =
 	/** WebRTC between the browsers, signalled through Mend: nothing else to install. */
 	| {
 			kind: 'p2p';
+			/** Given to every browser as they are (ICE_SERVERS). */
 			iceServers: z.infer<typeof IceServersSchema>;
 			/**
-			 * A TURN server is configured: between the two sides of a case, only relay candidates are
-			 * relayed, so that neither browser learns the other's address (hide-addresses.ts).
+			 * TURN servers that check credentials minted per participant (coturn's use-auth-secret):
+			 * TURN_URLS and TURN_SECRET (server/media/turn-credentials.ts).
 			 */
-			relayBetweenSides: boolean;
+			turnRest: { urls: string[]; secret: string } | null;
+			/**
+			 * Every TURN URL configured, of both kinds. With any, the two sides of a case meet only
+			 * through these servers: each browser uses relays only toward the other side, and a
+			 * candidate passes between the sides only if it names one of these servers' addresses
+			 * (hide-addresses.ts). With none, the sides connect directly.
+			 */
+			turnUrls: string[];
 	  }
 	| {
 			kind: 'livekit';
@@ -189,6 +219,12 @@ export function loadConfig(env: Env = process.env): Config {
 			'LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET: set all three to use LiveKit, or none for browser-to-browser media'
 		]);
 	const iceServers = e.ICE_SERVERS ?? [];
+	if (Boolean(e.TURN_URLS) !== Boolean(e.TURN_SECRET))
+		throw new ConfigError([
+			'TURN_URLS, TURN_SECRET: set both to mint TURN credentials per participant, or neither'
+		]);
+	const turnRest =
+		e.TURN_URLS && e.TURN_SECRET ? { urls: e.TURN_URLS, secret: e.TURN_SECRET } : null;
 	const media: MediaConfig =
 		e.LIVEKIT_URL && e.LIVEKIT_API_KEY && e.LIVEKIT_API_SECRET
 			? {
@@ -203,10 +239,16 @@ export function loadConfig(env: Env = process.env): Config {
 			: {
 					kind: 'p2p',
 					iceServers,
-					relayBetweenSides: iceServers.some((server) =>
-						[server.urls].flat().some((url) => /^turns?:/.test(url))
-					)
+					turnRest,
+					turnUrls: [
+						...iceServers.flatMap((server) => [server.urls].flat()),
+						...(turnRest?.urls ?? [])
+					].filter((url) => /^turns?:/.test(url))
 				};
+	if (media.kind === 'livekit' && turnRest)
+		throw new ConfigError([
+			'TURN_URLS, TURN_SECRET: for browser-to-browser media only; LiveKit brings its own TURN (DEPLOYING.md)'
+		]);
 
 	if (e.SMTP_URL && !e.MAIL_FROM)
 		throw new ConfigError([

@@ -93,9 +93,7 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 		});
 	});
 	const sessions = attachControl(io, deps, deps.media);
-	attachSignalRelay(io, sessions, {
-		relayBetweenSides: deps.config.media.kind === 'p2p' && deps.config.media.relayBetweenSides
-	});
+	attachSignalRelay(io, sessions, deps.media);
 	const collab = attachCollab(httpServer, deps, {
 		stepOf: (meetingId) => sessions.stepOf(meetingId),
 		load: (meetingId) => sessions.session(meetingId)

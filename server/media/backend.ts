@@ -1,4 +1,4 @@
-import type { MediaTransport } from '#lib/protocol/media.ts';
+import type { MediaTransport, SignalPayload } from '#lib/protocol/media.ts';
 import type { MediaAssignment } from '#lib/session/media-policy.ts';
 
 /**
@@ -17,6 +17,11 @@ export interface MediaBackend {
 		name: string,
 		assignment: MediaAssignment
 	): MediaTransport | null | Promise<MediaTransport | null>;
+	/**
+	 * What of a browser-to-browser signal may pass from one side of a case to the other, or null
+	 * when nothing of it may. Without it, no signal crosses between the sides.
+	 */
+	signalAcrossSides?(payload: SignalPayload): SignalPayload | null;
 	/** The meeting is over: close whatever it holds. */
 	closeMeeting?(meetingId: string): Promise<void>;
 	/** A webhook from the media server (LiveKit only). */

@@ -3,9 +3,9 @@ import * as m from '#lib/paraglide/messages.js';
 import { ERROR_CODES } from '#lib/protocol/errors.ts';
 import { SignalSchema } from '#lib/protocol/media.ts';
 import { err, ok } from '#lib/protocol/result.ts';
-import { mediaRoomOf } from '#lib/session/media-policy.ts';
+import { mediaRoomOf, onOtherSides } from '#lib/session/media-policy.ts';
 import { participantRoom } from '../control/attach-control.ts';
-import { withoutAddresses } from './hide-addresses.ts';
+import type { MediaBackend } from './backend.ts';
 import type { SessionHost } from '../control/session-host.ts';
 import type { RealtimeServer } from '../realtime.ts';
 
@@ -20,7 +20,7 @@ const SIGNALS_PER_10_S = 400;
 export function attachSignalRelay(
 	io: RealtimeServer,
 	host: SessionHost,
-	options: { relayBetweenSides: boolean }
+	media: Pick<MediaBackend, 'signalAcrossSides'>
 ): void {
 	const limiter = new RateLimiterMemory({
 		keyPrefix: 'signal',
@@ -43,16 +43,12 @@ export function attachSignalRelay(
 			const room = state && from ? mediaRoomOf(state, from) : null;
 			if (!state || !from || !room || mediaRoomOf(state, parsed.data.to) !== room)
 				return reply(err(ERROR_CODES.forbidden, m.media_not_together()));
-			// Between the sides, nothing that tells where the other is (dropped quietly: a browser
-			// sends every candidate it has, and only the relayed ones can connect anyway).
-			const sender = state.participants[from];
-			const recipient = state.participants[parsed.data.to];
-			const acrossSides =
-				options.relayBetweenSides &&
-				sender?.side &&
-				recipient?.side &&
-				sender.side !== recipient.side;
-			const payload = acrossSides ? withoutAddresses(parsed.data.payload) : parsed.data.payload;
+			// Between the sides, only what the media backend lets pass (with TURN: nothing that tells
+			// where the other is, hide-addresses.ts). Dropped quietly: a browser sends every
+			// candidate it has, and only those at the TURN server could connect anyway.
+			const payload = onOtherSides(state, from, parsed.data.to)
+				? (media.signalAcrossSides?.(parsed.data.payload) ?? null)
+				: parsed.data.payload;
 			if (payload)
 				io.to(participantRoom(meetingId, parsed.data.to)).emit('signal', { from, payload });
 			reply(ok(null));

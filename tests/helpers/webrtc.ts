@@ -91,3 +91,83 @@ export async function eventually<T>(
 export async function openLinks(page: Page): Promise<string[]> {
 	return (await linkStats(page)).filter((r) => r.state !== 'closed').map((r) => r.peer);
 }
+
+export interface SeenCandidate {
+	/** The link's peer id. */
+	peer: string;
+	side: 'local' | 'remote';
+	type: RTCIceCandidateType;
+	address: string;
+	port: number;
+}
+
+/** Every ICE candidate the page's open links know, their own and the other end's. */
+export function iceCandidates(page: Page): Promise<SeenCandidate[]> {
+	return page.evaluate(async () => {
+		const pcs = (window as unknown as { __pcs: (RTCPeerConnection & { mendPeerId?: string })[] })
+			.__pcs;
+		const seen: SeenCandidate[] = [];
+		for (const pc of pcs) {
+			if (pc.connectionState === 'closed') continue;
+			(await pc.getStats()).forEach((r) => {
+				if (r.type === 'local-candidate' || r.type === 'remote-candidate')
+					seen.push({
+						peer: pc.mendPeerId ?? '?',
+						side: r.type === 'local-candidate' ? 'local' : 'remote',
+						type: r.candidateType,
+						address: r.address ?? r.ip,
+						port: r.port
+					});
+			});
+		}
+		return seen;
+	});
+}
+
+export interface SelectedPair {
+	local: { type: RTCIceCandidateType; address: string };
+	remote: { type: RTCIceCandidateType; address: string };
+}
+
+/**
+ * The candidate pair the newest open link to `peer` sends on (the one whose remote end has ICE
+ * username fragment `remoteUfrag`, if given), or null while there is none; and whether every
+ * pair of that link has been tried (a check sent, or given up on). A remote candidate the
+ * browser learned from a check (prflx) has its address hidden by Chromium: ''.
+ */
+export async function selectedPair(
+	page: Page,
+	peer: string,
+	remoteUfrag?: string
+): Promise<(SelectedPair & { allTried: boolean }) | null> {
+	return page.evaluate(
+		async ({ peer, remoteUfrag }) => {
+			const pcs = (window as unknown as { __pcs: (RTCPeerConnection & { mendPeerId?: string })[] })
+				.__pcs;
+			const pc = pcs.findLast(
+				(p) =>
+					p.mendPeerId === peer &&
+					p.connectionState !== 'closed' &&
+					(!remoteUfrag || p.remoteDescription?.sdp.includes(`a=ice-ufrag:${remoteUfrag}\r\n`))
+			);
+			if (!pc) return null;
+			const stats = new Map<string, Record<string, never>>();
+			(await pc.getStats()).forEach((r) => stats.set(r.id, r));
+			const reports = [...stats.values()] as Record<string, unknown>[];
+			const transport = reports.find((r) => r.type === 'transport' && r.selectedCandidatePairId);
+			const pair = transport && stats.get(transport.selectedCandidatePairId as string);
+			if (!pair) return null;
+			const end = (id: string) => {
+				const c = stats.get(id) as Record<string, string>;
+				return { type: c.candidateType as RTCIceCandidateType, address: c.address ?? c.ip };
+			};
+			const pairs = reports.filter((r) => r.type === 'candidate-pair');
+			return {
+				local: end(pair.localCandidateId),
+				remote: end(pair.remoteCandidateId),
+				allTried: pairs.every((p) => Number(p.requestsSent) > 0 || p.state === 'failed')
+			};
+		},
+		{ peer, remoteUfrag }
+	);
+}

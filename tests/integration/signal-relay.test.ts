@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignalPayload } from '#lib/protocol/media.ts';
 import {
@@ -10,16 +11,24 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import type { MediatorClient, PartyClient } from '../helpers/session-client.ts';
 
 /**
- * The signalling of browser-to-browser media through real socket.io clients, with a TURN server
- * configured: between the victim's side and the offender's, no address but the relay's passes,
- * whatever a browser sends; to and from the mediator, everything does.
+ * The signalling of browser-to-browser media through real socket.io clients, with TURN servers
+ * configured (one with a static credential, one minting them per participant): between the
+ * victim's side and the offender's, no address but a TURN server's passes, whatever a browser
+ * sends; to and from the mediator, everything does.
  */
 
+const TURN_SECRET = 'the-secret-coturn-is-given';
 const HOST = 'candidate:1 1 udp 2122260223 192.168.1.23 54321 typ host generation 0';
 const SRFLX =
 	'candidate:3 1 udp 1686052607 203.0.113.7 61000 typ srflx raddr 0.0.0.0 rport 0 generation 0';
 const RELAY =
 	'candidate:5 1 udp 41885439 198.51.100.9 50000 typ relay raddr 203.0.113.7 rport 61000 generation 0';
+/** A modified client's: it says relay, but names the sender's own address and port. */
+const FAKE_RELAY =
+	'candidate:6 1 udp 41885439 203.0.113.7 61000 typ relay raddr 0.0.0.0 rport 0 generation 0';
+/** At the TURN server whose credentials Mend mints. */
+const MINTED_RELAY =
+	'candidate:7 1 udp 41885439 198.51.100.10 50002 typ relay raddr 203.0.113.7 rport 61000 generation 0';
 const candidate = (text: string): SignalPayload => ({
 	candidate: { candidate: text, sdpMid: '0', sdpMLineIndex: 0 }
 });
@@ -34,7 +43,9 @@ const received = new Map<string, { from: string; payload: SignalPayload }[]>();
 
 beforeAll(async () => {
 	server = await startTestServer({
-		ICE_SERVERS: '[{"urls":"turn:turn.example.org:3478","username":"u","credential":"p"}]'
+		ICE_SERVERS: '[{"urls":"turn:198.51.100.9:3478","username":"u","credential":"p"}]',
+		TURN_URLS: 'turn:198.51.100.10:3478?transport=udp',
+		TURN_SECRET
 	});
 	meeting = await jointMeeting(server);
 	mediator = await joinAsMediator(server, meeting);
@@ -69,22 +80,45 @@ async function nextFor(name: string, count: number) {
 	return list.slice(count - 1, count)[0];
 }
 
-describe('signalling between the sides, with a TURN server', () => {
-	it('passes the victim only relay candidates, without the address they relay for', async () => {
-		for (const text of [HOST, SRFLX, RELAY])
+describe('signalling between the sides, with TURN servers', () => {
+	it('passes only candidates at a TURN server’s address, without the address they relay for', async () => {
+		for (const text of [HOST, SRFLX, FAKE_RELAY, RELAY, MINTED_RELAY])
 			expect(await send(victim, meeting.parties.offender.id, candidate(text))).toMatchObject({
 				ok: true
 			});
-		// The host and server-reflexive candidates never arrive: the first to arrive is the relay's.
-		const first = await nextFor('offender', 1);
-		expect(first.payload).toEqual(
-			candidate(RELAY.replace('raddr 203.0.113.7 rport 61000', 'raddr 0.0.0.0 rport 0'))
-		);
-		const sdp = `v=0\r\nm=audio 61000 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 203.0.113.7\r\na=${HOST}\r\n`;
+		// The host, server-reflexive and would-be relay candidates never arrive: only the two at
+		// the TURN servers do, in the order sent.
+		const blanked = (text: string) =>
+			candidate(text.replace('raddr 203.0.113.7 rport 61000', 'raddr 0.0.0.0 rport 0'));
+		expect((await nextFor('offender', 1)).payload).toEqual(blanked(RELAY));
+		expect((await nextFor('offender', 2)).payload).toEqual(blanked(MINTED_RELAY));
+		const sdp = `v=0\r\nm=audio 61000 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 203.0.113.7\r\na=${HOST}\r\na=${FAKE_RELAY}\r\n`;
 		await send(offender, meeting.parties.victim.id, { description: { type: 'offer', sdp } });
 		const offer = await nextFor('victim', 1);
 		expect(JSON.stringify(offer.payload)).not.toMatch(/203\.0\.113\.7|192\.168\.1\.23/);
-		expect(received.get('offender')).toHaveLength(1);
+		expect(received.get('offender')).toHaveLength(2);
+	});
+
+	it('tells each browser to reach the other side through relays only, with its own TURN credential', async () => {
+		const update = await victim.mediaUntil((u) => u.transport?.kind === 'p2p');
+		if (update.transport?.kind !== 'p2p') throw new Error('no browser-to-browser transport');
+		const { relayOnly, iceServers } = update.transport;
+		// The offender: relays only. The mediator: any way.
+		expect(update.peers.map((p) => p.id)).toContain(`staff:${meeting.mediator.userId}`);
+		expect(relayOnly).toEqual([meeting.parties.offender.id]);
+		const minted = iceServers.find((s) => [s.urls].flat()[0].startsWith('turn:198.51.100.10'));
+		const [expiry, who] = minted!.username!.split(':');
+		expect(who).toBe(meeting.parties.victim.id);
+		expect(Number(expiry)).toBeGreaterThan(Date.now() / 1000);
+		expect(minted!.credential).toBe(
+			createHmac('sha1', TURN_SECRET).update(minted!.username!).digest('base64')
+		);
+		// The static one is handed on as configured.
+		expect(iceServers).toContainEqual({
+			urls: 'turn:198.51.100.9:3478',
+			username: 'u',
+			credential: 'p'
+		});
 	});
 
 	it('passes everything between a party and the mediator', async () => {

@@ -14,7 +14,16 @@ export interface IceServer {
 }
 
 export type MediaTransport =
-	| { kind: 'p2p'; iceServers: IceServer[] }
+	| {
+			kind: 'p2p';
+			iceServers: IceServer[];
+			/**
+			 * The peers this browser may reach only through a TURN server's relay
+			 * (`iceTransportPolicy: 'relay'`): those on the other side of the case, when TURN is
+			 * configured. The server decides it; the browser never sends from its own address to them.
+			 */
+			relayOnly: string[];
+	  }
 	| {
 			kind: 'livekit';
 			url: string;
@@ -35,6 +44,8 @@ export interface MediaPeer {
 	sendsVideo: boolean;
 	/** They receive no video: send them none. */
 	audioOnly: boolean;
+	/** On the other side of the case from you (a victim's side and an offender's). */
+	otherSide: boolean;
 }
 
 /** One person's media, sent whenever it changes. */

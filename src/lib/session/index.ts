@@ -15,6 +15,7 @@ export {
 	mediaAssignmentFor,
 	mediaPolicy,
 	mediaRoomOf,
+	onOtherSides,
 	type MediaAssignment,
 	type MediaRoom
 } from './media-policy.ts';

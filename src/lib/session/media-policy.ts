@@ -1,4 +1,4 @@
-import { isPresent, type SessionState } from './model.ts';
+import { isPresent, own, type SessionState } from './model.ts';
 import { canSpeak } from './speaking.ts';
 
 /** One media room: who is in it, and whose audio and video may reach the others. */
@@ -37,6 +37,18 @@ export function mediaRoomOf(state: SessionState, participantId: string): string 
 	return p.location.roomId;
 }
 
+/**
+ * Whether two people are on different sides of the case: one on a victim's side and one on an
+ * offender's (a principal and whoever accompanies them share a side; mediators are on none).
+ * Between the sides, what one browser may learn of where the other is is limited
+ * (server/media/hide-addresses.ts).
+ */
+export function onOtherSides(state: SessionState, a: string, b: string): boolean {
+	const sideOfA = own(state.participants, a)?.side;
+	const sideOfB = own(state.participants, b)?.side;
+	return Boolean(sideOfA && sideOfB && sideOfA !== sideOfB);
+}
+
 /** One person's part in the media: their room, whether they may be heard or seen, and who else is there. */
 export interface MediaAssignment {
 	room: string | null;
@@ -51,6 +63,8 @@ export interface MediaAssignment {
 		sendsVideo: boolean;
 		/** Send them no video: they asked for audio only. */
 		audioOnly: boolean;
+		/** On the other side of the case from this person (onOtherSides). */
+		otherSide: boolean;
 	}[];
 }
 
@@ -89,7 +103,8 @@ export function mediaAssignmentFor(
 					role: p.role,
 					canSpeak: room.audio.includes(id),
 					sendsVideo: room.video.includes(id),
-					audioOnly: p.media.audioOnly
+					audioOnly: p.media.audioOnly,
+					otherSide: onOtherSides(state, participantId, id)
 				};
 			})
 	};

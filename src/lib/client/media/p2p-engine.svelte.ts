@@ -8,6 +8,8 @@ const fingerprint = (sdp: string | undefined) => sdp?.match(/a=fingerprint:\S+ (
 interface Link {
 	peer: MediaPeer;
 	pc: RTCPeerConnection;
+	/** Made to reach the peer only through a TURN relay (the server's `relayOnly`). */
+	relayOnly: boolean;
 	/** The one who makes offers: the smaller participant id. The other only answers. */
 	offerer: boolean;
 	audio: RTCRtpTransceiver | null;
@@ -34,6 +36,8 @@ export class P2PEngine implements MediaEngine {
 	readonly #socket: RealtimeSocket;
 	readonly #selfId: string;
 	#iceServers: IceServer[] = [];
+	/** Peers to reach only through a relay, as the server says (the other side of the case). */
+	#relayOnly: readonly string[] = [];
 	// Plain Maps on purpose: the connections are not rendered; `peers` is the reactive view.
 	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	#links = new Map<string, Link>();
@@ -62,12 +66,16 @@ export class P2PEngine implements MediaEngine {
 
 	apply(update: MediaUpdate): void {
 		this.#update = update;
-		if (update.transport?.kind === 'p2p') this.#iceServers = update.transport.iceServers;
+		if (update.transport?.kind === 'p2p') {
+			this.#iceServers = update.transport.iceServers;
+			this.#relayOnly = update.transport.relayOnly;
+		}
 		// eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local lookup, not state
 		const wanted = new Map(update.room ? update.peers.map((p) => [p.id, p]) : []);
-		// Whoever the policy no longer puts with us: the connection closes now.
+		// Whoever the policy no longer puts with us, or a link made otherwise than the server now
+		// says (relays only, or not): the connection closes now.
 		for (const [id, link] of this.#links)
-			if (!wanted.has(id)) {
+			if (!wanted.has(id) || link.relayOnly !== this.#relayOnly.includes(id)) {
 				link.pc.close();
 				this.#links.delete(id);
 			}
@@ -83,12 +91,19 @@ export class P2PEngine implements MediaEngine {
 	}
 
 	#open(peer: MediaPeer, offerer = this.#selfId < peer.id): Link {
-		const pc = new RTCPeerConnection({ iceServers: this.#iceServers });
+		const relayOnly = this.#relayOnly.includes(peer.id);
+		// Relays only: this browser sends nothing from its own addresses toward that peer,
+		// whatever candidates it is given, so the peer cannot learn where it is.
+		const pc = new RTCPeerConnection({
+			iceServers: this.#iceServers,
+			iceTransportPolicy: relayOnly ? 'relay' : 'all'
+		});
 		// Names the peer on the connection object, for diagnostics (and the browser tests).
 		(pc as RTCPeerConnection & { mendPeerId?: string }).mendPeerId = peer.id;
 		const link: Link = {
 			peer,
 			pc,
+			relayOnly,
 			offerer,
 			audio: null,
 			video: null,
