@@ -5,6 +5,7 @@ import { getTextDirection } from '#lib/paraglide/runtime.js';
 import { paraglideMiddleware } from '#lib/paraglide/server.js';
 import * as m from '#lib/paraglide/messages.js';
 import { getDeps } from '#lib/server/deps.ts';
+import { completeContentSecurityPolicy } from '#lib/server/kit/content-security-policy.ts';
 
 const SESSION_COOKIE = 'mend.session_token';
 
@@ -15,6 +16,17 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
 	response.headers.set('x-content-type-options', 'nosniff');
 	response.headers.set('x-frame-options', 'DENY');
 	response.headers.set('permissions-policy', 'camera=(self), microphone=(self), geolocation=()');
+	const csp = response.headers.get('content-security-policy');
+	if (csp) {
+		const { media } = getDeps().config;
+		response.headers.set(
+			'content-security-policy',
+			completeContentSecurityPolicy(csp, {
+				origin: event.url.origin,
+				livekitUrl: media.kind === 'livekit' ? media.url : null
+			})
+		);
+	}
 	return response;
 };
 
