@@ -16,6 +16,11 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
 	response.headers.set('x-content-type-options', 'nosniff');
 	response.headers.set('x-frame-options', 'DENY');
 	response.headers.set('permissions-policy', 'camera=(self), microphone=(self), geolocation=()');
+	// Everything SvelteKit answers is about a person (pages, their data, form answers, JSON,
+	// PDFs, exports): never kept by a browser or a proxy, so it is not shown again from a
+	// shared computer's cache or history after sign-out. The build's own files are not
+	// answered here (adapter-node serves them first) and keep their long caching.
+	response.headers.set('cache-control', 'no-store');
 	const csp = response.headers.get('content-security-policy');
 	if (csp) {
 		const { media } = getDeps().config;
