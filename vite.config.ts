@@ -3,6 +3,7 @@ import adapter from '@sveltejs/adapter-node';
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vitest/config';
 import { mendRealtime } from './server/vite-plugin.ts';
+import { CSP_DIRECTIVES } from './src/lib/server/kit/content-security-policy.ts';
 
 export default defineConfig({
 	plugins: [
@@ -13,7 +14,9 @@ export default defineConfig({
 				runes: ({ filename }) =>
 					filename.split(/[/\\]/).includes('node_modules') ? undefined : true
 			},
-			adapter: adapter()
+			adapter: adapter(),
+			// Every page is rendered per request: a fresh nonce each time (never prerendered).
+			csp: { mode: 'nonce', directives: CSP_DIRECTIVES }
 		}),
 		paraglideVitePlugin({
 			project: './project.inlang',

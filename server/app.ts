@@ -7,6 +7,7 @@ import { startSweeper, type Sweeper } from '#lib/server/notifications/sweeper.ts
 import { applyAdapterEnvironment, type Config } from './config.ts';
 import { ADAPTER_HEADERS, createRequestListener } from './http.ts';
 import { attachRealtime, type Realtime } from './realtime.ts';
+import { addResponseHeaders } from './response-headers.ts';
 
 const BUILD_HANDLER = fileURLToPath(new URL('../build/handler.js', import.meta.url));
 
@@ -38,6 +39,8 @@ export async function startMend(config: Config, deps: Deps): Promise<RunningMend
 
 	const server = http.createServer(createRequestListener(handler, config));
 	const realtime = attachRealtime(server, deps);
+	// First of all listeners, socket.io's included (it takes over those attached before it).
+	server.prependListener('request', (req, res) => addResponseHeaders(req, res, config));
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', reject);
 		server.listen(config.port, config.host, () => {

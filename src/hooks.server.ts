@@ -5,6 +5,7 @@ import { getTextDirection } from '#lib/paraglide/runtime.js';
 import { paraglideMiddleware } from '#lib/paraglide/server.js';
 import * as m from '#lib/paraglide/messages.js';
 import { getDeps } from '#lib/server/deps.ts';
+import { completeContentSecurityPolicy } from '#lib/server/kit/content-security-policy.ts';
 
 const SESSION_COOKIE = 'mend.session_token';
 
@@ -15,6 +16,22 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
 	response.headers.set('x-content-type-options', 'nosniff');
 	response.headers.set('x-frame-options', 'DENY');
 	response.headers.set('permissions-policy', 'camera=(self), microphone=(self), geolocation=()');
+	// Everything SvelteKit answers is about a person (pages, their data, form answers, JSON,
+	// PDFs, exports): never kept by a browser or a proxy, so it is not shown again from a
+	// shared computer's cache or history after sign-out. The build's own files are not
+	// answered here (adapter-node serves them first) and keep their long caching.
+	response.headers.set('cache-control', 'no-store');
+	const csp = response.headers.get('content-security-policy');
+	if (csp) {
+		const { media } = getDeps().config;
+		response.headers.set(
+			'content-security-policy',
+			completeContentSecurityPolicy(csp, {
+				origin: event.url.origin,
+				livekitUrl: media.kind === 'livekit' ? media.url : null
+			})
+		);
+	}
 	return response;
 };
 

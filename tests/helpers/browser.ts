@@ -9,7 +9,7 @@ import {
 	type Page,
 	type Route
 } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, afterEach, expect } from 'vitest';
 import { testEnv } from './env.ts';
 
 const CANDIDATES = [testEnv.chromiumPath, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
@@ -40,9 +40,79 @@ export const CHROMIUM_ARGS = [
 	'--allow-loopback-in-peer-connection'
 ];
 
+/** A Content-Security-Policy violation a page reported, where and what it blocked. */
+export interface CspViolation {
+	page: string;
+	directive: string;
+	blocked: string;
+	sample: string;
+}
+
+/** Violations reported since the last test ended (every browser of this test file). */
+const cspViolations: CspViolation[] = [];
+
+/**
+ * Every page of every context records what the Content-Security-Policy blocked: the page's
+ * `securitypolicyviolation` events, and Chromium's console errors about the policy (which also
+ * come from workers). Init scripts and `evaluate` run outside the page's policy.
+ */
+async function recordCspViolations(context: BrowserContext): Promise<void> {
+	await context.exposeBinding('__mendCspViolation', ({ page }, v: Omit<CspViolation, 'page'>) => {
+		cspViolations.push({ page: page.url(), ...v });
+	});
+	await context.addInitScript(() => {
+		const report = (window as unknown as { __mendCspViolation: (v: object) => void })
+			.__mendCspViolation;
+		document.addEventListener('securitypolicyviolation', (event) =>
+			report({
+				directive: event.effectiveDirective,
+				blocked: event.blockedURI,
+				sample: event.sample
+			})
+		);
+	});
+	context.on('console', (message) => {
+		if (/content security policy/i.test(message.text()))
+			cspViolations.push({
+				page: message.page()?.url() ?? '(worker)',
+				directive: '(console)',
+				blocked: '',
+				sample: message.text()
+			});
+	});
+}
+
+/** The violations reported so far, taken: a test that provokes some expects them itself. */
+export const takeCspViolations = (): CspViolation[] => cspViolations.splice(0);
+
+/** Throws, listing them, if a page reported a policy violation since the last call. */
+export function expectNoCspViolations(): void {
+	expect(takeCspViolations(), 'Content-Security-Policy violations').toEqual([]);
+}
+
+// Every browser test runs under Mend's policy: a page that needs something the policy forbids
+// fails the test it happened in (or, reported after its last test, the file), not production.
+afterEach(() => expectNoCspViolations());
+afterAll(() => expectNoCspViolations());
+
+/**
+ * Debian's Chromium, whose every context records Content-Security-Policy violations: the test
+ * in which one occurs fails.
+ */
 export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
 	if (!chromiumPath) throw new Error('Chromium is not installed');
-	return chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, ...options });
+	const browser = await chromium.launch({
+		executablePath: chromiumPath,
+		args: CHROMIUM_ARGS,
+		...options
+	});
+	const newContext = browser.newContext.bind(browser);
+	browser.newContext = async (contextOptions) => {
+		const context = await newContext(contextOptions);
+		await recordCspViolations(context);
+		return context;
+	};
+	return browser;
 }
 
 /**

@@ -41,18 +41,31 @@ export class LiveKitStub {
 	readonly calls: StubCall[] = [];
 	/** Who LiveKit says is in each room (for ListParticipants), e.g. an intruder. */
 	readonly present = new Map<string, string[]>();
+	/**
+	 * What reached the stub that was not a RoomService call: a browser's LiveKit client trying
+	 * to connect (`upgrade /rtc?…`, `GET /rtc/validate?…`), which the stub does not serve.
+	 */
+	readonly visits: string[] = [];
 	readonly #verifier = new TokenVerifier(this.apiKey, this.apiSecret);
 	#server = http.createServer((req, res) => void this.#handle(req, res));
 	url = '';
 
 	async start(): Promise<this> {
+		this.#server.on('upgrade', (req, socket) => {
+			this.visits.push(`upgrade ${req.url}`);
+			socket.destroy();
+		});
 		await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
 		this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
 		return this;
 	}
 
 	stop(): Promise<void> {
-		return new Promise((resolve) => this.#server.close(() => resolve()));
+		return new Promise((resolve) => {
+			this.#server.close(() => resolve());
+			// A browser's kept-alive connections would hold the close open.
+			this.#server.closeAllConnections();
+		});
 	}
 
 	callsOf<M extends StubMethod>(
@@ -70,8 +83,10 @@ export class LiveKitStub {
 			res.writeHead(status, { 'content-type': 'application/json' });
 			res.end(JSON.stringify(body));
 		};
-		if (req.method !== 'POST' || !method || !(method in PARSERS))
+		if (req.method !== 'POST' || !method || !(method in PARSERS)) {
+			this.visits.push(`${req.method} ${req.url}`);
 			return reply(404, { code: 'bad_route', msg: `no handler for ${req.url}` });
+		}
 		let grants: ClaimGrants;
 		try {
 			grants = await this.#verifier.verify(
