@@ -415,6 +415,14 @@ describe('a program admin', () => {
 		});
 		expect(await membershipIn(a.id, owner.userId)).toBeUndefined();
 		expect(rowOf((await aAdmin.page(`/staff/${a.slug}/team`)).html, owner.email)).toBeUndefined();
+		// Its message, had it still been waiting for a transport, is not sent any more.
+		const message = await messageTo(owner.email);
+		await server.deps.db
+			.update(notifications)
+			.set({ status: 'queued' })
+			.where(eq(notifications.id, message.id));
+		await server.mend.sweeper.runOnce();
+		expect((await messageTo(owner.email)).status).toBe('cancelled');
 		// Expired, it may be sent again.
 		expect(await invite(owner.email)).toMatchObject({ type: 'success' });
 	});
