@@ -52,9 +52,18 @@ describe('loadConfig', () => {
 	it('treats an empty variable as unset and reads flags as a person writes them', () => {
 		const config = loadConfig({ PORT: '', TRUST_PROXY: 'yes', SEED_DEMO: '0' });
 		expect(config.port).toBe(3000);
-		expect(config.trustProxy).toBe(true);
+		expect(config.trustProxy).toBe(1);
 		expect(config.seedDemo).toBe(false);
 		expect(() => loadConfig({ TRUST_PROXY: 'maybe' })).toThrow(/TRUST_PROXY/);
+	});
+
+	it('reads TRUST_PROXY as the number of proxies in front of Mend: false 0, true 1, or a count', () => {
+		expect(loadConfig({}).trustProxy).toBe(0);
+		expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(0);
+		expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(1);
+		expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+		expect(() => loadConfig({ TRUST_PROXY: '-1' })).toThrow(/TRUST_PROXY/);
+		expect(() => loadConfig({ TRUST_PROXY: '1.5' })).toThrow(/TRUST_PROXY/);
 	});
 
 	it('drops a trailing slash from PUBLIC_URL so that links are built one way', () => {

@@ -23,7 +23,12 @@ const EnvSchema = z.object({
 	PUBLIC_URL: z
 		.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://mend.example.org' })
 		.optional(),
-	TRUST_PROXY: flag.default(false),
+	TRUST_PROXY: z
+		.union([flag, z.coerce.number().int().min(0).max(10)], {
+			error: 'must be false, true (one proxy) or the number of proxies in front of Mend'
+		})
+		.default(false)
+		.transform((value) => (typeof value === 'number' ? value : value ? 1 : 0)),
 	DATABASE_URL: z
 		.string()
 		.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL')
@@ -125,7 +130,12 @@ export interface Config {
 	 * come from. Links use `deps.publicUrl`, which is this or, unset, the address listened on.
 	 */
 	publicUrl: string | undefined;
-	trustProxy: boolean;
+	/**
+	 * How many reverse proxies in front of Mend append to X-Forwarded-For (TRUST_PROXY: `true` is
+	 * one); 0: forwarded headers are ignored. Each of them must be reachable only through the one
+	 * before it (server/http.ts).
+	 */
+	trustProxy: number;
 	database: DatabaseConfig;
 	authSecret: string;
 	/** True when no AUTH_SECRET was given outside production: sessions end when the process does. */

@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Config } from './config.ts';
 
@@ -14,8 +15,29 @@ export const ADAPTER_HEADERS = {
 	ADDRESS_HEADER: 'x-mend-address'
 } as const;
 
-const first = (value: string | string[] | undefined): string | undefined =>
-	(Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim() || undefined;
+/**
+ * The value of a forwarded header that the outermost trusted proxy wrote. Proxies append to
+ * X-Forwarded-For (nginx: `$proxy_add_x_forwarded_for`), so with `hops` trusted proxies the
+ * last `hops` entries are theirs and anything before them is whatever the client sent: the
+ * entry `hops` from the right is the address the first proxy saw. Fewer entries than proxies
+ * means the request came in past the outer ones: all entries are then the proxies' own and the
+ * leftmost is taken. Several header lines count as one list, in order.
+ */
+export function fromTrustedProxies(
+	value: string | string[] | undefined,
+	hops: number
+): string | undefined {
+	const entries = [value ?? []]
+		.flat()
+		.flatMap((line) => line.split(','))
+		.map((entry) => entry.trim());
+	if (hops < 1 || entries.length === 0) return undefined;
+	return entries[Math.max(0, entries.length - hops)] || undefined;
+}
+
+/** host[:port], a name or an IPv4 address, or [IPv6][:port]: nothing else is a Host. */
+const HOST =
+	/^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 
 export interface RequestOrigin {
 	protocol: 'http' | 'https';
@@ -23,7 +45,12 @@ export interface RequestOrigin {
 	address: string | undefined;
 }
 
-/** Where a request came from, as Mend decides it (never trusting forwarded headers by default). */
+/**
+ * Where a request came from, as Mend decides it: from the socket, unless `TRUST_PROXY` says
+ * how many proxies stand in front of Mend — then from the entries those proxies wrote to the
+ * X-Forwarded-* headers, never from what the client put before them. A forwarded value that is
+ * not an IP address, a host or a protocol is ignored (the socket's is used).
+ */
 export function requestOrigin(req: IncomingMessage, config: Config): RequestOrigin {
 	const encrypted = Boolean((req.socket as TLSSocket).encrypted);
 	const direct: RequestOrigin = {
@@ -31,13 +58,18 @@ export function requestOrigin(req: IncomingMessage, config: Config): RequestOrig
 		host: req.headers.host,
 		address: req.socket.remoteAddress
 	};
-	const forwarded: RequestOrigin = config.trustProxy
-		? {
-				protocol: first(req.headers['x-forwarded-proto']) === 'https' ? 'https' : direct.protocol,
-				host: first(req.headers['x-forwarded-host']) ?? direct.host,
-				address: first(req.headers['x-forwarded-for']) ?? direct.address
-			}
-		: direct;
+	const hops = config.trustProxy;
+	let forwarded = direct;
+	if (hops > 0) {
+		const proto = fromTrustedProxies(req.headers['x-forwarded-proto'], hops)?.toLowerCase();
+		const host = fromTrustedProxies(req.headers['x-forwarded-host'], hops);
+		const address = fromTrustedProxies(req.headers['x-forwarded-for'], hops);
+		forwarded = {
+			protocol: proto === 'https' || proto === 'http' ? proto : direct.protocol,
+			host: host && HOST.test(host) ? host : direct.host,
+			address: address && isIP(address) ? address : direct.address
+		};
+	}
 	if (!config.publicUrl) return forwarded;
 	const url = new URL(config.publicUrl);
 	return { ...forwarded, protocol: url.protocol === 'https:' ? 'https' : 'http', host: url.host };

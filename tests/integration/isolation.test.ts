@@ -11,6 +11,7 @@ import {
 	parties,
 	programs,
 	screenings,
+	staffInvitations,
 	victimChoices,
 	planItems,
 	planRecords,
@@ -40,6 +41,8 @@ let a: {
 	meetingId: string;
 	invitationId: string;
 	partyId: string;
+	/** An invitation to its staff, waiting for an answer. */
+	staffInvitationId: string;
 	/** Its follow-up: a plan item with a payment recorded, and a check-in due. */
 	planItemId: string;
 	recordId: string;
@@ -47,6 +50,7 @@ let a: {
 };
 let bSlug: string;
 let bCoordinator: HttpClient;
+let bAdmin: HttpClient;
 let aCoordinator: HttpClient;
 let aOtherMediator: HttpClient;
 let aMediator: HttpClient;
@@ -61,6 +65,16 @@ beforeAll(async () => {
 	aMediator = await signIn(server.url, mediator);
 	aOtherMediator = await signIn(server.url, await addStaff(server.deps, programA.id, 'mediator'));
 	bCoordinator = await signIn(server.url, await addStaff(server.deps, programB.id, 'coordinator'));
+	bAdmin = await signIn(server.url, await addStaff(server.deps, programB.id, 'admin'));
+	const aAdmin = await signIn(server.url, await addStaff(server.deps, programA.id, 'admin'));
+	expect(
+		await aAdmin.action(`/staff/${programA.slug}/team?/add`, {
+			name: 'Nia Newcomer',
+			email: 'nia@newcomer.example',
+			role: 'mediator'
+		})
+	).toMatchObject({ type: 'success' });
+	const [staffInvitation] = await server.deps.db.select().from(staffInvitations);
 
 	const caseId = await createCase(aCoordinator, programA.slug);
 	expect(
@@ -124,6 +138,7 @@ beforeAll(async () => {
 		caseId,
 		meetingId,
 		invitationId: invitation.id,
+		staffInvitationId: staffInvitation.id,
 		partyId: party.id,
 		planItemId: item!.id,
 		recordId: record!.id,
@@ -169,6 +184,11 @@ async function expectUnchanged() {
 			attempts: noticeBefore.attempts
 		});
 	}
+	const [staffInvitation] = await server.deps.db
+		.select()
+		.from(staffInvitations)
+		.where(eq(staffInvitations.id, a.staffInvitationId));
+	expect(staffInvitation.status).toBe('pending');
 	const [row] = await server.deps.db.select().from(cases).where(eq(cases.id, a.caseId));
 	expect(row.description).toBe('Window broken, phone taken from the car.');
 	expect(row.closedAt).toBeNull();
@@ -331,7 +351,8 @@ describe("another program's coordinator", () => {
 			'team#add': [
 				`/staff/${a.slug}/team?/add`,
 				{ name: 'Mallory', email: 'm@x.example', role: 'admin' }
-			]
+			],
+			'team#revoke': [`/staff/${a.slug}/team?/revoke`, { invitationId: a.staffInvitationId }]
 		};
 		// Every action of the staff area is attempted here; a new one fails this line until added.
 		expect(Object.keys(attempts).sort()).toEqual(staffActions());
@@ -354,6 +375,11 @@ describe("another program's coordinator", () => {
 			);
 			expect(result.status, action).toBe(404);
 		}
+		// B's admin, through B's own team page: A's invitation is not B's to withdraw.
+		const revoke = await bAdmin.action(`/staff/${bSlug}/team?/revoke`, {
+			invitationId: a.staffInvitationId
+		});
+		expect(revoke).toMatchObject({ type: 'error', status: 404 });
 		// And through B's own case's follow-up: ids of A's plan item, record and follow-up.
 		for (const [action, fields] of [
 			[

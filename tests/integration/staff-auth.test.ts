@@ -77,6 +77,28 @@ describe('staff sign-in', () => {
 	});
 });
 
+describe('the page after signing in', () => {
+	it('is a page of this site even when next= names another one a browser would follow (/%09/evil.example): a redirect, not a 500', async () => {
+		const login = await addStaff(server.deps, programId, 'mediator');
+		const hostile = ['/%09/evil.example', '/%0D%0A/evil.example', '/.//evil.example', '%2F%5Cevil'];
+		for (const next of hostile) {
+			const client = new HttpClient(server.url);
+			const signedIn = await client.action(`/login?/signIn&next=${next}`, {
+				email: login.email,
+				password: login.password
+			});
+			expect(signedIn, next).toEqual({ type: 'redirect', status: 303, location: '/staff' });
+			// Signed in already: the page itself sends them on.
+			const page = await client.page(`/login?next=${next}`);
+			expect(page.status, next).toBe(303);
+			expect(page.location, next).toBe('/staff');
+		}
+		const client = await signIn(server.url, login);
+		const page = await client.page(`/login?next=${encodeURIComponent(`/staff/${slug}`)}`);
+		expect(page.location).toBe(`/staff/${slug}`);
+	});
+});
+
 describe('two-step verification (TOTP)', () => {
 	let login: StaffLogin;
 	let uri: string;

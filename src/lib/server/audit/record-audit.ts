@@ -23,6 +23,11 @@ export const AUDIT_ACTIONS = {
 	staffPasswordChanged: 'staff.password_changed',
 	staffTwoFactorDisabled: 'staff.two_factor_disabled',
 	staffMemberAdded: 'staff.member_added',
+	/** An invitation to the program's staff, sent to an address (nothing about any account). */
+	staffInvited: 'staff.invited',
+	staffInvitationAccepted: 'staff.invitation_accepted',
+	staffInvitationDeclined: 'staff.invitation_declined',
+	staffInvitationRevoked: 'staff.invitation_revoked',
 	agreementStarted: 'agreement.started',
 	agreementMoved: 'agreement.moved_to_meeting',
 	clauseAccepted: 'agreement.clause_accepted',

@@ -40,7 +40,7 @@ import type {
 	ScreeningOutcome
 } from '../../cases/casework.ts';
 import type { AgreementStatus, PlanItemKind, SignerRole } from '../../agreement/status.ts';
-import type { PartyRole, StaffRole } from '../../protocol/roles.ts';
+import type { PartyRole, StaffInvitationStatus, StaffRole } from '../../protocol/roles.ts';
 import { user } from './auth-schema.ts';
 
 export { account, session, twoFactor, user, verification } from './auth-schema.ts';
@@ -86,6 +86,42 @@ export const memberships = pgTable(
 		createdAt: createdAt()
 	},
 	(table) => [unique('memberships_program_user').on(table.programId, table.userId)]
+);
+
+/**
+ * An invitation to join a program's staff, addressed to an e-mail address. It grants nothing
+ * until the owner of that address accepts it — signed in to their account, or making one with
+ * the link — and it is never matched against accounts before then: inviting reveals nothing
+ * about who has an account. Only the SHA-256 of its link's token is stored.
+ */
+export const staffInvitations = pgTable(
+	'staff_invitations',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		programId: uuid('program_id')
+			.notNull()
+			.references(() => programs.id, { onDelete: 'cascade' }),
+		/** As the admin typed it (lower-cased). */
+		email: text('email').notNull(),
+		/** As the admin typed it: offered as the name of a new account, never shown as anyone's. */
+		name: text('name').notNull(),
+		role: text('role').$type<StaffRole>().notNull(),
+		tokenHash: text('token_hash').notNull().unique(),
+		status: text('status').$type<StaffInvitationStatus>().notNull().default('pending'),
+		expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+		/** When it was accepted, declined or revoked. */
+		answeredAt: timestamp('answered_at', { withTimezone: true }),
+		/** The account that accepted it. */
+		userId: text('user_id').references(() => user.id, { onDelete: 'set null' }),
+		createdByUserId: text('created_by_user_id').references(() => user.id, {
+			onDelete: 'set null'
+		}),
+		createdAt: createdAt()
+	},
+	(table) => [
+		index('staff_invitations_program_idx').on(table.programId, table.status),
+		index('staff_invitations_email_idx').on(table.email, table.status)
+	]
 );
 
 /** Per-program, per-year counter behind human case references such as 2026-0007. */

@@ -2,6 +2,9 @@ import { formatMoney } from '../../money.ts';
 import { baseLocale } from '../../paraglide/runtime.js';
 import * as m from '../../paraglide/messages.js';
 import { formatDay, formatMeetingTime } from '../../format-time.ts';
+import { staffRoleLabel } from '../../i18n/labels.ts';
+import type { StaffRole } from '../../protocol/roles.ts';
+import { dateIn } from '../../time.ts';
 import type { Message } from './enqueue.ts';
 import { meetingIcs } from './ics.ts';
 
@@ -177,6 +180,32 @@ export function surveyMessage(input: {
 			m.notify_survey_intro(),
 			input.url,
 			contactLine(input.program)
+		)
+	};
+}
+
+/**
+ * An invitation to a program's staff. The same words whether or not the address has a Mend
+ * account (the inviting program's staff read it in their outbox): the link says the rest.
+ */
+export function staffInvitationMessage(input: {
+	program: ProgramForMessages;
+	name: string;
+	role: StaffRole;
+	link: string;
+	expiresAt: Date;
+}): Message {
+	const role = staffRoleLabel(input.role);
+	return {
+		subject: m.notify_staff_invitation_subject({ program: input.program.name }),
+		body: paragraphs(
+			m.notify_greeting({ name: input.name }),
+			m.notify_staff_invitation_intro({ program: input.program.name, role }),
+			m.notify_staff_invitation_link({
+				link: input.link,
+				date: dayText(dateIn(input.expiresAt, input.program.timeZone))
+			}),
+			m.notify_staff_invitation_ignore()
 		)
 	};
 }

@@ -125,6 +125,22 @@ export async function enqueueForStaff(
 }
 
 /**
+ * To someone known only by an e-mail address, with no party and no account named: an
+ * invitation to a program's staff, which must not say whether the address has an account.
+ */
+export async function enqueueForAddress(
+	executor: Executor,
+	deps: NotifyDeps,
+	target: Target,
+	email: string,
+	message: Message
+): Promise<EnqueueResult> {
+	const to = channelFor({ email, phone: null });
+	if (!to) return { queued: false, reason: 'no_contact' };
+	return insert(executor, deps, target, { partyId: null, userId: null }, to, message);
+}
+
+/**
  * Cancels what has not gone out yet under these key prefixes, e.g. an invitation's messages
  * once the link is replaced or revoked (they would carry a link that no longer works).
  */

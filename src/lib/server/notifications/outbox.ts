@@ -11,6 +11,15 @@ import { AppError } from '../errors.ts';
 
 const LIMIT = 200;
 
+/**
+ * A link to join the staff tells whoever opens it whether its address has an account (only a
+ * new address can make one there), so the inviting program's staff see it only when they must
+ * pass the message on themselves — not while Mend is about to send it, nor after.
+ */
+const STAFF_INVITATION_LINK = /\/staff-invitation\/[A-Za-z0-9_-]+/g;
+const passedOnByStaff = (status: NotificationStatus) =>
+	status === NOTIFICATION_STATUSES.outboxOnly || status === NOTIFICATION_STATUSES.failed;
+
 /** The program's notifications, newest due first; only admins and coordinators see them. */
 export async function listOutbox(
 	deps: { db: Database },
@@ -44,7 +53,15 @@ export async function listOutbox(
 		)
 		.orderBy(desc(notifications.sendAfter))
 		.limit(LIMIT)
-		.then((rows) => rows.map(({ hasIcs, ...row }) => ({ ...row, hasIcs: hasIcs !== null })));
+		.then((rows) =>
+			rows.map(({ hasIcs, ...row }) => ({
+				...row,
+				body: passedOnByStaff(row.status)
+					? row.body
+					: row.body.replace(STAFF_INVITATION_LINK, '/staff-invitation/[…]'),
+				hasIcs: hasIcs !== null
+			}))
+		);
 }
 
 /** The .ics attached to one notification of the actor's program. */

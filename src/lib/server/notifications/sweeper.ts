@@ -16,11 +16,13 @@ import {
 	planItems,
 	planRecords,
 	programs,
+	staffInvitations,
 	user,
 	victimChoices
 } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 import type { PublicUrl } from '../public-url.ts';
+import { pendingCondition } from '../staff/staff-invitations.ts';
 import {
 	overdueMessage,
 	planReminderMessage,
@@ -79,8 +81,11 @@ export async function sweepNotifications(deps: SweepDeps): Promise<SweepReport> 
 	return { created, ...(await sendDue(deps)) };
 }
 
-/** The link a message carries (an invitation's, a survey's), replaced once sent: only the person's inbox keeps it. */
-const JOIN_LINK = /\/(join|survey)\/[A-Za-z0-9_-]+/g;
+/**
+ * The link a message carries (an invitation's, a survey's, an invitation to the staff's),
+ * replaced once sent: only the person's inbox keeps it.
+ */
+const JOIN_LINK = /\/(join|survey|staff-invitation)\/[A-Za-z0-9_-]+/g;
 const SCRUBBED = '/$1/[sent]';
 function scrubIcs(ics: string): string {
 	return ics
@@ -102,6 +107,14 @@ async function stillValid(
 			.from(parties)
 			.where(eq(parties.id, row.partyId));
 		if (!party || party.withdrawnAt) return false;
+	}
+	const staffInvite = /^staff-invite:([0-9a-f-]{36}):/.exec(row.dedupeKey ?? '');
+	if (staffInvite) {
+		const [invitation] = await db
+			.select({ id: staffInvitations.id })
+			.from(staffInvitations)
+			.where(and(eq(staffInvitations.id, staffInvite[1]), pendingCondition(now)));
+		return !!invitation;
 	}
 	const match = /^(invite|reminder):([0-9a-f-]{36}):/.exec(row.dedupeKey ?? '');
 	if (!match) return true;

@@ -6,13 +6,10 @@ import { ERROR_CODES } from '#lib/protocol/errors.ts';
 import { STAFF_ROLES, type StaffRole } from '#lib/protocol/roles.ts';
 import { values } from '#lib/cases/vocabulary.ts';
 import * as m from '#lib/paraglide/messages.js';
-import { assertCan, type StaffActor } from '../access/staff-access.ts';
-import { AUDIT_ACTIONS, recordAudit } from '../audit/record-audit.ts';
 import { STAFF_MIN_PASSWORD_LENGTH } from '../auth/auth.ts';
-import type { Database, Executor } from '../db/client.ts';
+import type { Executor } from '../db/client.ts';
 import { account, memberships, user } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
-import { parseInput } from '../validation.ts';
 
 export const StaffMemberInputSchema = z.object({
 	name: z.string().trim().min(1).max(120),
@@ -23,34 +20,43 @@ export const StaffMemberInputSchema = z.object({
 	role: z.enum(values(STAFF_ROLES))
 });
 
-/** A first password for a new account, shown once to the admin who hands it over. */
+/** A first password for a new account, shown once to the operator who hands it over. */
 export const temporaryPassword = (): string => randomBytes(12).toString('base64url');
 
 /**
- * Creates a staff account (better-auth's user + credential rows) and its membership in one
- * transaction, or adds an existing account to the program. Used by program admins and the
- * demo seed; there is no public sign-up.
+ * A new account: better-auth's user and credential rows. The caller has checked that no
+ * account has this e-mail (the unique index refuses a second one anyway).
+ */
+export async function insertAccount(
+	executor: Executor,
+	input: { name: string; email: string; password: string }
+): Promise<string> {
+	if (input.password.length < STAFF_MIN_PASSWORD_LENGTH) throw new Error('password too short');
+	const userId = randomUUID();
+	await executor
+		.insert(user)
+		.values({ id: userId, name: input.name, email: input.email, emailVerified: true });
+	await executor.insert(account).values({
+		id: randomUUID(),
+		accountId: userId,
+		providerId: 'credential',
+		userId,
+		password: await hashPassword(input.password)
+	});
+	return userId;
+}
+
+/**
+ * Creates a staff account and its membership in one transaction, or adds an existing account
+ * to the program. For the operator (`npm run program:create`), the demo seed and tests only: a
+ * program admin invites (invite-colleague.ts), and the invitation's owner decides.
  */
 export async function createStaffAccount(
 	executor: Executor,
 	input: { programId: string; name: string; email: string; role: StaffRole; password: string }
 ): Promise<{ userId: string; created: boolean }> {
-	if (input.password.length < STAFF_MIN_PASSWORD_LENGTH) throw new Error('password too short');
 	const [existing] = await executor.select().from(user).where(eq(user.email, input.email));
-	let userId = existing?.id;
-	if (!userId) {
-		userId = randomUUID();
-		await executor
-			.insert(user)
-			.values({ id: userId, name: input.name, email: input.email, emailVerified: true });
-		await executor.insert(account).values({
-			id: randomUUID(),
-			accountId: userId,
-			providerId: 'credential',
-			userId,
-			password: await hashPassword(input.password)
-		});
-	}
+	const userId = existing?.id ?? (await insertAccount(executor, input));
 	const inserted = await executor
 		.insert(memberships)
 		.values({ programId: input.programId, userId, role: input.role })
@@ -61,29 +67,4 @@ export async function createStaffAccount(
 			email: m.error_already_member()
 		});
 	return { userId, created: !existing };
-}
-
-/** A program admin adds a colleague; returns the temporary password when an account was made. */
-export async function addStaffMember(
-	deps: { db: Database },
-	actor: StaffActor,
-	input: unknown
-): Promise<{ userId: string; temporaryPassword: string | null }> {
-	assertCan(actor, 'manageStaff');
-	const data = parseInput(StaffMemberInputSchema, input);
-	const password = temporaryPassword();
-	return deps.db.transaction(async (tx) => {
-		const { userId, created } = await createStaffAccount(tx, {
-			...data,
-			programId: actor.programId,
-			password
-		});
-		await recordAudit(tx, {
-			programId: actor.programId,
-			actor,
-			action: AUDIT_ACTIONS.staffMemberAdded,
-			detail: { userId, role: data.role, newAccount: created }
-		});
-		return { userId, temporaryPassword: created ? password : null };
-	});
 }
