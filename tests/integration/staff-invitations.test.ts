@@ -90,7 +90,9 @@ const seen = (value: unknown, email: string) =>
 		.replaceAll(email, '<address>')
 		.replace(UUID, '<id>')
 		.replace(TOKEN, '/staff-invitation/<token>')
-		.replace(/new Date\(\d+\)/g, 'new Date(<instant>)');
+		.replace(/new Date\(\d+\)/g, 'new Date(<instant>)')
+		// Every page carries a fresh Content-Security-Policy nonce.
+		.replace(/nonce="[^"]*"/g, 'nonce="<nonce>"');
 
 const pendingRows = (html: string) =>
 	html.match(/<tr data-testid="pending-invitation"[\s\S]*?<\/tr>/g);
