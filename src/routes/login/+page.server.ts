@@ -4,6 +4,7 @@ import { z } from 'zod';
 import * as m from '#lib/paraglide/messages.js';
 import { AUDIT_ACTIONS, recordAudit } from '#lib/server/audit/record-audit.ts';
 import { getDeps } from '#lib/server/deps.ts';
+import { readFormOrEmpty } from '#lib/server/forms.ts';
 import { forwardAuthCookies, safeNext } from '#lib/server/kit/auth-cookies.ts';
 import { signInByAddress, signInByEmail, takeAttempt } from '#lib/server/rate-limits.ts';
 import type { Actions, PageServerLoad } from './$types';
@@ -28,7 +29,7 @@ export const load: PageServerLoad = ({ locals, url }) => {
 
 export const actions: Actions = {
 	signIn: async ({ request, cookies, url, getClientAddress }) => {
-		const form = await request.formData();
+		const form = await readFormOrEmpty(request);
 		const parsed = SignInSchema.safeParse({
 			email: form.get('email'),
 			password: form.get('password')
@@ -79,7 +80,7 @@ export const actions: Actions = {
 	},
 
 	verifyCode: async ({ request, cookies, url, getClientAddress }) => {
-		const form = await request.formData();
+		const form = await readFormOrEmpty(request);
 		const parsed = CodeSchema.safeParse({ code: form.get('code') });
 		if (!parsed.success)
 			return fail(400, { step: 'two_factor', email: '', message: m.two_factor_code_invalid() });

@@ -1,7 +1,6 @@
 import { assertCan } from '#lib/server/access/staff-access.ts';
 import { getDeps } from '#lib/server/deps.ts';
-import { formToObject } from '#lib/server/forms.ts';
-import { runAction, runLoad } from '#lib/server/kit/actions.ts';
+import { formValues, refused, runAction, runLoad } from '#lib/server/kit/actions.ts';
 import { requireStaffContext } from '#lib/server/kit/staff.ts';
 import { addStaffMember } from '#lib/server/staff/create-staff-account.ts';
 import { listStaff } from '#lib/server/staff/list-staff.ts';
@@ -16,7 +15,8 @@ export const load: PageServerLoad = async (event) => {
 export const actions: Actions = {
 	add: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const values = formToObject(await event.request.formData());
+		const values = await formValues(event.request);
+		if (refused(values)) return values;
 		const result = await runAction(() => addStaffMember(getDeps(), actor, values), values);
 		if (!result || !('userId' in result)) return result;
 		return { added: { email: String(values.email), temporaryPassword: result.temporaryPassword } };
