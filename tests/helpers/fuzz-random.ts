@@ -48,7 +48,7 @@ export class Rand {
 		return new Rand(this.int(0, 0xffffffff));
 	}
 
-	bytes(length: number): Uint8Array {
+	bytes(length: number): Uint8Array<ArrayBuffer> {
 		const out = new Uint8Array(length);
 		const view = new DataView(out.buffer);
 		for (let i = 0; i + 4 <= length; i += 4) view.setUint32(i, this.next() * 2 ** 32);
