@@ -85,6 +85,32 @@ describe('one request from anyone', () => {
 		expect(answers.filter((a) => a.startsWith('40{"sid"'))).toHaveLength(1);
 		await stillUp();
 	});
+
+	it('a socket.io packet announcing binary attachments closes its connection, holding none of them', async () => {
+		// The decoder kept each attachment until the last came: 10 × 64 KB parked per connection
+		// (185 MB for 300); Mend's events carry none, so such a packet is refused.
+		const { http, meetingId } = await openDemoLink(demo!.url, demo!.links.victim);
+		const ws = new WebSocket(
+			`${demo!.url.replace('http', 'ws')}${REALTIME_PATH}/?EIO=4&transport=websocket`,
+			{ headers: { cookie: http.cookieHeader } }
+		);
+		const closed = new Promise((resolve) => ws.once('close', resolve));
+		const letIn = new Promise((resolve) =>
+			ws.on('message', (data) => String(data).startsWith('40{"sid"') && resolve(true))
+		);
+		await new Promise((resolve, reject) => {
+			ws.once('open', resolve);
+			ws.once('error', reject);
+		});
+		ws.send(`40${JSON.stringify({ protocol: PROTOCOL_VERSION, meetingId, as: 'party' })}`);
+		await letIn;
+		const placeholders = Array.from({ length: 10 }, (_, num) => ({ _placeholder: true, num }));
+		ws.send(`4510-${JSON.stringify(['command', ...placeholders])}`);
+		for (let n = 0; n < 9; n++) ws.send(Buffer.alloc(60_000, n));
+		// Once let in, nothing but Mend's refusal closes it (before the fix it stayed open).
+		expect(await closed).toBeDefined();
+		await stillUp();
+	});
 });
 
 describe('a fault while handling a connection', () => {
