@@ -36,6 +36,23 @@ export default defineConfig(
 		}
 	},
 	{
+		// A request's body is read only within bounds (forms.ts, kit/body.ts, kit/json.ts): a bare
+		// read parses whatever a client sent, and one post could hold the server for seconds.
+		files: ['src/routes/**/*.ts', 'src/lib/server/**/*.ts', 'server/**/*.ts'],
+		ignores: ['src/lib/server/forms.ts', '**/*.spec.ts'],
+		rules: {
+			'no-restricted-syntax': [
+				'error',
+				{
+					selector:
+						"CallExpression[callee.property.name=/^(formData|json|text|arrayBuffer|blob)$/]:matches([callee.object.name='request'], [callee.object.property.name='request'])",
+					message:
+						'Read a request body with readForm / formValues (forms) or readJson / readBodyText: they bound it before parsing.'
+				}
+			]
+		}
+	},
+	{
 		// Override or add rule settings here, such as:
 		// 'svelte/button-has-type': 'error'
 		rules: {}

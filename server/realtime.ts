@@ -17,6 +17,7 @@ import type { CollabHost } from './collab/collab-host.ts';
 import { attachControl } from './control/attach-control.ts';
 import type { SessionHost } from './control/session-host.ts';
 import { originOf, requestOrigin } from './http.ts';
+import { guarded } from './guarded.ts';
 import { attachSignalRelay } from './media/signal-relay.ts';
 import { resolveIdentity } from './identity.ts';
 import { releaseSentPackets } from './sent-packets.ts';
@@ -71,11 +72,17 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 	// What engine.io has sent over a WebSocket is let go at once (sent-packets.ts).
 	releaseSentPackets(io.engine);
 
+	// One handshake at a time per connection: socket.io starts a new one for every CONNECT
+	// packet that arrives while the first is checked, so 200 packets in a burst were 200
+	// identity lookups and up to as many seats for one browser.
+	const handshaking = new WeakSet<object>();
 	io.use(async (socket, next) => {
+		if (handshaking.has(socket.client)) return next(refusal(ERROR_CODES.invalidInput));
 		const handshake = HandshakeSchema.safeParse(socket.handshake.auth);
 		if (!handshake.success) return next(refusal(ERROR_CODES.invalidInput));
 		if (handshake.data.protocol !== PROTOCOL_VERSION)
 			return next(refusal(ERROR_CODES.protocolMismatch));
+		handshaking.add(socket.client);
 		try {
 			const identity = await resolveIdentity(deps, socket.request, handshake.data);
 			if (!identity) return next(refusal(ERROR_CODES.unauthenticated));
@@ -84,16 +91,21 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 		} catch (error) {
 			deps.log.error('realtime: identity lookup failed', { error: String(error) });
 			next(refusal(ERROR_CODES.internal));
+		} finally {
+			handshaking.delete(socket.client);
 		}
 	});
 
 	io.on('connection', (socket) => {
-		socket.on('hello', (ack) => {
-			if (typeof ack === 'function') ack(ok(socket.data.identity));
-		});
+		socket.on(
+			'hello',
+			guarded(deps.log, 'realtime: hello', (ack) => {
+				if (typeof ack === 'function') ack(ok(socket.data.identity));
+			})
+		);
 	});
 	const sessions = attachControl(io, deps, deps.media);
-	attachSignalRelay(io, sessions, deps.media);
+	attachSignalRelay(io, sessions, deps.media, deps.log);
 	const collab = attachCollab(httpServer, deps, {
 		stepOf: (meetingId) => sessions.stepOf(meetingId),
 		load: (meetingId) => sessions.session(meetingId)

@@ -4,6 +4,7 @@ import { WebSocketServer } from 'ws';
 import { COLLAB_MAX_MESSAGE_BYTES, COLLAB_PATH, parseDocName } from '#lib/protocol/collab.ts';
 import type { Credentials } from '#lib/server/agreements/case-viewer.ts';
 import type { Deps } from '#lib/server/deps.ts';
+import { guarded } from '../guarded.ts';
 import { originOf, requestOrigin } from '../http.ts';
 import { CollabHost, type SessionSteps } from './collab-host.ts';
 import { accessDocument } from './document-access.ts';
@@ -14,6 +15,14 @@ const REASONS: Record<number, string> = {
 	403: 'Forbidden',
 	500: 'Internal Server Error'
 };
+
+function parseUrl(target: string | undefined): URL | null {
+	try {
+		return new URL(target ?? '/', 'http://mend.invalid');
+	} catch {
+		return null;
+	}
+}
 
 /** Answers an upgrade with an HTTP status instead of a WebSocket, and hangs up. */
 function refuse(socket: Duplex, status: number): void {
@@ -36,8 +45,11 @@ export function attachCollab(
 	const host = new CollabHost(deps, sessions);
 	const wss = new WebSocketServer({ noServer: true, maxPayload: COLLAB_MAX_MESSAGE_BYTES });
 
-	httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-		const url = new URL(req.url ?? '/', 'http://mend.invalid');
+	const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+		// A request target that is no URL at all (`GET http://[ HTTP/1.1`) threw here, from the
+		// HTTP server's own event, and took the process down: no path may claim it; refused.
+		const url = parseUrl(req.url);
+		if (!url) return refuse(socket, 400);
 		if (!url.pathname.startsWith(`${COLLAB_PATH}/`)) return;
 		socket.on('error', () => socket.destroy());
 		const expected = originOf(requestOrigin(req, deps.config));
@@ -64,6 +76,7 @@ export function attachCollab(
 				refuse(socket, 500);
 			}
 		);
-	});
+	};
+	httpServer.on('upgrade', guarded(deps.log, 'collab: upgrade', upgrade));
 	return host;
 }

@@ -30,6 +30,7 @@ import type { Deps } from '#lib/server/deps.ts';
 import type { AgreementDocuments } from '#lib/server/planes.ts';
 import type { AgendaStep } from '#lib/session/model.ts';
 import { LiveDocuments, type LiveDocument as Doc } from './live-documents.ts';
+import { guarded } from '../guarded.ts';
 import { colourOf, PresenceError } from './presence.ts';
 
 /** Limits, in one place. */
@@ -129,16 +130,23 @@ export class CollabHost implements AgreementDocuments {
 		// Messages that arrive while the document loads wait for it, in order.
 		const queue: Uint8Array[] = [];
 		let doc: LiveDocument | null = null;
-		ws.on('message', (data: Buffer, isBinary: boolean) => {
-			if (!isBinary) return this.#close(connection, COLLAB_CLOSE.malformed, 'binary only');
-			const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-			if (doc) this.#receive(doc, connection, bytes);
-			else queue.push(bytes);
-		});
-		ws.on('close', () => {
-			connection.closed = true;
-			if (doc) this.#leave(doc, connection);
-		});
+		const { log } = this.#deps;
+		ws.on(
+			'message',
+			guarded(log, 'collab: a message', (data: Buffer, isBinary: boolean) => {
+				if (!isBinary) return this.#close(connection, COLLAB_CLOSE.malformed, 'binary only');
+				const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+				if (doc) this.#receive(doc, connection, bytes);
+				else queue.push(bytes);
+			})
+		);
+		ws.on(
+			'close',
+			guarded(log, 'collab: a close', () => {
+				connection.closed = true;
+				if (doc) this.#leave(doc, connection);
+			})
+		);
 		ws.on('error', () => ws.terminate());
 		try {
 			doc = await this.#documents.open(name);

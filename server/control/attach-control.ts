@@ -6,6 +6,7 @@ import { ALWAYS_ALLOWED, SessionCommandSchema } from '#lib/protocol/session-comm
 import type { Deps } from '#lib/server/deps.ts';
 import type { MediaBackend } from '../media/backend.ts';
 import { asSent } from '../serialized.ts';
+import { guarded } from '../guarded.ts';
 import type { RealtimeServer } from '../realtime.ts';
 import { refusalMessage } from './refusal-messages.ts';
 import { SessionHost, seatOf, type LiveSession } from './session-host.ts';
@@ -70,33 +71,41 @@ export function attachControl(io: RealtimeServer, deps: Deps, media: MediaBacken
 			socket.disconnect(true);
 		});
 
-		socket.on('disconnect', () => {
-			closed = true;
-			if (session && seatId) host.disconnect(session, seatId);
-		});
+		// Leaving runs from socket.io's own close, where nothing catches: a fault in it is
+		// logged, never the end of the process (the connection is gone either way).
+		socket.on(
+			'disconnect',
+			guarded(deps.log, 'control: a disconnect', () => {
+				closed = true;
+				if (session && seatId) host.disconnect(session, seatId);
+			})
+		);
 
-		socket.on('command', async (raw, ack) => {
-			if (typeof ack !== 'function') return;
-			const parsed = SessionCommandSchema.safeParse(raw);
-			if (!parsed.success) return ack(err(ERROR_CODES.invalidInput, m.session_refused_invalid()));
-			try {
-				const joined = await seated;
-				if (
-					!ALWAYS_ALLOWED.has(parsed.data.type) &&
-					!(await withinLimit(`${identity.meetingId}:${seatId}`))
-				)
-					return ack(err(ERROR_CODES.rateLimited, m.session_refused_rate_limited()));
-				const result = await host.dispatch(joined, seatId as string, parsed.data);
-				ack(
-					result.ok
-						? ok({ seq: result.seq })
-						: err(result.code, refusalMessage(result.reason, result.detail))
-				);
-			} catch (error) {
-				deps.log.error('control: command failed', { error: String(error) });
-				ack(err(ERROR_CODES.internal, m.error_unexpected()));
-			}
-		});
+		socket.on(
+			'command',
+			guarded(deps.log, 'control: a command', async (raw, ack) => {
+				if (typeof ack !== 'function') return;
+				const parsed = SessionCommandSchema.safeParse(raw);
+				if (!parsed.success) return ack(err(ERROR_CODES.invalidInput, m.session_refused_invalid()));
+				try {
+					const joined = await seated;
+					if (
+						!ALWAYS_ALLOWED.has(parsed.data.type) &&
+						!(await withinLimit(`${identity.meetingId}:${seatId}`))
+					)
+						return ack(err(ERROR_CODES.rateLimited, m.session_refused_rate_limited()));
+					const result = await host.dispatch(joined, seatId as string, parsed.data);
+					ack(
+						result.ok
+							? ok({ seq: result.seq })
+							: err(result.code, refusalMessage(result.reason, result.detail))
+					);
+				} catch (error) {
+					deps.log.error('control: command failed', { error: String(error) });
+					ack(err(ERROR_CODES.internal, m.error_unexpected()));
+				}
+			})
+		);
 	});
 
 	return host;

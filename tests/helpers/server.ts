@@ -3,6 +3,7 @@ import { boot } from '#server/boot.ts';
 import { loadConfig, type Config } from '#server/config.ts';
 import type { Clock } from '#lib/server/clock.ts';
 import type { Deps } from '#lib/server/deps.ts';
+import type { Logger } from '#lib/server/log.ts';
 import { createTestDatabase } from './database.ts';
 
 export const TEST_AUTH_SECRET = 'test-secret-that-is-long-enough-for-better-auth';
@@ -33,7 +34,7 @@ export interface TestServer {
  */
 export async function startTestServer(
 	env: Record<string, string> = {},
-	options: { reconcileIntervalMs?: number } = {}
+	options: { reconcileIntervalMs?: number; log?: Logger } = {}
 ): Promise<TestServer> {
 	const database = await createTestDatabase();
 	const clock = new TestClock();

@@ -11,6 +11,7 @@ import {
 	knownBrowserId,
 	newKnownBrowser
 } from '#lib/server/auth/known-browsers.ts';
+import { readFormOrEmpty } from '#lib/server/forms.ts';
 import { forwardAuthCookies, safeNext } from '#lib/server/kit/auth-cookies.ts';
 import { holdAttempt, signInLimits } from '#lib/server/rate-limits.ts';
 import type { Actions, PageServerLoad } from './$types';
@@ -52,7 +53,7 @@ export const load: PageServerLoad = ({ locals, url }) => {
 
 export const actions: Actions = {
 	signIn: async ({ request, cookies, url, getClientAddress }) => {
-		const form = await request.formData();
+		const form = await readFormOrEmpty(request);
 		const parsed = SignInSchema.safeParse({
 			email: form.get('email'),
 			password: form.get('password')
@@ -110,7 +111,7 @@ export const actions: Actions = {
 	},
 
 	verifyCode: async ({ request, cookies, url, getClientAddress }) => {
-		const form = await request.formData();
+		const form = await readFormOrEmpty(request);
 		const parsed = CodeSchema.safeParse({ code: form.get('code') });
 		if (!parsed.success)
 			return fail(400, { step: 'two_factor', email: '', message: m.two_factor_code_invalid() });

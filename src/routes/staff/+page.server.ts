@@ -1,7 +1,7 @@
 import { redirect } from '@sveltejs/kit';
 import { listProgramsOf } from '#lib/server/access/staff-access.ts';
 import { getDeps } from '#lib/server/deps.ts';
-import { runAction } from '#lib/server/kit/actions.ts';
+import { formValues, refused, runAction } from '#lib/server/kit/actions.ts';
 import { requireStaffUser } from '#lib/server/kit/staff.ts';
 import {
 	answerStaffInvitation,
@@ -24,8 +24,9 @@ export const load: PageServerLoad = async (event) => {
 /** The signed-in account answers an invitation addressed to it (and to nobody else). */
 async function answer(event: RequestEvent, choice: StaffAnswer) {
 	const staff = requireStaffUser(event);
-	const form = await event.request.formData();
-	const invitationId = String(form.get('invitationId') ?? '');
+	const values = await formValues(event.request);
+	if (refused(values)) return values;
+	const invitationId = String(values.invitationId ?? '');
 	const result = await runAction(() =>
 		answerStaffInvitation(
 			getDeps(),

@@ -7,6 +7,7 @@ import {
 	verifyAgreementPdf
 } from '#lib/server/agreements/agreement-pdf.ts';
 import { getDeps } from '#lib/server/deps.ts';
+import { readForm } from '#lib/server/forms.ts';
 import { takeAttempt } from '#lib/server/rate-limits.ts';
 import type { Actions } from './$types';
 
@@ -18,7 +19,7 @@ export const actions: Actions = {
 		const attempt = await takeAttempt([[checks, getClientAddress()]]);
 		if (!attempt.allowed)
 			return fail(429, { message: m.verify_rate_limited({ seconds: attempt.retryAfterS }) });
-		const form = await request.formData().catch(() => null);
+		const form = await readForm(request, { files: ['file'] }).catch(() => null);
 		const sha256 = form?.get('sha256');
 		if (typeof sha256 === 'string' && sha256 !== '') {
 			if (!/^[0-9a-f]{64}$/.test(sha256)) return fail(400, { message: m.verify_choose_file() });

@@ -1,6 +1,7 @@
-import { error, fail } from '@sveltejs/kit';
+import { error, fail, isActionFailure, type ActionFailure } from '@sveltejs/kit';
 import { ERROR_CODES } from '#lib/protocol/errors.ts';
 import { HTTP_STATUS, isAppError } from '../errors.ts';
+import { formToObject, readForm } from '../forms.ts';
 
 export interface FormFailure {
 	message: string;
@@ -31,6 +32,25 @@ export async function runAction<T>(run: () => Promise<T>, values?: unknown) {
 		error(HTTP_STATUS[caught.code], caught.message);
 	}
 }
+
+export type FormRead = Record<string, unknown> | ActionFailure<FormFailure>;
+
+/**
+ * A form post's fields, nested by name (`formToObject`), or — when the post is beyond
+ * FORM_LIMITS — the 400 to answer with the form's message, before anything else runs:
+ * `const values = await formValues(event.request); if (refused(values)) return values;`
+ */
+export async function formValues(request: Request): Promise<FormRead> {
+	try {
+		return formToObject(await readForm(request));
+	} catch (caught) {
+		if (!isAppError(caught)) throw caught;
+		return fail(HTTP_STATUS[caught.code], { message: caught.message, errors: {} });
+	}
+}
+
+export const refused = (read: FormRead): read is ActionFailure<FormFailure> =>
+	isActionFailure(read);
 
 /** For loads: an expected failure becomes an error page with its status and message. */
 export async function runLoad<T>(run: () => Promise<T>): Promise<T> {

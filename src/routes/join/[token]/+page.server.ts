@@ -6,9 +6,8 @@ import {
 	partyCookieName,
 	type StartedPartySession
 } from '#lib/server/invitations/party-sessions.ts';
-import { formToObject } from '#lib/server/forms.ts';
 import type { ResolvedInvitation } from '#lib/server/invitations/resolve-invitation.ts';
-import { runAction } from '#lib/server/kit/actions.ts';
+import { formValues, refused, runAction } from '#lib/server/kit/actions.ts';
 import { getPlanes } from '#lib/server/planes.ts';
 import { partyCasework } from '#lib/server/preparation/party-casework.ts';
 import { partyOfLink } from '#lib/server/preparation/party-of-link.ts';
@@ -55,13 +54,15 @@ async function asParty<T>(
 
 export const actions: Actions = {
 	consent: async (event) => {
-		const input = formToObject(await event.request.formData());
+		const input = await formValues(event.request);
+		if (refused(input)) return input;
 		return asParty(event, (resolved) =>
 			giveConsentAsParty(getDeps(), resolved, input, event.getClientAddress())
 		);
 	},
 	choices: async (event) => {
-		const input = formToObject(await event.request.formData());
+		const input = await formValues(event.request);
+		if (refused(input)) return input;
 		return asParty(event, (resolved) =>
 			saveVictimChoicesAsParty(getDeps(), resolved, input, event.getClientAddress())
 		);
@@ -71,11 +72,12 @@ export const actions: Actions = {
 			withdrawAsParty(getDeps(), getPlanes(), resolved, event.getClientAddress())
 		),
 	enterCode: async ({ params, request, cookies, url, getClientAddress }) => {
-		const form = await request.formData();
+		const values = await formValues(request);
+		if (refused(values)) return values;
 		const result = await runAction(() =>
 			enterAccessCode(getDeps(), {
 				token: params.token,
-				code: form.get('code'),
+				code: values.code,
 				ip: getClientAddress()
 			})
 		);

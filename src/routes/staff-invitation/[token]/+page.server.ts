@@ -1,8 +1,7 @@
 import { redirect } from '@sveltejs/kit';
 import { AUDIT_ACTIONS, recordAudit } from '#lib/server/audit/record-audit.ts';
 import { getDeps } from '#lib/server/deps.ts';
-import { formToObject } from '#lib/server/forms.ts';
-import { runAction } from '#lib/server/kit/actions.ts';
+import { formValues, refused, runAction } from '#lib/server/kit/actions.ts';
 import { forwardAuthCookies } from '#lib/server/kit/auth-cookies.ts';
 import { requireStaffUser } from '#lib/server/kit/staff.ts';
 import {
@@ -59,7 +58,8 @@ export const actions: Actions = {
 
 	/** Someone new to Mend makes their account with the invited address, and is signed in. */
 	create: async (event) => {
-		const values = formToObject(await event.request.formData());
+		const values = await formValues(event.request);
+		if (refused(values)) return values;
 		const ip = event.getClientAddress();
 		const result = await runAction(
 			() => joinWithNewAccount(getDeps(), event.params.token, values, ip),

@@ -7,6 +7,7 @@ import { AUDIT_ACTIONS, recordAudit } from '#lib/server/audit/record-audit.ts';
 import { STAFF_MIN_PASSWORD_LENGTH } from '#lib/server/auth/auth.ts';
 import { fieldErrors } from '#lib/server/validation.ts';
 import { getDeps } from '#lib/server/deps.ts';
+import { readFormOrEmpty } from '#lib/server/forms.ts';
 import { forwardAuthCookies } from '#lib/server/kit/auth-cookies.ts';
 import { requireStaffUser } from '#lib/server/kit/staff.ts';
 import type { Actions, PageServerLoad } from './$types';
@@ -40,7 +41,7 @@ export const actions: Actions = {
 	startTwoFactor: async (event) => {
 		requireStaffUser(event);
 		const parsed = PasswordSchema.safeParse({
-			password: (await event.request.formData()).get('password')
+			password: (await readFormOrEmpty(event.request)).get('password')
 		});
 		if (!parsed.success) return fail(400, { message: m.account_password_wrong() });
 		try {
@@ -66,7 +67,9 @@ export const actions: Actions = {
 	/** Step 2: a code from the authenticator app proves it was set up; then it is required. */
 	confirmTwoFactor: async (event) => {
 		const staff = requireStaffUser(event);
-		const parsed = CodeSchema.safeParse({ code: (await event.request.formData()).get('code') });
+		const parsed = CodeSchema.safeParse({
+			code: (await readFormOrEmpty(event.request)).get('code')
+		});
 		if (!parsed.success) return fail(400, { message: m.two_factor_code_invalid() });
 		const { auth, db } = getDeps();
 		try {
@@ -92,7 +95,7 @@ export const actions: Actions = {
 	disableTwoFactor: async (event) => {
 		const staff = requireStaffUser(event);
 		const parsed = PasswordSchema.safeParse({
-			password: (await event.request.formData()).get('password')
+			password: (await readFormOrEmpty(event.request)).get('password')
 		});
 		if (!parsed.success) return fail(400, { message: m.account_password_wrong() });
 		const { auth, db } = getDeps();
@@ -118,7 +121,7 @@ export const actions: Actions = {
 	/** A temporary password is replaced here; other sessions of the account end. */
 	changePassword: async (event) => {
 		const staff = requireStaffUser(event);
-		const form = await event.request.formData();
+		const form = await readFormOrEmpty(event.request);
 		const parsed = NewPasswordSchema.safeParse(Object.fromEntries(form));
 		if (!parsed.success)
 			return fail(400, { message: m.error_form_invalid(), errors: fieldErrors(parsed.error) });

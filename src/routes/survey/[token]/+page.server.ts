@@ -2,9 +2,8 @@ import { fail } from '@sveltejs/kit';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import * as m from '#lib/paraglide/messages.js';
 import { getDeps } from '#lib/server/deps.ts';
-import { formToObject } from '#lib/server/forms.ts';
 import { answerSurvey, openSurvey } from '#lib/server/follow-up/survey.ts';
-import { runAction } from '#lib/server/kit/actions.ts';
+import { formValues, refused, runAction } from '#lib/server/kit/actions.ts';
 import { takeAttempt } from '#lib/server/rate-limits.ts';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -24,7 +23,8 @@ export const actions: Actions = {
 				message: m.survey_rate_limited({ minutes: Math.ceil(attempt.retryAfterS / 60) }),
 				errors: {} as Record<string, string>
 			});
-		const values = formToObject(await request.formData());
+		const values = await formValues(request);
+		if (refused(values)) return values;
 		const result = await runAction(
 			() => answerSurvey(getDeps(), { token: params.token, input: values, ip }),
 			values

@@ -1,6 +1,6 @@
 import { NOTIFICATION_STATUSES, type NotificationStatus } from '#lib/cases/casework.ts';
 import { getDeps } from '#lib/server/deps.ts';
-import { runAction, runLoad } from '#lib/server/kit/actions.ts';
+import { formValues, refused, runAction, runLoad } from '#lib/server/kit/actions.ts';
 import { requireStaffContext } from '#lib/server/kit/staff.ts';
 import {
 	cancelNotification,
@@ -26,15 +26,17 @@ export const load: PageServerLoad = async (event) => {
 export const actions: Actions = {
 	cancel: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const form = await event.request.formData();
-		const id = String(form.get('notificationId') ?? '');
+		const values = await formValues(event.request);
+		if (refused(values)) return values;
+		const id = String(values.notificationId ?? '');
 		const result = await runAction(() => cancelNotification(getDeps(), actor, id));
 		return result ?? { cancelled: id };
 	},
 	retry: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const form = await event.request.formData();
-		const id = String(form.get('notificationId') ?? '');
+		const values = await formValues(event.request);
+		if (refused(values)) return values;
+		const id = String(values.notificationId ?? '');
 		const result = await runAction(() => retryNotification(getDeps(), actor, id));
 		return result ?? { retried: id };
 	}

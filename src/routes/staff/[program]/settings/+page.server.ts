@@ -2,8 +2,7 @@ import { eq } from 'drizzle-orm';
 import { assertCan } from '#lib/server/access/staff-access.ts';
 import { programs } from '#lib/server/db/schema.ts';
 import { getDeps } from '#lib/server/deps.ts';
-import { formToObject } from '#lib/server/forms.ts';
-import { runAction, runLoad } from '#lib/server/kit/actions.ts';
+import { formValues, refused, runAction, runLoad } from '#lib/server/kit/actions.ts';
 import { requireStaffContext } from '#lib/server/kit/staff.ts';
 import { updateProgramSettings } from '#lib/server/preparation/update-program-settings.ts';
 import type { Actions, PageServerLoad } from './$types';
@@ -25,7 +24,8 @@ export const load: PageServerLoad = async (event) => {
 export const actions: Actions = {
 	default: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const input = formToObject(await event.request.formData());
+		const input = await formValues(event.request);
+		if (refused(input)) return input;
 		const failed = await runAction(() => updateProgramSettings(getDeps(), actor, input), input);
 		return failed ?? { saved: true };
 	}

@@ -1,7 +1,6 @@
 import { assertCan } from '#lib/server/access/staff-access.ts';
 import { getDeps } from '#lib/server/deps.ts';
-import { formToObject } from '#lib/server/forms.ts';
-import { runAction, runLoad } from '#lib/server/kit/actions.ts';
+import { formValues, refused, runAction, runLoad } from '#lib/server/kit/actions.ts';
 import { requireStaffContext } from '#lib/server/kit/staff.ts';
 import { inviteColleague } from '#lib/server/staff/invite-colleague.ts';
 import { pendingInvitationsOfProgram } from '#lib/server/staff/list-staff-invitations.ts';
@@ -23,18 +22,17 @@ export const actions: Actions = {
 	/** Sends an invitation; the answer is the same whether or not the address has an account. */
 	add: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const values = formToObject(await event.request.formData());
-		const result = await runAction(
-			() => inviteColleague(getDeps(), actor, values),
-			values
-		);
+		const values = await formValues(event.request);
+		if (refused(values)) return values;
+		const result = await runAction(() => inviteColleague(getDeps(), actor, values), values);
 		if (!result || !('invitationId' in result)) return result;
 		return { invited: { email: result.email } };
 	},
 	revoke: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const form = await event.request.formData();
-		const id = String(form.get('invitationId') ?? '');
+		const values = await formValues(event.request);
+		if (refused(values)) return values;
+		const id = String(values.invitationId ?? '');
 		const result = await runAction(() => revokeStaffInvitation(getDeps(), actor, id));
 		return result ?? { revoked: true };
 	}

@@ -5,10 +5,9 @@ import { agreements } from '#lib/server/db/schema.ts';
 import { getCase } from '#lib/server/cases/get-case.ts';
 import { assignMediator } from '#lib/server/cases/assign-mediator.ts';
 import { getDeps } from '#lib/server/deps.ts';
-import { formToObject } from '#lib/server/forms.ts';
 import { issueInvitation } from '#lib/server/invitations/issue-invitation.ts';
 import { revokeInvitation } from '#lib/server/invitations/revoke-invitation.ts';
-import { runAction, runLoad } from '#lib/server/kit/actions.ts';
+import { formValues, refused, runAction, runLoad } from '#lib/server/kit/actions.ts';
 import { getPlanes } from '#lib/server/planes.ts';
 import { requireStaffContext } from '#lib/server/kit/staff.ts';
 import { cancelMeeting } from '#lib/server/meetings/cancel-meeting.ts';
@@ -55,13 +54,15 @@ export const load: PageServerLoad = async (event) => {
 export const actions: Actions = {
 	assignMediator: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const values = formToObject(await event.request.formData());
+		const values = await formValues(event.request);
+		if (refused(values)) return values;
 		return runAction(() => assignMediator(getDeps(), actor, event.params.caseId, values), values);
 	},
 
 	createMeeting: async (event) => {
 		const { actor, program } = await requireStaffContext(event);
-		const values = formToObject(await event.request.formData());
+		const values = await formValues(event.request);
+		if (refused(values)) return values;
 		const result = await runAction(
 			() => createMeeting(getDeps(), actor, program, event.params.caseId, values),
 			values
@@ -71,13 +72,15 @@ export const actions: Actions = {
 
 	cancelMeeting: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const form = await event.request.formData();
-		return runAction(() => cancelMeeting(getDeps(), actor, String(form.get('meetingId') ?? '')));
+		const values = await formValues(event.request);
+		if (refused(values)) return values;
+		return runAction(() => cancelMeeting(getDeps(), actor, String(values.meetingId ?? '')));
 	},
 
 	issueInvitation: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const form = formToObject(await event.request.formData());
+		const form = await formValues(event.request);
+		if (refused(form)) return form;
 		const meetingId = String(form.meetingId ?? '');
 		const result = await runAction(
 			() => issueInvitation(getDeps(), actor, meetingId, form, { planes: getPlanes() }),
@@ -97,9 +100,10 @@ export const actions: Actions = {
 
 	revokeInvitation: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const form = await event.request.formData();
+		const values = await formValues(event.request);
+		if (refused(values)) return values;
 		return runAction(() =>
-			revokeInvitation(getDeps(), getPlanes(), actor, String(form.get('invitationId') ?? ''))
+			revokeInvitation(getDeps(), getPlanes(), actor, String(values.invitationId ?? ''))
 		);
 	}
 };

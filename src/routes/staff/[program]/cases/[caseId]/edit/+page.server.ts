@@ -4,8 +4,7 @@ import { assertCan } from '#lib/server/access/staff-access.ts';
 import { getCase } from '#lib/server/cases/get-case.ts';
 import { updateCase } from '#lib/server/cases/update-case.ts';
 import { getDeps } from '#lib/server/deps.ts';
-import { formToObject } from '#lib/server/forms.ts';
-import { runAction, runLoad } from '#lib/server/kit/actions.ts';
+import { formValues, refused, runAction, runLoad } from '#lib/server/kit/actions.ts';
 import { requireStaffContext } from '#lib/server/kit/staff.ts';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -42,7 +41,8 @@ export const load: PageServerLoad = async (event) => {
 export const actions: Actions = {
 	default: async (event) => {
 		const { actor, program } = await requireStaffContext(event);
-		const values = formToObject(await event.request.formData());
+		const values = await formValues(event.request);
+		if (refused(values)) return values;
 		const result = await runAction(
 			() => updateCase(getDeps(), actor, event.params.caseId, values),
 			values

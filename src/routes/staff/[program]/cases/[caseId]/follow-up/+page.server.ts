@@ -1,5 +1,4 @@
 import { getDeps } from '#lib/server/deps.ts';
-import { formToObject } from '#lib/server/forms.ts';
 import { closeCase } from '#lib/server/follow-up/close-case.ts';
 import {
 	issueSurveyLink,
@@ -8,7 +7,7 @@ import {
 } from '#lib/server/follow-up/follow-up-results.ts';
 import { getFollowUp } from '#lib/server/follow-up/get-follow-up.ts';
 import { recordPlanProgress, removePlanRecord } from '#lib/server/follow-up/plan-records.ts';
-import { runAction, runLoad } from '#lib/server/kit/actions.ts';
+import { formValues, refused, runAction, runLoad } from '#lib/server/kit/actions.ts';
 import { requireStaffContext } from '#lib/server/kit/staff.ts';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -20,7 +19,8 @@ export const load: PageServerLoad = async (event) => {
 export const actions: Actions = {
 	record: async (event) => {
 		const { actor, program } = await requireStaffContext(event);
-		const values = formToObject(await event.request.formData());
+		const values = await formValues(event.request);
+		if (refused(values)) return values;
 		const result = await runAction(
 			() => recordPlanProgress(getDeps(), actor, program, event.params.caseId, values),
 			values
@@ -30,21 +30,24 @@ export const actions: Actions = {
 
 	removeRecord: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const form = await event.request.formData();
+		const values = await formValues(event.request);
+		if (refused(values)) return values;
 		return runAction(() =>
-			removePlanRecord(getDeps(), actor, event.params.caseId, String(form.get('recordId') ?? ''))
+			removePlanRecord(getDeps(), actor, event.params.caseId, String(values.recordId ?? ''))
 		);
 	},
 
 	checkIn: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const values = formToObject(await event.request.formData());
+		const values = await formValues(event.request);
+		if (refused(values)) return values;
 		return runAction(() => recordCheckIn(getDeps(), actor, event.params.caseId, values), values);
 	},
 
 	reoffending: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const values = formToObject(await event.request.formData());
+		const values = await formValues(event.request);
+		if (refused(values)) return values;
 		return runAction(
 			() => recordReoffending(getDeps(), actor, event.params.caseId, values),
 			values
@@ -53,9 +56,10 @@ export const actions: Actions = {
 
 	surveyLink: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const form = await event.request.formData();
+		const values = await formValues(event.request);
+		if (refused(values)) return values;
 		const result = await runAction(() =>
-			issueSurveyLink(getDeps(), actor, event.params.caseId, String(form.get('followUpId') ?? ''))
+			issueSurveyLink(getDeps(), actor, event.params.caseId, String(values.followUpId ?? ''))
 		);
 		if (!result || !('url' in result)) return result;
 		return {
@@ -69,7 +73,8 @@ export const actions: Actions = {
 
 	close: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const values = formToObject(await event.request.formData());
+		const values = await formValues(event.request);
+		if (refused(values)) return values;
 		return runAction(() => closeCase(getDeps(), actor, event.params.caseId, values), values);
 	}
 };

@@ -1,8 +1,7 @@
 import { CONSENT_TEXTS, CURRENT_CONSENT_VERSION } from '#lib/cases/consent-text.ts';
 import { findVisibleCase, can } from '#lib/server/access/staff-access.ts';
 import { getDeps } from '#lib/server/deps.ts';
-import { formToObject } from '#lib/server/forms.ts';
-import { runAction, runLoad } from '#lib/server/kit/actions.ts';
+import { formValues, refused, runAction, runLoad } from '#lib/server/kit/actions.ts';
 import { requireStaffContext } from '#lib/server/kit/staff.ts';
 import { getPlanes } from '#lib/server/planes.ts';
 import { loadCasePreparation } from '#lib/server/preparation/case-preparation.ts';
@@ -31,12 +30,11 @@ export const load: PageServerLoad = async (event) => {
 	};
 };
 
-const values = async (request: Request) => formToObject(await request.formData());
-
 export const actions: Actions = {
 	screening: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const input = await values(event.request);
+		const input = await formValues(event.request);
+		if (refused(input)) return input;
 		return runAction(
 			() => recordScreening(getDeps(), actor, event.params.caseId, input),
 			input
@@ -44,7 +42,8 @@ export const actions: Actions = {
 	},
 	consent: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const input = await values(event.request);
+		const input = await formValues(event.request);
+		if (refused(input)) return input;
 		return runAction(
 			() => recordConsentByStaff(getDeps(), actor, event.params.caseId, input),
 			input
@@ -52,7 +51,8 @@ export const actions: Actions = {
 	},
 	withdraw: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const input = await values(event.request);
+		const input = await formValues(event.request);
+		if (refused(input)) return input;
 		return runAction(
 			() => withdrawPartyByStaff(getDeps(), getPlanes(), actor, event.params.caseId, input),
 			input
@@ -60,12 +60,14 @@ export const actions: Actions = {
 	},
 	held: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const input = await values(event.request);
+		const input = await formValues(event.request);
+		if (refused(input)) return input;
 		return runAction(() => recordMeetingHeld(getDeps(), actor, event.params.caseId, input), input);
 	},
 	choices: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const input = await values(event.request);
+		const input = await formValues(event.request);
+		if (refused(input)) return input;
 		return runAction(
 			() =>
 				saveVictimChoicesByStaff(
@@ -80,7 +82,8 @@ export const actions: Actions = {
 	},
 	proposeTimes: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const input = await values(event.request);
+		const input = await formValues(event.request);
+		if (refused(input)) return input;
 		const times = Array.isArray(input.times) ? input.times.filter(Boolean) : [];
 		return runAction(
 			() => proposeTimes(getDeps(), actor, event.params.caseId, { ...input, times }),
@@ -89,7 +92,8 @@ export const actions: Actions = {
 	},
 	override: async (event) => {
 		const { actor } = await requireStaffContext(event);
-		const input = await values(event.request);
+		const input = await formValues(event.request);
+		if (refused(input)) return input;
 		return runAction(() => overrideGate(getDeps(), actor, event.params.caseId, input), input);
 	}
 };
