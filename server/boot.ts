@@ -22,7 +22,7 @@ export async function boot(
 	options: { clock?: Clock; log?: Logger; reconcileIntervalMs?: number } = {}
 ): Promise<Booted> {
 	const log = options.log ?? createLogger(config.logLevel);
-	const database = await openDatabase(config.database);
+	const database = await openDatabase(config.database, log);
 	try {
 		await database.migrate(MIGRATIONS_FOLDER);
 	} catch (error) {
@@ -39,6 +39,7 @@ export async function boot(
 		config,
 		db: database.db,
 		logWriter: database.log,
+		database: database.availability,
 		auth: createAuth(database.db, config, log),
 		clock: options.clock ?? systemClock,
 		log,

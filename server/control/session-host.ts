@@ -1,5 +1,6 @@
 import type { Identity } from '#lib/protocol/identity.ts';
-import type { SessionCommand } from '#lib/protocol/session-commands.ts';
+import { ALWAYS_ALLOWED, type SessionCommand } from '#lib/protocol/session-commands.ts';
+import { DatabaseUnavailableError } from '#lib/server/db/connection-errors.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import {
 	loadSessionSetup,
@@ -22,7 +23,7 @@ import {
 	type SessionState,
 	type SystemCommand
 } from '#lib/session/index.ts';
-import type { Refusal } from '#lib/session/refusals.ts';
+import { refuse, type Refusal } from '#lib/session/refusals.ts';
 import type { MediaBackend } from '../media/backend.ts';
 import { SessionLog } from './session-log.ts';
 import {
@@ -164,6 +165,8 @@ export class SessionHost {
 
 	/** The last hash of a meeting's log once everything logged so far is durable. */
 	async logHead(meetingId: string): Promise<string | null> {
+		// Not durable until the database is back: the caller (signing) fails now, not then.
+		if (!this.#deps.database.available) throw new DatabaseUnavailableError();
 		await this.log.drain();
 		return this.#loaded.get(meetingId)?.lastHash ?? (await this.log.head(meetingId));
 	}
@@ -283,12 +286,19 @@ export class SessionHost {
 	 * before its entry is durable: when a later command was applied meanwhile (it waits for this
 	 * one's write), the views wait for that one's. Only the server's own observations are shown
 	 * at once (#applySystem), with whatever is still being written before them.
+	 *
+	 * While the database does not answer, nothing can be made durable: a command is refused
+	 * before it changes anything — except leaving (a break, withdrawing), which is never
+	 * refused. Separating someone cannot wait for the database: leaving is shown at once then,
+	 * like the server's own observations, and answered once its entry is durable.
 	 */
 	async dispatch(
 		session: LiveSession,
 		actor: string,
 		command: SessionCommand
 	): Promise<Dispatched> {
+		const leaving = ALWAYS_ALLOWED.has(command.type);
+		if (!leaving && !this.#deps.database.available) return refuse('databaseUnavailable');
 		if (command.type === 'startSession' && session.state.phase === 'not_started')
 			for (const check of this.#startChecks) {
 				const refusal = await check(session.setup);
@@ -304,7 +314,9 @@ export class SessionHost {
 			return { ok: true, seq: result.state.seq };
 		}
 		const stepBefore = this.stepOf(session.setup.meetingId);
-		await this.#commit(session, envelope, result.state);
+		const committed = this.#commit(session, envelope, result.state);
+		if (leaving && !this.#deps.database.available) this.#sender.broadcast(session);
+		await committed;
 		// Records that decide who may still enter (a link revoked, the meeting ended) are
 		// written before anyone is told, so that what people see is already true.
 		if (result.events.length > 0) await this.#record(session, result.events, actor, envelope.at);
