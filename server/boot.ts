@@ -29,6 +29,10 @@ export async function boot(
 		await database.close();
 		throw error;
 	}
+	if (config.database.kind === 'pglite')
+		log.warn(
+			'The embedded database (PGlite) does not flush its writes to disk (no fsync): they survive a crash of Mend, but a power cut or a crash of the machine can lose what was already confirmed to people, or corrupt the data. Use PostgreSQL (DATABASE_URL) for real cases (DEPLOYING.md)'
+		);
 	if (config.authSecretIsEphemeral)
 		log.warn('AUTH_SECRET is not set: staff sessions will not survive a restart');
 	if (config.media.kind === 'p2p' && !config.media.relayBetweenSides)
