@@ -59,6 +59,12 @@ export type StepListener = (
 	actorUserId: string | null
 ) => Promise<void>;
 
+/**
+ * Leaving (a break, withdrawing) is shown at the latest this long after it was applied, durable
+ * or not: a database that hangs must not keep someone where they asked to leave.
+ */
+export const LEAVING_SHOWN_WITHIN_MS = 500;
+
 /** A session nobody is connected to is dropped from memory after this; its log remains. */
 export const IDLE_UNLOAD_MS = 10 * 60_000;
 
@@ -289,8 +295,9 @@ export class SessionHost {
 	 *
 	 * While the database does not answer, nothing can be made durable: a command is refused
 	 * before it changes anything — except leaving (a break, withdrawing), which is never
-	 * refused. Separating someone cannot wait for the database: leaving is shown at once then,
-	 * like the server's own observations, and answered once its entry is durable.
+	 * refused. Separating someone cannot wait for the database: leaving is shown once durable
+	 * or after LEAVING_SHOWN_WITHIN_MS, whichever comes first (at once when the database is
+	 * known not to answer), like the server's own observations, and answered once durable.
 	 */
 	async dispatch(
 		session: LiveSession,
@@ -315,7 +322,13 @@ export class SessionHost {
 		}
 		const stepBefore = this.stepOf(session.setup.meetingId);
 		const committed = this.#commit(session, envelope, result.state);
-		if (leaving && !this.#deps.database.available) this.#sender.broadcast(session);
+		if (leaving) {
+			const waitMs = this.#deps.database.available ? LEAVING_SHOWN_WITHIN_MS : 0;
+			const shown = setTimeout(() => {
+				if (!session.unloaded) this.#sender.broadcast(session);
+			}, waitMs);
+			void committed.finally(() => clearTimeout(shown)).catch(() => {});
+		}
 		await committed;
 		// Records that decide who may still enter (a link revoked, the meeting ended) are
 		// written before anyone is told, so that what people see is already true.

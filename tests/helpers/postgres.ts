@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -61,6 +61,13 @@ export interface PostgresCluster {
 	stop(): Promise<void>;
 	/** Starts it again, and waits until it accepts connections. */
 	start(): Promise<void>;
+	/**
+	 * Freezes every process of it (SIGSTOP): connections stay open and nothing answers, as when
+	 * the database's machine hangs or the network to it goes silent.
+	 */
+	freeze(): Promise<void>;
+	/** Lets it go on (SIGCONT). */
+	thaw(): Promise<void>;
 	/** Stops it at once (if running) and deletes its files; safe to call more than once. */
 	remove(): Promise<void>;
 }
@@ -89,8 +96,30 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
 		await run(command, argv, { timeout: 120_000 });
 	};
 	let removed = false;
+	/** The server's processes: the postmaster and its children. */
+	const processes = (): number[] => {
+		try {
+			const postmaster = Number(
+				readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]
+			);
+			const children = execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' });
+			return [postmaster, ...children.split('\n').filter(Boolean).map(Number)];
+		} catch {
+			return [];
+		}
+	};
+	const signal = (name: NodeJS.Signals) => {
+		for (const pid of processes())
+			try {
+				process.kill(pid, name);
+			} catch {
+				// Gone already.
+			}
+	};
 	const stopNow = () => {
 		if (removed || !existsSync(path.join(dataDir, 'postmaster.pid'))) return;
+		// A frozen server would not stop.
+		signal('SIGCONT');
 		const [command, argv] = asOwner(pgCtl, ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
 		try {
 			execFileSync(command, argv, { stdio: 'ignore', timeout: 30_000 });
@@ -144,6 +173,8 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
 				await ready();
 			},
 			stop: () => owned(pgCtl, ['-D', dataDir, '-m', 'fast', '-w', '-t', '120', 'stop']),
+			freeze: async () => signal('SIGSTOP'),
+			thaw: async () => signal('SIGCONT'),
 			start: async () => {
 				await start();
 				await ready();

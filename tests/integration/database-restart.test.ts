@@ -12,10 +12,11 @@ import { postgresFor, startPostgresCluster, type PostgresCluster } from '../help
 import { SessionClient } from '../helpers/session-client.ts';
 
 /**
- * PostgreSQL restarted, then stopped for a while, in the middle of a live session: Mend stays
- * up and says so in its log; while the database is gone, commands are refused with a clear
- * error (never acknowledged without being durable), pages and the health check answer 503 at
- * once, and a party can still step out; once it is back, everything resumes by itself —
+ * PostgreSQL restarted, frozen, then stopped for a while, in the middle of a live session: Mend
+ * stays up and says so in its log; while the database is gone, commands are refused with a
+ * clear error (never acknowledged without being durable), pages and the health check answer
+ * 503 at once, and a party can still step out — shown at once even while the database hangs
+ * without answering; once it is back, everything resumes by itself —
  * nobody's connection dropped, and everything acknowledged is in the database. The test runs
  * a PostgreSQL cluster of its own (initdb, pg_ctl), whichever database this run uses.
  */
@@ -30,6 +31,9 @@ const closers: { close(): void }[] = [];
 afterAll(async () => {
 	for (const closer of closers) closer.close();
 	session?.close();
+	// A test that failed while the cluster was frozen leaves it frozen: its database could not
+	// be dropped, nor the cluster stopped.
+	await cluster?.thaw();
 	await demo?.close().catch(() => {});
 	await cluster?.remove();
 });
@@ -57,6 +61,22 @@ describe.skipIf(!withCluster)('a live session while PostgreSQL restarts and stop
 			timeout: 30_000
 		});
 		expect(demo.process.child.exitCode).toBeNull();
+
+		// Frozen: connections open, nothing answers. Stepping out does not wait for it, and the
+		// health check answers (503) instead of hanging with it.
+		await cluster.freeze();
+		const guardianSteppedOut = parties.guardian.socket
+			.timeout(120_000)
+			.emitWithAck('command', { type: 'stepOut' });
+		await parties.guardian.until((v) => v.you.onBreak === 'resting');
+		const frozenHealth = await fetch(`${url}/api/health`);
+		expect(frozenHealth.status).toBe(503);
+		await cluster.thaw();
+		expect(await guardianSteppedOut).toMatchObject({ ok: true });
+		acknowledged = session.acknowledged.length;
+		await vi.waitFor(() => expect(session!.acknowledged.length).toBeGreaterThan(acknowledged + 8), {
+			timeout: 60_000
+		});
 
 		// Stopped: Mend notices, and refuses what it cannot make durable.
 		await cluster.stop();
