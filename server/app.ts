@@ -65,6 +65,8 @@ export async function startMend(config: Config, deps: Deps): Promise<RunningMend
 		url: `http://${host}:${port}`,
 		close: async () => {
 			server.closeAllConnections();
+			// A write waiting for a database that is gone is given up, not waited for forever.
+			deps.logWriter.stopRetrying();
 			await sweeper.stop();
 			await realtime.close();
 		}

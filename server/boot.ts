@@ -23,13 +23,17 @@ export async function boot(
 	options: { clock?: Clock; log?: Logger; reconcileIntervalMs?: number } = {}
 ): Promise<Booted> {
 	const log = options.log ?? createLogger(config.logLevel);
-	const database = await openDatabase(config.database);
+	const database = await openDatabase(config.database, log);
 	try {
 		await database.migrate(MIGRATIONS_FOLDER);
 	} catch (error) {
 		await database.close();
 		throw error;
 	}
+	if (config.database.kind === 'pglite')
+		log.warn(
+			'The embedded database (PGlite) does not flush its writes to disk (no fsync): they survive a crash of Mend, but a power cut or a crash of the machine can lose what was already confirmed to people, or corrupt the data. Use PostgreSQL (DATABASE_URL) for real cases (DEPLOYING.md)'
+		);
 	if (config.authSecretIsEphemeral)
 		log.warn('AUTH_SECRET is not set: staff sessions will not survive a restart');
 	if (config.media.kind === 'p2p' && !config.media.turnUrls.length)
@@ -43,6 +47,7 @@ export async function boot(
 		publicUrl: new PublicUrl(config.publicUrl),
 		db: database.db,
 		logWriter: database.log,
+		database: database.availability,
 		auth: createAuth(database.db, config, log),
 		clock,
 		log,

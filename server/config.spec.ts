@@ -49,6 +49,22 @@ describe('loadConfig', () => {
 		expect(loadConfig({ NODE_ENV: 'development' }).publicUrl).toBeUndefined();
 	});
 
+	it('never seeds the demo in production: refused when asked for, off on the embedded database', () => {
+		const production = {
+			NODE_ENV: 'production',
+			AUTH_SECRET: 'x'.repeat(32),
+			PUBLIC_URL: 'https://mend.example.org'
+		};
+		expect(() => loadConfig({ ...production, SEED_DEMO: 'true' })).toThrow(
+			/SEED_DEMO: never in production/
+		);
+		expect(loadConfig(production)).toMatchObject({
+			database: { kind: 'pglite' },
+			seedDemo: false
+		});
+		expect(loadConfig({ ...production, SEED_DEMO: 'false' }).seedDemo).toBe(false);
+	});
+
 	it('treats an empty variable as unset and reads flags as a person writes them', () => {
 		const config = loadConfig({ PORT: '', TRUST_PROXY: 'yes', SEED_DEMO: '0' });
 		expect(config.port).toBe(3000);

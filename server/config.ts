@@ -223,6 +223,12 @@ export function loadConfig(env: Env = process.env): Config {
 			'PUBLIC_URL: required in production, the address people use, e.g. https://mend.example.org (invitation links, e-mails and signed agreements carry it)'
 		]);
 
+	// The demo's accounts have a published password: never in production, not even on request.
+	if (e.NODE_ENV === 'production' && e.SEED_DEMO)
+		throw new ConfigError([
+			'SEED_DEMO: never in production (NODE_ENV=production): the demo accounts have a published password. Unset it, or set it to false'
+		]);
+
 	const livekitKeys = [e.LIVEKIT_URL, e.LIVEKIT_API_KEY, e.LIVEKIT_API_SECRET];
 	if (livekitKeys.some(Boolean) && !livekitKeys.every(Boolean))
 		throw new ConfigError([
@@ -278,8 +284,9 @@ export function loadConfig(env: Env = process.env): Config {
 		database,
 		authSecret: e.AUTH_SECRET ?? randomBytes(32).toString('base64url'),
 		authSecretIsEphemeral: !e.AUTH_SECRET,
-		// The embedded database is for trying Mend out: seed it unless told otherwise.
-		seedDemo: e.SEED_DEMO ?? database.kind === 'pglite',
+		// The embedded database is for trying Mend out: seed it unless told otherwise (and never
+		// in production, refused above when asked for).
+		seedDemo: e.SEED_DEMO ?? (database.kind === 'pglite' && e.NODE_ENV !== 'production'),
 		invitationGraceMs: e.INVITATION_GRACE_HOURS * 60 * 60_000,
 		accessCode: {
 			maxAttempts: e.ACCESS_CODE_MAX_ATTEMPTS,

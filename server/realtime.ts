@@ -6,6 +6,7 @@ import { HandshakeSchema } from '#lib/protocol/handshake.ts';
 import type { Identity } from '#lib/protocol/identity.ts';
 import { ok } from '#lib/protocol/result.ts';
 import { PROTOCOL_VERSION, REALTIME_PATH } from '#lib/protocol/version.ts';
+import { isConnectionError } from '#lib/server/db/connection-errors.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import { providePlanes } from '#lib/server/planes.ts';
 import { loadCasePreparation } from '#lib/server/preparation/case-preparation.ts';
@@ -89,6 +90,8 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 			socket.data.identity = identity;
 			next();
 		} catch (error) {
+			// The database did not answer: the browser is told to come back, not refused for good.
+			if (isConnectionError(error)) return next(refusal(ERROR_CODES.unavailable));
 			deps.log.error('realtime: identity lookup failed', { error: String(error) });
 			next(refusal(ERROR_CODES.internal));
 		} finally {

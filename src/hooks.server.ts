@@ -4,6 +4,7 @@ import { inspect } from 'node:util';
 import { getTextDirection } from '#lib/paraglide/runtime.js';
 import { paraglideMiddleware } from '#lib/paraglide/server.js';
 import * as m from '#lib/paraglide/messages.js';
+import { describeDatabaseError, isConnectionError } from '#lib/server/db/connection-errors.ts';
 import { getDeps } from '#lib/server/deps.ts';
 import { completeContentSecurityPolicy } from '#lib/server/kit/content-security-policy.ts';
 
@@ -68,8 +69,23 @@ const staffSession: Handle = async ({ event, resolve }) => {
 
 export const handle: Handle = sequence(securityHeaders, i18n, staffSession);
 
-/** Unexpected errors are logged in full and shown as one generic sentence: nothing leaks. */
+/**
+ * Unexpected errors are logged in full and shown as one generic sentence: nothing leaks. A
+ * database that does not answer is no bug: 503 and a sentence saying to try again (the log
+ * says once when the database was lost and when it is back, not once per request).
+ */
 export const handleError: HandleServerError = (caught) => {
+	if (caught.kind === 'unknown' && isConnectionError(caught.error)) {
+		try {
+			getDeps().log.debug('database unavailable: answered 503', {
+				path: caught.event.url.pathname,
+				error: describeDatabaseError(caught.error)
+			});
+		} catch {
+			// Not started: nothing to log to.
+		}
+		return { status: 503, message: m.error_database_unavailable() };
+	}
 	if (caught.kind === 'unknown') {
 		try {
 			getDeps().log.error('unhandled error', {

@@ -26,6 +26,7 @@ import {
 	type Credentials
 } from '#lib/server/agreements/case-viewer.ts';
 import { BatchedAppender } from '#lib/server/db/batched-appender.ts';
+import { DatabaseUnavailableError } from '#lib/server/db/connection-errors.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import type { AgreementDocuments } from '#lib/server/planes.ts';
 import type { AgendaStep } from '#lib/session/model.ts';
@@ -461,6 +462,8 @@ export class CollabHost implements AgreementDocuments {
 		agreementId: string,
 		use: (content: AgreementContent) => Promise<T>
 	): Promise<T> {
+		// Edits waiting for the database are not durable until it is back: fail now, not then.
+		if (!this.#deps.database.available) throw new DatabaseUnavailableError();
 		const doc = await this.#documents.open(agreementDocName(agreementId));
 		// Use cases hold the document one after the other, in the order they asked.
 		const before = doc.lastHolder;

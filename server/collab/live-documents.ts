@@ -6,6 +6,7 @@ import {
 	type AgreementRecord
 } from '#lib/server/agreements/agreement-record.ts';
 import { loadDocument, saveSnapshot } from '#lib/server/collab/document-store.ts';
+import { describeDatabaseError, isConnectionError } from '#lib/server/db/connection-errors.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import { Presence } from './presence.ts';
 
@@ -222,12 +223,20 @@ export class LiveDocuments<C> {
 			const state = Y.encodeStateAsUpdate(doc.ydoc);
 			const rows = doc.rowsStored;
 			const bytesBefore = doc.bytes;
-			try {
-				const removed = await saveSnapshot(this.#deps.db, doc.name, state, rows);
+			const folded = (removed: number) => {
 				doc.rowsStored -= removed;
 				// Counted from what is left, so that a compaction never follows another at once.
 				doc.compactAt = doc.rowsStored + compactThreshold(this.#deps.config.collabCompactAfterRows);
 				doc.bytes = state.byteLength + (doc.bytes - bytesBefore);
+			};
+			try {
+				folded(await saveSnapshot(this.#deps.db, doc.name, state, rows));
+			} catch (error) {
+				// Its connection was lost: it may have committed all the same. Counted as done — too
+				// few rows counted leaves rows the snapshot already holds for later; too many would
+				// make the next compaction delete rows stored after its snapshot was taken.
+				if (isConnectionError(error)) folded(Math.min(rows, doc.rowsStored));
+				throw error;
 			} finally {
 				if (this.#deps.logWriter.parallelism === 1) pauseMs = performance.now() - started;
 			}
@@ -235,7 +244,10 @@ export class LiveDocuments<C> {
 		doc.compacting = this.#compactions
 			.then(run)
 			.catch((error) =>
-				this.#deps.log.error('collab: compaction failed', { doc: doc.name, error: String(error) })
+				this.#deps.log.error('collab: compaction failed', {
+					doc: doc.name,
+					error: describeDatabaseError(error)
+				})
 			)
 			.finally(() => {
 				doc.compacting = null;

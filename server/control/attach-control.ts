@@ -3,6 +3,7 @@ import * as m from '#lib/paraglide/messages.js';
 import { ERROR_CODES } from '#lib/protocol/errors.ts';
 import { err, ok } from '#lib/protocol/result.ts';
 import { ALWAYS_ALLOWED, SessionCommandSchema } from '#lib/protocol/session-commands.ts';
+import { describeDatabaseError, isConnectionError } from '#lib/server/db/connection-errors.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import type { MediaBackend } from '../media/backend.ts';
 import { asSent } from '../serialized.ts';
@@ -67,6 +68,14 @@ export function attachControl(io: RealtimeServer, deps: Deps, media: MediaBacken
 			return joined;
 		})();
 		seated.catch((error) => {
+			if (isConnectionError(error)) {
+				// The database did not answer: the browser comes back by itself (a dropped link, to
+				// socket.io), where a server's disconnect would tell it to give up.
+				deps.log.debug('control: seating waits for the database', {
+					error: describeDatabaseError(error)
+				});
+				return socket.conn.close();
+			}
 			deps.log.error('control: seating failed', { error: String(error) });
 			socket.disconnect(true);
 		});

@@ -25,7 +25,8 @@ const MESSAGES: Record<RefusalReason, (detail: Record<string, string>) => string
 	cannotCloseJoint: () => m.session_refused_cannot_close_joint(),
 	badTurnOrder: () => m.session_refused_bad_turn_order(),
 	unknownNotice: () => m.session_refused_unknown_notice(),
-	gateClosed: (detail) => m.session_refused_gate_closed({ missing: detail.missing ?? '' })
+	gateClosed: (detail) => m.session_refused_gate_closed({ missing: detail.missing ?? '' }),
+	databaseUnavailable: () => m.session_refused_database_unavailable()
 };
 
 export const refusalMessage = (

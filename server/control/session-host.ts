@@ -1,5 +1,6 @@
 import type { Identity } from '#lib/protocol/identity.ts';
-import type { SessionCommand } from '#lib/protocol/session-commands.ts';
+import { ALWAYS_ALLOWED, type SessionCommand } from '#lib/protocol/session-commands.ts';
+import { DatabaseUnavailableError } from '#lib/server/db/connection-errors.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import {
 	loadSessionSetup,
@@ -22,7 +23,7 @@ import {
 	type SessionState,
 	type SystemCommand
 } from '#lib/session/index.ts';
-import type { Refusal } from '#lib/session/refusals.ts';
+import { refuse, type Refusal } from '#lib/session/refusals.ts';
 import type { MediaBackend } from '../media/backend.ts';
 import { SessionLog } from './session-log.ts';
 import {
@@ -57,6 +58,12 @@ export type StepListener = (
 	step: AgendaStep | null,
 	actorUserId: string | null
 ) => Promise<void>;
+
+/**
+ * Leaving (a break, withdrawing) is shown at the latest this long after it was applied, durable
+ * or not: a database that hangs must not keep someone where they asked to leave.
+ */
+export const LEAVING_SHOWN_WITHIN_MS = 500;
 
 /** A session nobody is connected to is dropped from memory after this; its log remains. */
 export const IDLE_UNLOAD_MS = 10 * 60_000;
@@ -164,6 +171,8 @@ export class SessionHost {
 
 	/** The last hash of a meeting's log once everything logged so far is durable. */
 	async logHead(meetingId: string): Promise<string | null> {
+		// Not durable until the database is back: the caller (signing) fails now, not then.
+		if (!this.#deps.database.available) throw new DatabaseUnavailableError();
 		await this.log.drain();
 		return this.#loaded.get(meetingId)?.lastHash ?? (await this.log.head(meetingId));
 	}
@@ -283,12 +292,20 @@ export class SessionHost {
 	 * before its entry is durable: when a later command was applied meanwhile (it waits for this
 	 * one's write), the views wait for that one's. Only the server's own observations are shown
 	 * at once (#applySystem), with whatever is still being written before them.
+	 *
+	 * While the database does not answer, nothing can be made durable: a command is refused
+	 * before it changes anything — except leaving (a break, withdrawing), which is never
+	 * refused. Separating someone cannot wait for the database: leaving is shown once durable
+	 * or after LEAVING_SHOWN_WITHIN_MS, whichever comes first (at once when the database is
+	 * known not to answer), like the server's own observations, and answered once durable.
 	 */
 	async dispatch(
 		session: LiveSession,
 		actor: string,
 		command: SessionCommand
 	): Promise<Dispatched> {
+		const leaving = ALWAYS_ALLOWED.has(command.type);
+		if (!leaving && !this.#deps.database.available) return refuse('databaseUnavailable');
 		if (command.type === 'startSession' && session.state.phase === 'not_started')
 			for (const check of this.#startChecks) {
 				const refusal = await check(session.setup);
@@ -304,7 +321,15 @@ export class SessionHost {
 			return { ok: true, seq: result.state.seq };
 		}
 		const stepBefore = this.stepOf(session.setup.meetingId);
-		await this.#commit(session, envelope, result.state);
+		const committed = this.#commit(session, envelope, result.state);
+		if (leaving) {
+			const waitMs = this.#deps.database.available ? LEAVING_SHOWN_WITHIN_MS : 0;
+			const shown = setTimeout(() => {
+				if (!session.unloaded) this.#sender.broadcast(session);
+			}, waitMs);
+			void committed.finally(() => clearTimeout(shown)).catch(() => {});
+		}
+		await committed;
 		// Records that decide who may still enter (a link revoked, the meeting ended) are
 		// written before anyone is told, so that what people see is already true.
 		if (result.events.length > 0) await this.#record(session, result.events, actor, envelope.at);

@@ -47,7 +47,8 @@ async function openLog(url: string): Promise<BatchedAppender> {
 		parallelism: 4,
 		async append(_table, columns, rows) {
 			await pool.query(insertStatement(TABLE, columns, rows.length), rows.flat());
-		}
+		},
+		stopRetrying() {}
 	};
 	const errors: Logger = { error: console.error, warn: console.error, info() {}, debug() {} };
 	// One write at a time, as Mend's SessionLog ('session_events' only names it in errors).

@@ -23,7 +23,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 			drop: async () => {}
 		};
 	}
-	const base = new URL(testEnv.databaseUrl);
+	return createPostgresDatabase(testEnv.databaseUrl);
+}
+
+/** A fresh, empty database on the PostgreSQL server of `serverUrl` (migrated when Mend starts). */
+export async function createPostgresDatabase(serverUrl: string): Promise<TestDatabase> {
+	const base = new URL(serverUrl);
 	const name = `${base.pathname.slice(1) || 'mend'}_t${randomBytes(5).toString('hex')}`;
 	const admin = new pg.Client({ connectionString: base.href });
 	await admin.connect();

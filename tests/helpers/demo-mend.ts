@@ -31,13 +31,16 @@ export interface DemoMend {
 	url: string;
 	/** Each party's link, as the demo printed it (a path). */
 	links: Record<DemoParty, string>;
+	/** The database it runs on. */
+	database: TestDatabase;
 	/** Starts it again on the same port and data (not seeding again). */
 	restart(): Promise<MendProcess>;
 	/** Kills it and removes its database and data directory. */
 	close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port nobody listens on right now. */
+export async function freePort(): Promise<number> {
 	const probe = createServer();
 	await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
 	const { port } = probe.address() as { port: number };
@@ -45,28 +48,32 @@ async function freePort(): Promise<number> {
 	return port;
 }
 
-/** `tempPrefix` names its temporary data directory. */
+/**
+ * `tempPrefix` names its temporary data directory; `database` makes the database it runs on
+ * (by default the run's: in-memory PGlite's template on disk, or a fresh PostgreSQL database).
+ */
 export async function startDemoMend(
 	tempPrefix: string,
-	settings: Record<string, string> = {}
+	settings: Record<string, string> = {},
+	database: () => Promise<TestDatabase> = createTestDatabase
 ): Promise<DemoMend> {
 	const dataDir = await mkdtemp(path.join(tmpdir(), tempPrefix));
-	let database: TestDatabase | undefined;
+	let made: TestDatabase | undefined;
 	let current: MendProcess | undefined;
 	const close = async () => {
 		await current?.stop('SIGKILL');
-		await database?.drop();
+		await made?.drop();
 		await rm(dataDir, { recursive: true, force: true });
 	};
 	try {
-		database = await createTestDatabase();
+		made = await database();
 		const env: Record<string, string> = {
 			PORT: String(await freePort()),
 			AUTH_SECRET: TEST_AUTH_SECRET,
 			LOG_LEVEL: 'warn',
 			...settings,
-			...(database.config.kind === 'postgres'
-				? { DATABASE_URL: database.config.url }
+			...(made.config.kind === 'postgres'
+				? { DATABASE_URL: made.config.url }
 				: { DATA_DIR: path.join(dataDir, 'data') })
 		};
 		current = await startMendProcess({ ...env, SEED_DEMO: 'true' });
@@ -79,6 +86,7 @@ export async function startDemoMend(
 			process: current,
 			url: current.url,
 			links,
+			database: made,
 			restart: async () => {
 				current = await startMendProcess({ ...env, SEED_DEMO: 'false' });
 				demo.process = current;

@@ -1,3 +1,19 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+/** Where Debian installs PostgreSQL's server programs, one folder per major version. */
+const DEBIAN_POSTGRES = '/usr/lib/postgresql';
+
+/** The newest PostgreSQL server programs installed (initdb, pg_ctl), if any. */
+function postgresBinDir(): string | undefined {
+	if (process.env.PG_BIN_DIR) return process.env.PG_BIN_DIR;
+	if (!existsSync(DEBIAN_POSTGRES)) return undefined;
+	const [newest] = readdirSync(DEBIAN_POSTGRES)
+		.filter((version) => existsSync(path.join(DEBIAN_POSTGRES, version, 'bin', 'pg_ctl')))
+		.sort((a, b) => Number(b) - Number(a));
+	return newest ? path.join(DEBIAN_POSTGRES, newest, 'bin') : undefined;
+}
+
 /**
  * The test suite's own settings, read once. `DATABASE_URL` switches every test from in-memory
  * PGlite to the PostgreSQL server it names (each test file then gets a fresh database there).
@@ -5,6 +21,17 @@
  */
 export const testEnv = {
 	databaseUrl: process.env.DATABASE_URL || undefined,
+	/**
+	 * A PostgreSQL server (with the right to create databases) for the tests that need one
+	 * whichever database the run uses — what happens when a connection to it is lost: the
+	 * run's DATABASE_URL, else PG_ADMIN_URL (CI), else the local server on its default port.
+	 */
+	postgresUrl:
+		process.env.DATABASE_URL ||
+		process.env.PG_ADMIN_URL ||
+		'postgres://postgres@127.0.0.1:5432/postgres',
+	/** PostgreSQL's server programs, for tests that run a cluster of their own (PG_BIN_DIR). */
+	postgresBinDir: postgresBinDir(),
 	chromiumPath: process.env.CHROMIUM_PATH || undefined,
 	inCi: Boolean(process.env.CI),
 	fuzzSeconds: Number(process.env.FUZZ_SECONDS) > 0 ? Number(process.env.FUZZ_SECONDS) : 30,

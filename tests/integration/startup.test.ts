@@ -28,6 +28,8 @@ describe('starting Mend with no configuration', () => {
 		expect(output).toContain('mediator@riverside.example');
 		const links = [...output.matchAll(/(http:\/\/\S+\/join\/\S+)/g)].map((m) => m[1]);
 		expect(links).toHaveLength(3);
+		// What the embedded database does not promise is said at start (PGlite runs without fsync).
+		expect(output).toMatch(/embedded database \(PGlite\) does not flush its writes to disk/);
 
 		const visitor = new HttpClient(mend.url);
 		expect((await visitor.page('/')).status).toBe(200);

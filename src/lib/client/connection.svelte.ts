@@ -1,9 +1,13 @@
 import * as m from '../paraglide/messages.js';
+import { ERROR_CODES } from '../protocol/errors.ts';
 import type { Identity } from '../protocol/identity.ts';
 import type { Result } from '../protocol/result.ts';
 import type { SessionCommand } from '../protocol/session-commands.ts';
 import type { SessionView } from '../protocol/session-view.ts';
 import { connectRealtime, type RealtimeSocket } from './realtime.ts';
+
+/** The longest wait between tries while Mend's database does not answer. */
+const UNAVAILABLE_RETRY_MAX_MS = 10_000;
 
 /** Where the control-plane connection stands, as the person should see it. */
 export type ConnectionState =
@@ -24,6 +28,9 @@ export class MeetingConnection<V extends SessionView = SessionView> {
 	/** Difference between the server's clock and ours (ms), for timers everyone agrees on. */
 	#clockOffset = $state(0);
 	#lastError = $state<string | null>(null);
+	/** Refusals in a row because Mend's database did not answer, and the next try. */
+	#unavailableTries = 0;
+	#retry: ReturnType<typeof setTimeout> | undefined;
 	readonly socket: RealtimeSocket;
 	readonly meetingId: string;
 
@@ -31,6 +38,7 @@ export class MeetingConnection<V extends SessionView = SessionView> {
 		this.meetingId = meetingId;
 		this.socket = connectRealtime(meetingId, as);
 		this.socket.on('connect', () => {
+			this.#unavailableTries = 0;
 			this.socket.emit('hello', (result) => {
 				this.#state = result.ok
 					? { kind: 'connected', identity: result.value }
@@ -52,6 +60,14 @@ export class MeetingConnection<V extends SessionView = SessionView> {
 					: { kind: 'reconnecting' };
 		});
 		this.socket.on('connect_error', (error) => {
+			if (error.message === ERROR_CODES.unavailable) {
+				// Mend could not check who this is (its database did not answer): socket.io gives up
+				// on a refusal, so this connection tries again itself, a little later each time.
+				this.#state = { kind: 'reconnecting' };
+				const waitMs = Math.min(UNAVAILABLE_RETRY_MAX_MS, 1_000 * 2 ** this.#unavailableTries++);
+				this.#retry = setTimeout(() => this.socket.connect(), waitMs * (0.5 + Math.random()));
+				return;
+			}
 			if (!this.socket.active) this.#state = { kind: 'closed', code: error.message };
 			else if (this.#state.kind !== 'connecting') this.#state = { kind: 'reconnecting' };
 		});
@@ -101,6 +117,7 @@ export class MeetingConnection<V extends SessionView = SessionView> {
 	}
 
 	close(): void {
+		clearTimeout(this.#retry);
 		this.socket.close();
 	}
 }

@@ -7,6 +7,8 @@ export const ERROR_CODES = {
 	conflict: 'conflict',
 	rateLimited: 'rate_limited',
 	protocolMismatch: 'protocol_mismatch',
+	/** Mend's database did not answer: nothing was changed; try again in a moment. */
+	unavailable: 'unavailable',
 	internal: 'internal'
 } as const;
 

@@ -2,6 +2,7 @@ import type { Config } from '#server/config.ts';
 import type { MediaBackend } from '#server/media/backend.ts';
 import type { Auth } from './auth/auth.ts';
 import type { Clock } from './clock.ts';
+import type { DatabaseAvailability } from './db/availability.ts';
 import type { Database, LogWriter } from './db/client.ts';
 import type { Logger } from './log.ts';
 import type { Transports } from './notifications/transports.ts';
@@ -15,6 +16,8 @@ export interface Deps {
 	db: Database;
 	/** The append-only logs' lean writer (see LogWriter). */
 	logWriter: LogWriter;
+	/** Whether the database answers now (a lost connection is watched until it is back). */
+	database: DatabaseAvailability;
 	auth: Auth;
 	clock: Clock;
 	log: Logger;

@@ -30,7 +30,9 @@ export const REFUSALS = {
 	badTurnOrder: ERROR_CODES.invalidInput,
 	unknownNotice: ERROR_CODES.notFound,
 	/** A joint session before screening, consent and preparation are done (readiness gate). */
-	gateClosed: ERROR_CODES.conflict
+	gateClosed: ERROR_CODES.conflict,
+	/** The database does not answer: nothing can be made durable, so nothing is changed. */
+	databaseUnavailable: ERROR_CODES.unavailable
 } as const satisfies Record<string, ErrorCode>;
 
 export type RefusalReason = keyof typeof REFUSALS;

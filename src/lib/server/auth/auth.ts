@@ -3,6 +3,7 @@ import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { twoFactor } from 'better-auth/plugins';
 import type { Config } from '#server/config.ts';
 import type { Database } from '../db/client.ts';
+import { isConnectionError } from '../db/connection-errors.ts';
 import { account, session, twoFactor as twoFactorTable, user, verification } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 
@@ -41,8 +42,10 @@ export function createAuth(db: Database, config: Config, log: Logger) {
 			disabled: config.logLevel === 'silent',
 			// Its start-up advice about a base URL does not apply: links are built per request.
 			level: config.logLevel === 'debug' ? 'debug' : 'error',
-			log: (level, message) => {
-				if (level === 'error') log.error(`auth: ${message}`);
+			log: (level, message, ...details) => {
+				// A lost database connection is said once, by the pool, not per request.
+				if (details.some(isConnectionError)) log.debug(`auth: ${message}`);
+				else if (level === 'error') log.error(`auth: ${message}`);
 				else if (level === 'warn') log.warn(`auth: ${message}`);
 				else log.debug(`auth: ${message}`);
 			}

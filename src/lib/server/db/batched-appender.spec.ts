@@ -20,7 +20,8 @@ beforeAll(async () => {
 		sql`create trigger refuse_negative before insert on session_events
 			for each row execute function refuse_negative()`
 	);
-});
+	// PGlite's first start (initdb) takes seconds, many on a busy machine.
+}, 60_000);
 afterAll(() => handle?.close());
 
 const stored = async (key: string) => {
@@ -51,7 +52,8 @@ describe('appending to a log in batches', () => {
 				whileWriting?.();
 				whileWriting = null;
 				return written;
-			}
+			},
+			stopRetrying() {}
 		};
 		const appender = new BatchedAppender(
 			writer,

@@ -1,10 +1,16 @@
 import { json } from '@sveltejs/kit';
-import { sql } from 'drizzle-orm';
 import { getDeps } from '#lib/server/deps.ts';
 import type { RequestHandler } from './$types';
 
-/** For load balancers and monitors: 200 when the database answers. */
+/**
+ * For load balancers and monitors: 200 when the database answers, 503 when it does not —
+ * within DATABASE_CHECK_TIMEOUT_MS either way, so that a check never hangs on a database
+ * that went away.
+ */
 export const GET: RequestHandler = async () => {
-	await getDeps().db.execute(sql`select 1`);
-	return json({ ok: true });
+	const answers = await getDeps().database.check();
+	return json(
+		{ ok: answers, database: answers ? 'up' : 'unavailable' },
+		{ status: answers ? 200 : 503, headers: { 'cache-control': 'no-store' } }
+	);
 };
