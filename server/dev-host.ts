@@ -23,7 +23,7 @@ export async function startDevHost(httpServer: Server, env: Record<string, strin
 	// need the address it listens on (unless PUBLIC_URL is set).
 	const started = () => {
 		host.listening ??= whenListening(httpServer, deps).catch((error: unknown) =>
-			deps.log.error('the dev host could not start its services', { error: String(error) })
+			deps.log.error('the dev host could not start its services', { error })
 		);
 	};
 	if (httpServer.listening) started();

@@ -14,7 +14,7 @@ export function guarded<A extends unknown[]>(
 	where: string,
 	listener: (...args: A) => unknown
 ): (...args: A) => void {
-	const failed = (error: unknown) => log.error(`${where} failed`, { error: String(error) });
+	const failed = (error: unknown) => log.error(`${where} failed`, { error });
 	return (...args) => {
 		try {
 			const result = listener(...args);

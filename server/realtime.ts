@@ -92,7 +92,7 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 		} catch (error) {
 			// The database did not answer: the browser is told to come back, not refused for good.
 			if (isConnectionError(error)) return next(refusal(ERROR_CODES.unavailable));
-			deps.log.error('realtime: identity lookup failed', { error: String(error) });
+			deps.log.error('realtime: identity lookup failed', { error });
 			next(refusal(ERROR_CODES.internal));
 		} finally {
 			handshaking.delete(socket.client);

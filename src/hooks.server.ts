@@ -1,11 +1,11 @@
 import type { Handle, HandleServerError } from '@sveltejs/kit/hooks';
 import { sequence } from '@sveltejs/kit/hooks';
-import { inspect } from 'node:util';
 import { getTextDirection } from '#lib/paraglide/runtime.js';
 import { paraglideMiddleware } from '#lib/paraglide/server.js';
 import * as m from '#lib/paraglide/messages.js';
 import { describeDatabaseError, isConnectionError } from '#lib/server/db/connection-errors.ts';
 import { getDeps } from '#lib/server/deps.ts';
+import { describeError } from '#lib/server/log.ts';
 import { completeContentSecurityPolicy } from '#lib/server/kit/content-security-policy.ts';
 
 const SESSION_COOKIE = 'mend.session_token';
@@ -90,10 +90,10 @@ export const handleError: HandleServerError = (caught) => {
 		try {
 			getDeps().log.error('unhandled error', {
 				path: caught.event.url.pathname,
-				error: inspect(caught.error, { depth: 4 })
+				error: caught.error
 			});
 		} catch {
-			console.error(caught.error);
+			console.error(describeError(caught.error));
 		}
 		return { message: m.error_unexpected() };
 	}

@@ -72,7 +72,7 @@ export function attachCollab(
 				});
 			},
 			(error) => {
-				deps.log.error('collab: access check failed', { error: String(error) });
+				deps.log.error('collab: access check failed', { error });
 				refuse(socket, 500);
 			}
 		);

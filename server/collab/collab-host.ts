@@ -154,7 +154,7 @@ export class CollabHost implements AgreementDocuments {
 		} catch (error) {
 			this.#deps.log.error('collab: loading a document failed', {
 				doc: name,
-				error: String(error)
+				error
 			});
 			return this.#close(connection, COLLAB_CLOSE.goingAway, 'unavailable');
 		}

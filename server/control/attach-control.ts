@@ -76,7 +76,7 @@ export function attachControl(io: RealtimeServer, deps: Deps, media: MediaBacken
 				});
 				return socket.conn.close();
 			}
-			deps.log.error('control: seating failed', { error: String(error) });
+			deps.log.error('control: seating failed', { error });
 			socket.disconnect(true);
 		});
 
@@ -110,7 +110,7 @@ export function attachControl(io: RealtimeServer, deps: Deps, media: MediaBacken
 							: err(result.code, refusalMessage(result.reason, result.detail))
 					);
 				} catch (error) {
-					deps.log.error('control: command failed', { error: String(error) });
+					deps.log.error('control: command failed', { error });
 					ack(err(ERROR_CODES.internal, m.error_unexpected()));
 				}
 			})

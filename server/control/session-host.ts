@@ -369,7 +369,7 @@ export class SessionHost {
 			}
 		} catch (error) {
 			// The log already holds the event; the records can be mended from it.
-			log.error('session: recording an event failed', { error: String(error) });
+			log.error('session: recording an event failed', { error });
 		}
 	}
 
@@ -379,7 +379,7 @@ export class SessionHost {
 			try {
 				await listener(session.setup, step, staffId);
 			} catch (error) {
-				this.#deps.log.error('session: a step listener failed', { error: String(error) });
+				this.#deps.log.error('session: a step listener failed', { error });
 			}
 	}
 

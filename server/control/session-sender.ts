@@ -141,7 +141,7 @@ export class SessionSender {
 		const next = previous
 			.then(() => transport)
 			.then((ready) => this.#audience.sendMedia(meetingId, participantId, update(ready)))
-			.catch((error) => this.#deps.log.error('media: transport failed', { error: String(error) }));
+			.catch((error) => this.#deps.log.error('media: transport failed', { error }));
 		sent.mediaQueue.set(participantId, next);
 		return null;
 	}

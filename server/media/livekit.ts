@@ -159,7 +159,7 @@ export function createLiveKitBackend(
 		} catch (error) {
 			// Not in the room (yet, or any more) is expected; anything else is logged.
 			if (!/not.?found|does not exist/i.test(String(error)))
-				log.warn(`livekit: ${what} failed`, { error: String(error) });
+				log.warn(`livekit: ${what} failed`, { error });
 		}
 	}
 
@@ -221,7 +221,7 @@ export function createLiveKitBackend(
 						await revokeAndRemove(room.name, participant.identity);
 			} catch (error) {
 				if (/not.?found|does not exist/i.test(String(error))) forgetRoom(room);
-				else log.warn('livekit: reconcile failed', { room: room.name, error: String(error) });
+				else log.warn('livekit: reconcile failed', { room: room.name, error });
 			}
 		}
 	}

@@ -78,7 +78,7 @@ export async function watchRelayAddresses(
 						resolved.has(name)
 							? 'media: a TURN server name did not resolve; keeping its last addresses'
 							: 'media: a TURN server name does not resolve; between the sides no media passes through it until it does',
-						{ host: name, error: String(error) }
+						{ host: name, error }
 					);
 				}
 			})

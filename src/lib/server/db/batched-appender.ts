@@ -106,7 +106,7 @@ export class BatchedAppender {
 			const following = this.#pending.filter((p) => keys.has(p.key));
 			this.#pending = this.#pending.filter((p) => !keys.has(p.key));
 			this.#log.error(`${this.#table}: append failed`, {
-				error: String(error),
+				error,
 				rows: batch.length + following.length
 			});
 			for (const p of [...batch, ...following]) p.reject(error);

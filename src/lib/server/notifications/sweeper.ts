@@ -450,7 +450,7 @@ export function startSweeper(deps: SweepDeps, intervalMs = SWEEP_INTERVAL_MS): S
 	const run = (full = false) => {
 		running ??= sweep(full)
 			.catch((error: unknown) => {
-				deps.log?.error('notification sweep failed', { error: String(error) });
+				deps.log?.error('notification sweep failed', { error });
 				return null;
 			})
 			.finally(() => {
