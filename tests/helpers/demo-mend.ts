@@ -1,16 +1,21 @@
+import { afterAll } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { HttpClient } from './http.ts';
-import { startMendProcess, type MendProcess } from './process.ts';
+import { startMendProcess, stopStartedProcesses, type MendProcess } from './process.ts';
 import { TEST_AUTH_SECRET } from './server.ts';
 
 /*
  * Kept apart from process.ts, which the benches import outside vitest: this one needs the test
  * database and the test server's secret.
  */
+
+// After each test file: a server whose start outlived its test (a timeout on a busy machine)
+// was never handed to the test's own clean-up.
+afterAll(stopStartedProcesses);
 
 export type DemoParty = 'victim' | 'offender' | 'guardian';
 

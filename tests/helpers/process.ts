@@ -25,6 +25,31 @@ export interface MendProcess {
 	stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * Every Mend process started here and not yet exited. A test that times out while one starts
+ * never gets its handle: `stopStartedProcesses` (called after each test file by demo-mend.ts)
+ * and, last, the runner's own exit still stop it, so no server outlives the test that made it.
+ */
+const started = new Set<ChildProcess>();
+
+process.once('exit', () => {
+	for (const child of started) child.kill('SIGKILL');
+});
+
+/** Kills whatever Mend processes this test file started and left running. */
+export async function stopStartedProcesses(): Promise<void> {
+	await Promise.all(
+		[...started].map(
+			(child) =>
+				new Promise<void>((resolve) => {
+					child.once('exit', () => resolve());
+					if (child.exitCode !== null || child.signalCode !== null) return resolve();
+					child.kill('SIGKILL');
+				})
+		)
+	);
+}
+
 /** Starts `node server/index.ts` as `npm start` would after building, and waits until it listens. */
 export async function startMendProcess(
 	env: Record<string, string>,
@@ -37,12 +62,19 @@ export async function startMendProcess(
 	let output = '';
 	child.stdout!.on('data', (chunk) => (output += chunk));
 	child.stderr!.on('data', (chunk) => (output += chunk));
+	started.add(child);
 	const exited = new Promise<number | null>((resolve) =>
-		child.once('exit', (code) => resolve(code))
+		child.once('exit', (code) => {
+			started.delete(child);
+			resolve(code);
+		})
 	);
 
 	const url = await new Promise<string>((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`Mend did not start:\n${output}`)), timeoutMs);
+		const timer = setTimeout(() => {
+			child.kill('SIGKILL');
+			reject(new Error(`Mend did not start:\n${output}`));
+		}, timeoutMs);
 		const check = () => {
 			const match = output.match(/Mend is running at (\S+)/);
 			if (match) {
