@@ -6,6 +6,8 @@ export const ERROR_CODES = {
 	notFound: 'not_found',
 	conflict: 'conflict',
 	rateLimited: 'rate_limited',
+	/** Too many open connections (tabs, devices) of one person, or to one meeting. */
+	tooManyConnections: 'too_many_connections',
 	protocolMismatch: 'protocol_mismatch',
 	internal: 'internal'
 } as const;

@@ -1,0 +1,18 @@
+/**
+ * The control plane's limits on connections, in one place (commands: attach-control.ts;
+ * message size: realtime.ts). docs/SECURITY.md names the test of each.
+ */
+export const CONTROL_LIMITS = {
+	/** Open connections of one person to one meeting: tabs and devices. */
+	connectionsPerPersonInMeeting: 6,
+	/** Open connections of one person to all meetings (a member of staff with several open). */
+	connectionsPerPerson: 16,
+	/** Open connections to one meeting, everyone's together. */
+	connectionsPerMeeting: 48,
+	/**
+	 * What may wait to be sent to one connection — engine.io's write buffer and the WebSocket's
+	 * `bufferedAmount` together — before it is let go as not reading. A view is a few KB and
+	 * only the newest counts: this is hundreds of them, or a minute of a call's signalling.
+	 */
+	maxBufferedBytes: 1024 * 1024
+} as const;
