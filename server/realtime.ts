@@ -87,7 +87,6 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 			identity.kind === 'staff' ? `staff:${identity.userId}` : `party:${identity.partyId}`;
 		const release = quota.take([
 			{ key: `meeting:${identity.meetingId}`, max: CONTROL_LIMITS.connectionsPerMeeting },
-			{ key: `person:${person}`, max: CONTROL_LIMITS.connectionsPerPerson },
 			{
 				key: `person:${person}:${identity.meetingId}`,
 				max: CONTROL_LIMITS.connectionsPerPersonInMeeting

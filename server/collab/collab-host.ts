@@ -139,7 +139,6 @@ export class CollabHost implements AgreementDocuments {
 		const person = viewerId(viewer);
 		const release = this.#quota.take([
 			{ key: `doc:${name}`, max: COLLAB_LIMITS.connectionsPerDocument },
-			{ key: `person:${person}`, max: COLLAB_LIMITS.connectionsPerPerson },
 			{ key: `person:${person}:${name}`, max: COLLAB_LIMITS.connectionsPerPersonPerDocument }
 		]);
 		if (!release) return closeSocket(ws, COLLAB_CLOSE.tooManyConnections, 'too many connections');

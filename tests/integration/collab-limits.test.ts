@@ -3,14 +3,9 @@ import * as encoding from 'lib0/encoding';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import {
-	agreementDocName,
-	COLLAB_CLOSE,
-	EDIT_REFUSALS,
-	notesDocName
-} from '#lib/protocol/collab.ts';
+import { agreementDocName, COLLAB_CLOSE, EDIT_REFUSALS } from '#lib/protocol/collab.ts';
 import { appendUpdate, loadDocument } from '#lib/server/collab/document-store.ts';
-import { parties, programs } from '#lib/server/db/schema.ts';
+import { programs } from '#lib/server/db/schema.ts';
 import { COLLAB_LIMITS } from '#server/collab/limits.ts';
 import {
 	credentialsOf,
@@ -21,7 +16,7 @@ import {
 	type Actor
 } from '../helpers/agreement.ts';
 import { CollabClient, collabUrl, fillDraft, storedAgreement } from '../helpers/collab.ts';
-import { addStaff, createCase, referralFields, signIn } from '../helpers/fixtures.ts';
+import { addStaff, signIn } from '../helpers/fixtures.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 /**
@@ -235,30 +230,6 @@ describe('connections per person and per document', () => {
 		const again = await open(doc, actors.victim);
 		expect(again.closes).toEqual([]);
 		for (const tab of tabs.slice(1)) expect(tab.ws.readyState).toBe(WebSocket.OPEN);
-	});
-
-	it("refuses a person's connection beyond their ceiling across documents", async () => {
-		const { meeting, actors, doc } = await drafting();
-		// A second case of the same program, whose notes the coordinator may open.
-		const caseId = await createCase(meeting.coordinatorHttp, meeting.slug, referralFields());
-		const rows = await server.deps.db.select().from(parties).where(eq(parties.caseId, caseId));
-		const notesOf = (role: string) => notesDocName(caseId, rows.find((p) => p.role === role)!.id);
-		const coordinator = staffActor(meeting.coordinatorHttp);
-		const docs = [
-			doc,
-			notesDocName(meeting.caseId, meeting.parties.victim.id),
-			notesDocName(meeting.caseId, meeting.parties.offender.id),
-			notesOf('victim')
-		];
-		expect(docs.length * COLLAB_LIMITS.connectionsPerPersonPerDocument).toBe(
-			COLLAB_LIMITS.connectionsPerPerson
-		);
-		for (const name of docs)
-			for (let i = 0; i < COLLAB_LIMITS.connectionsPerPersonPerDocument; i++)
-				expect(await outcome(await rawSocket(name, coordinator))).toBe('taken');
-		expect(await outcome(await rawSocket(notesOf('offender'), coordinator))).toBe(refused);
-		// Someone else still opens what the coordinator has open.
-		expect((await open(docs[1]!, actors.mediator)).closes).toEqual([]);
 	});
 
 	it('refuses a connection to a document beyond its ceiling, whoever opens it', async () => {

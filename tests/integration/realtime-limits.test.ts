@@ -6,14 +6,9 @@ import type { SignalPayload } from '#lib/protocol/media.ts';
 import type { MediatorView, PartyView } from '#lib/protocol/session-view.ts';
 import { programs } from '#lib/server/db/schema.ts';
 import { CONTROL_LIMITS } from '#server/control/limits.ts';
-import { addStaff, daysFromNow, signIn } from '../helpers/fixtures.ts';
-import { successData, type HttpClient } from '../helpers/http.ts';
-import {
-	joinAsMediator,
-	joinAsParty,
-	jointMeeting,
-	type MeetingFixture
-} from '../helpers/meeting.ts';
+import { addStaff, signIn } from '../helpers/fixtures.ts';
+import type { HttpClient } from '../helpers/http.ts';
+import { joinAsMediator, joinAsParty, jointMeeting } from '../helpers/meeting.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { SessionClient } from '../helpers/session-client.ts';
 
@@ -142,31 +137,6 @@ describe('connections per person and per meeting', () => {
 		await waitForRoom(meeting.meetingId, meeting.parties.victim.http, 'party');
 	});
 
-	it("refuses a person's connection beyond their ceiling across meetings", async () => {
-		const meeting = await jointMeeting(server);
-		const meetings = [
-			meeting.meetingId,
-			await anotherMeeting(meeting),
-			await anotherMeeting(meeting)
-		];
-		const perMeeting = CONTROL_LIMITS.connectionsPerPersonInMeeting;
-		let opened = 0;
-		for (const meetingId of meetings)
-			for (let i = 0; i < perMeeting && opened < CONTROL_LIMITS.connectionsPerPerson; i++) {
-				expect(await outcome(connect(meetingId, meeting.mediatorHttp, 'staff'))).toBe('connected');
-				opened++;
-			}
-		expect(opened).toBe(CONTROL_LIMITS.connectionsPerPerson);
-		const meetingWithRoom = meetings.at(-1)!;
-		expect(await outcome(connect(meetingWithRoom, meeting.mediatorHttp, 'staff'))).toBe(
-			ERROR_CODES.tooManyConnections
-		);
-		// Someone else still connects to it.
-		expect(await outcome(connect(meetingWithRoom, meeting.coordinatorHttp, 'staff'))).toBe(
-			'connected'
-		);
-	});
-
 	it('refuses a connection to a meeting beyond its ceiling, whoever opens it', async () => {
 		const meeting = await jointMeeting(server, { support: true });
 		const [program] = await server.deps.db
@@ -205,17 +175,6 @@ describe('connections per person and per meeting', () => {
 		await waitForRoom(meeting.meetingId, last.http, last.as);
 	});
 });
-
-/** Another meeting of the same case, scheduled by its coordinator. */
-async function anotherMeeting(meeting: MeetingFixture): Promise<string> {
-	const { meetingCreated } = successData<{ meetingCreated: string }>(
-		await meeting.coordinatorHttp.action(
-			`/staff/${meeting.slug}/cases/${meeting.caseId}?/createMeeting`,
-			{ kind: 'joint', scheduledAt: daysFromNow(2) }
-		)
-	);
-	return meetingCreated;
-}
 
 /**
  * Connects once the server has let go of a closed connection (it learns of the close a moment
