@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
-import { Server } from 'socket.io';
+import { Server, type Socket } from 'socket.io';
 import { ERROR_CODES } from '#lib/protocol/errors.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '#lib/protocol/events.ts';
 import { HandshakeSchema } from '#lib/protocol/handshake.ts';
@@ -16,11 +16,14 @@ import { ensureAgreementForMeeting } from '#lib/server/agreements/ensure-agreeme
 import { attachCollab } from './collab/attach-collab.ts';
 import type { CollabHost } from './collab/collab-host.ts';
 import { attachControl } from './control/attach-control.ts';
+import { CONTROL_LIMITS } from './control/limits.ts';
 import type { SessionHost } from './control/session-host.ts';
+import { ConnectionQuota } from './connection-quota.ts';
 import { originOf, requestOrigin } from './http.ts';
 import { guarded } from './guarded.ts';
 import { attachSignalRelay } from './media/signal-relay.ts';
 import { resolveIdentity } from './identity.ts';
+import { closeSlowReaders } from './send-ceiling.ts';
 import { releaseSentPackets } from './sent-packets.ts';
 import { serializedParser } from './serialized.ts';
 
@@ -72,6 +75,29 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 
 	// What engine.io has sent over a WebSocket is let go at once (sent-packets.ts).
 	releaseSentPackets(io.engine);
+	// A connection that does not read what it is sent is let go (it reconnects).
+	closeSlowReaders(io.engine, CONTROL_LIMITS.maxBufferedBytes, (_socket, waitingBytes) =>
+		deps.log.warn('realtime: let go of a connection that does not read', { waitingBytes })
+	);
+
+	const quota = new ConnectionQuota();
+	/** A place for this connection under each of its ceilings, given back when it closes. */
+	const takePlace = (identity: Identity, conn: Socket['conn']): boolean => {
+		// Gone while its identity was looked up: it would never give its place back.
+		if (conn.readyState === 'closed') return false;
+		const person =
+			identity.kind === 'staff' ? `staff:${identity.userId}` : `party:${identity.partyId}`;
+		const release = quota.take([
+			{ key: `meeting:${identity.meetingId}`, max: CONTROL_LIMITS.connectionsPerMeeting },
+			{
+				key: `person:${person}:${identity.meetingId}`,
+				max: CONTROL_LIMITS.connectionsPerPersonInMeeting
+			}
+		]);
+		if (!release) return false;
+		conn.once('close', release);
+		return true;
+	};
 
 	// One handshake at a time per connection: socket.io starts a new one for every CONNECT
 	// packet that arrives while the first is checked, so 200 packets in a burst were 200
@@ -87,6 +113,8 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 		try {
 			const identity = await resolveIdentity(deps, socket.request, handshake.data);
 			if (!identity) return next(refusal(ERROR_CODES.unauthenticated));
+			// Tabs and devices per person, and everyone's per meeting: refused before a seat.
+			if (!takePlace(identity, socket.conn)) return next(refusal(ERROR_CODES.tooManyConnections));
 			socket.data.identity = identity;
 			next();
 		} catch (error) {

@@ -30,21 +30,14 @@ import { DatabaseUnavailableError } from '#lib/server/db/connection-errors.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import type { AgreementDocuments } from '#lib/server/planes.ts';
 import type { AgendaStep } from '#lib/session/model.ts';
+import { ConnectionQuota } from '../connection-quota.ts';
+import { TokenBucket } from '../token-bucket.ts';
+import { COLLAB_LIMITS } from './limits.ts';
 import { LiveDocuments, type LiveDocument as Doc } from './live-documents.ts';
 import { guarded } from '../guarded.ts';
 import { colourOf, PresenceError } from './presence.ts';
 
-/** Limits, in one place. */
-export const COLLAB_LIMITS = {
-	/** A document's stored size beyond which edits are refused (an agreement is a few KB). */
-	maxDocumentBytes: 2 * 1024 * 1024,
-	/** Messages per connection: a burst of this many… */
-	burstMessages: 400,
-	/** …then this many a second (typing sends an update and a cursor per key). */
-	messagesPerSecond: 200,
-	/** How often an open connection's right to the document is checked again. */
-	revalidateMs: 60_000
-} as const;
+export { COLLAB_LIMITS };
 
 const COLUMNS = ['doc', 'update'] as const;
 
@@ -53,8 +46,13 @@ interface Connection {
 	viewer: CaseViewer;
 	credentials: Credentials;
 	user: CollabPresence['user'];
-	tokens: number;
-	refilledAt: number;
+	/** Messages and bytes it may still send: taken as they arrive, loaded document or not. */
+	messages: TokenBucket;
+	bytes: TokenBucket;
+	/** The document once joined; null before, and again once it left (or was let go). */
+	doc: LiveDocument | null;
+	/** Whether it answered the last ping (see #pingAll). */
+	alive: boolean;
 	closed: boolean;
 }
 
@@ -75,6 +73,17 @@ export interface SessionSteps {
 }
 
 /**
+ * Closes a WebSocket with a code and reason, and destroys its socket if the other end has not
+ * answered in time (one that stopped reading never reads the close either).
+ */
+function closeSocket(ws: WebSocket, code: number, reason: string): void {
+	const timer = setTimeout(() => ws.terminate(), COLLAB_LIMITS.closeTimeoutMs);
+	timer.unref();
+	ws.once('close', () => clearTimeout(timer));
+	ws.close(code, reason);
+}
+
+/**
  * Holds the collaborative documents open in this process and speaks y-websocket's protocol
  * to their connections. The rules it keeps:
  * - an update is appended to the database before any other peer receives it, and before the
@@ -82,7 +91,11 @@ export interface SessionSteps {
  * - an edit is accepted only from a connection whose person may edit now (rights.ts), only if
  *   everything it builds on was accepted before, and never while the document is held;
  * - a refused edit is answered with y-protocols' "permission denied" and the reason;
- * - a malformed message closes its connection and touches nothing else.
+ * - a malformed message closes its connection and touches nothing else;
+ * - nothing a connection sends makes the server hold or compute more than COLLAB_LIMITS
+ *   allows: connections per person and document, messages and bytes per connection, sync
+ *   requests per person (each answer computed once per version of the document), and a
+ *   ceiling on what waits to be sent to it — beyond which it is closed as not reading.
  */
 export class CollabHost implements AgreementDocuments {
 	readonly #deps: Deps;
@@ -90,6 +103,10 @@ export class CollabHost implements AgreementDocuments {
 	readonly #appender: BatchedAppender;
 	readonly #documents: LiveDocuments<Connection>;
 	readonly #revalidate: NodeJS.Timeout;
+	readonly #heartbeat: NodeJS.Timeout;
+	/** Every open connection, its document loaded or not. */
+	readonly #connections = new Set<Connection>();
+	readonly #quota = new ConnectionQuota();
 
 	constructor(deps: Deps, sessions: SessionSteps) {
 		this.#deps = deps;
@@ -108,47 +125,69 @@ export class CollabHost implements AgreementDocuments {
 		);
 		this.#revalidate = setInterval(() => void this.#revalidateAll(), COLLAB_LIMITS.revalidateMs);
 		this.#revalidate.unref();
+		this.#heartbeat = setInterval(() => this.#pingAll(), COLLAB_LIMITS.heartbeatMs);
+		this.#heartbeat.unref();
 	}
 
 	// --- connections ------------------------------------------------------------------
 
-	/** Takes an accepted WebSocket for a document the viewer may open (checked at the upgrade). */
+	/**
+	 * Takes an accepted WebSocket for a document the viewer may open (checked at the upgrade),
+	 * unless the person, or the document, has as many connections as it may: then it is
+	 * closed at once, before anything is loaded for it.
+	 */
 	async open(ws: WebSocket, name: string, viewer: CaseViewer, credentials: Credentials) {
+		ws.on('error', () => ws.terminate());
+		const person = viewerId(viewer);
+		const release = this.#quota.take([
+			{ key: `doc:${name}`, max: COLLAB_LIMITS.connectionsPerDocument },
+			{ key: `person:${person}:${name}`, max: COLLAB_LIMITS.connectionsPerPersonPerDocument }
+		]);
+		if (!release) return closeSocket(ws, COLLAB_CLOSE.tooManyConnections, 'too many connections');
 		const connection: Connection = {
 			ws,
 			viewer,
 			credentials,
 			user: {
-				id: viewerId(viewer),
+				id: person,
 				name: viewer.kind === 'party' ? viewer.name : viewer.actor.name,
 				role: viewer.kind === 'party' ? viewer.role : 'staff',
-				color: colourOf(viewerId(viewer))
+				color: colourOf(person)
 			},
-			tokens: COLLAB_LIMITS.burstMessages,
-			refilledAt: Date.now(),
+			messages: new TokenBucket(COLLAB_LIMITS.burstMessages, COLLAB_LIMITS.messagesPerSecond),
+			bytes: new TokenBucket(COLLAB_LIMITS.burstBytes, COLLAB_LIMITS.bytesPerSecond),
+			doc: null,
+			alive: true,
 			closed: false
 		};
-		// Messages that arrive while the document loads wait for it, in order.
+		this.#connections.add(connection);
+		// Messages that arrive while the document loads wait for it, in order (within budget).
 		const queue: Uint8Array[] = [];
-		let doc: LiveDocument | null = null;
 		const { log } = this.#deps;
 		ws.on(
 			'message',
 			guarded(log, 'collab: a message', (data: Buffer, isBinary: boolean) => {
+				if (connection.closed) return;
 				if (!isBinary) return this.#close(connection, COLLAB_CLOSE.malformed, 'binary only');
+				if (!connection.messages.take() || !connection.bytes.take(data.byteLength))
+					return this.#close(connection, COLLAB_CLOSE.tooFast, 'too many messages');
 				const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-				if (doc) this.#receive(doc, connection, bytes);
+				if (connection.doc) this.#receive(connection.doc, connection, bytes);
 				else queue.push(bytes);
 			})
 		);
+		ws.on('pong', () => (connection.alive = true));
+		// Its place is given back when the socket is gone, not when it was asked to close.
 		ws.on(
 			'close',
 			guarded(log, 'collab: a close', () => {
 				connection.closed = true;
-				if (doc) this.#leave(doc, connection);
+				this.#leave(connection);
+				this.#connections.delete(connection);
+				release();
 			})
 		);
-		ws.on('error', () => ws.terminate());
+		let doc: LiveDocument;
 		try {
 			doc = await this.#documents.open(name);
 		} catch (error) {
@@ -165,6 +204,7 @@ export class CollabHost implements AgreementDocuments {
 
 	#join(doc: LiveDocument, connection: Connection): void {
 		this.#documents.keep(doc);
+		connection.doc = doc;
 		doc.connections.add(connection);
 		this.#documents.settle(doc);
 		this.#send(connection, this.#stateMessage(doc, connection));
@@ -180,7 +220,11 @@ export class CollabHost implements AgreementDocuments {
 		if (present) this.#send(connection, awarenessMessage(present));
 	}
 
-	#leave(doc: LiveDocument, connection: Connection): void {
+	/** The connection is out of its document: the others see it go at once. */
+	#leave(connection: Connection): void {
+		const doc = connection.doc;
+		if (!doc) return;
+		connection.doc = null;
 		doc.connections.delete(connection);
 		const removed = doc.presence.remove(connection);
 		if (removed) this.#broadcast(doc, awarenessMessage(removed), connection);
@@ -189,8 +233,6 @@ export class CollabHost implements AgreementDocuments {
 
 	#receive(doc: LiveDocument, connection: Connection, bytes: Uint8Array): void {
 		if (connection.closed) return;
-		if (!this.#takeToken(connection))
-			return this.#close(connection, COLLAB_CLOSE.tooFast, 'too many messages');
 		try {
 			const decoder = decoding.createDecoder(bytes);
 			const type = decoding.readVarUint(decoder);
@@ -199,14 +241,10 @@ export class CollabHost implements AgreementDocuments {
 					const step = decoding.readVarUint(decoder);
 					if (step === syncProtocol.messageYjsSyncStep1) {
 						const stateVector = decoding.readVarUint8Array(decoder);
-						this.#documents.settle(doc);
-						this.#send(
-							connection,
-							message((e) => {
-								encoding.writeVarUint(e, COLLAB_MESSAGES.sync);
-								syncProtocol.writeSyncStep2(e, doc.ydoc, stateVector);
-							})
-						);
+						Y.decodeStateVector(stateVector); // a malformed one closes the connection now
+						if (!this.#syncBudget(doc, connection).take())
+							return this.#close(connection, COLLAB_CLOSE.tooFast, 'too many sync requests');
+						this.#answerSync(doc, connection, stateVector);
 					} else if (
 						step === syncProtocol.messageYjsSyncStep2 ||
 						step === syncProtocol.messageYjsUpdate
@@ -295,11 +333,31 @@ export class CollabHost implements AgreementDocuments {
 		);
 	}
 
+	/**
+	 * Answers a sync request with what the server's copy holds beyond the asker's state
+	 * vector: computed once per version of the copy (the same bytes for every asker that
+	 * lacks the same), and sent only within the connection's ceiling (#send).
+	 */
+	#answerSync(doc: LiveDocument, connection: Connection, stateVector: Uint8Array): void {
+		this.#documents.settle(doc);
+		this.#send(connection, doc.answers.answer(doc.ydoc, doc.version, stateVector));
+	}
+
+	/** The sync requests a person may still make on a document, all their tabs together. */
+	#syncBudget(doc: LiveDocument, connection: Connection): TokenBucket {
+		let budget = doc.syncBudgets.get(connection.user.id);
+		if (!budget) {
+			budget = new TokenBucket(COLLAB_LIMITS.syncBurst, COLLAB_LIMITS.syncPerSecond);
+			doc.syncBudgets.set(connection.user.id, budget);
+		}
+		return budget;
+	}
+
 	/** Whether every deletion in `ds` is already in the server's copy. */
 	#deletionsKnown(doc: LiveDocument, ds: ReturnType<typeof Y.decodeUpdate>['ds']): boolean {
 		this.#documents.settle(doc);
 		// Merged ranges: a range already deleted here lies within one of them.
-		const known = Y.createDeleteSetFromStructStore(doc.ydoc.store).clients;
+		const known = doc.answers.deletions(doc.ydoc, doc.version).clients;
 		for (const [client, ranges] of ds.clients) {
 			const have = known.get(client) ?? [];
 			for (const { clock, len } of ranges)
@@ -334,11 +392,13 @@ export class CollabHost implements AgreementDocuments {
 	): EditRefusal | Map<number, number> {
 		const right = this.#rightOf(doc, connection.viewer);
 		if (!right.canEdit) return right.reason;
-		if (doc.bytes + bytes > COLLAB_LIMITS.maxDocumentBytes) return EDIT_REFUSALS.tooLarge;
+		// Only what adds to the document is refused for its size: shortening it must stay possible.
+		if (structs.length > 0 && doc.bytes + bytes > COLLAB_LIMITS.maxDocumentBytes)
+			return EDIT_REFUSALS.tooLarge;
 		const ends = new Map<number, number>();
 		for (const struct of structs) {
 			const { client, clock } = struct.id;
-			if (doc.refused.has(`${client}:${connection.user.id}`)) return EDIT_REFUSALS.resync;
+			if (doc.refused.has(connection.user.id, client)) return EDIT_REFUSALS.resync;
 			if (!ends.has(client) && clock > (doc.accepted.get(client) ?? 0)) return EDIT_REFUSALS.resync;
 			ends.set(client, Math.max(ends.get(client) ?? 0, clock + struct.length));
 		}
@@ -352,7 +412,7 @@ export class CollabHost implements AgreementDocuments {
 		structs: ReturnType<typeof Y.decodeUpdate>['structs'],
 		reason: EditRefusal
 	): void {
-		for (const struct of structs) doc.refused.add(`${struct.id.client}:${connection.user.id}`);
+		for (const { id } of structs) doc.refused.add(connection.user.id, id.client);
 		this.#refuse(connection, reason);
 	}
 
@@ -366,21 +426,22 @@ export class CollabHost implements AgreementDocuments {
 		);
 	}
 
-	#takeToken(connection: Connection): boolean {
-		const now = Date.now();
-		connection.tokens = Math.min(
-			COLLAB_LIMITS.burstMessages,
-			connection.tokens + ((now - connection.refilledAt) / 1000) * COLLAB_LIMITS.messagesPerSecond
-		);
-		connection.refilledAt = now;
-		if (connection.tokens < 1) return false;
-		connection.tokens--;
-		return true;
-	}
-
+	/**
+	 * Sends, unless what already waits for this connection passed the ceiling: then nothing
+	 * more is queued and it is closed as not reading. (Dropping messages instead would leave
+	 * its copy missing updates for good; y-websocket reconnects, and its resync brings
+	 * everything it missed.)
+	 */
 	#send(connection: Connection, bytes: Uint8Array): void {
-		if (!connection.closed && connection.ws.readyState === connection.ws.OPEN)
-			connection.ws.send(bytes);
+		if (connection.closed || connection.ws.readyState !== connection.ws.OPEN) return;
+		if (connection.ws.bufferedAmount > COLLAB_LIMITS.maxBufferedBytes) {
+			this.#deps.log.warn('collab: closed a connection that does not read', {
+				doc: connection.doc?.name,
+				waitingBytes: connection.ws.bufferedAmount
+			});
+			return this.#close(connection, COLLAB_CLOSE.notReading, 'not reading');
+		}
+		connection.ws.send(bytes);
 	}
 
 	#broadcast(doc: LiveDocument, bytes: Uint8Array, except?: Connection): void {
@@ -388,10 +449,24 @@ export class CollabHost implements AgreementDocuments {
 			if (connection !== except) this.#send(connection, bytes);
 	}
 
+	/** Closes a connection: out of its document at once, its socket given time to close. */
 	#close(connection: Connection, code: number, reason: string): void {
 		if (connection.closed) return;
 		connection.closed = true;
-		connection.ws.close(code, reason);
+		this.#leave(connection);
+		closeSocket(connection.ws, code, reason);
+	}
+
+	/** Destroys the sockets that did not answer the last ping, and pings the others. */
+	#pingAll(): void {
+		for (const connection of this.#connections) {
+			if (!connection.alive) {
+				connection.ws.terminate();
+				continue;
+			}
+			connection.alive = false;
+			if (connection.ws.readyState === connection.ws.OPEN) connection.ws.ping();
+		}
 	}
 
 	// --- state ------------------------------------------------------------------------
@@ -496,10 +571,10 @@ export class CollabHost implements AgreementDocuments {
 	/** Stops: every accepted update durable, every connection closed. */
 	async close(): Promise<void> {
 		clearInterval(this.#revalidate);
+		clearInterval(this.#heartbeat);
+		for (const connection of this.#connections)
+			this.#close(connection, COLLAB_CLOSE.goingAway, 'server stopping');
 		this.#documents.close();
-		for (const doc of this.#documents.loaded())
-			for (const connection of doc.connections)
-				this.#close(connection, COLLAB_CLOSE.goingAway, 'server stopping');
 		await this.#appender.drain();
 	}
 }

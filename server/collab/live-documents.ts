@@ -8,7 +8,11 @@ import {
 import { loadDocument, saveSnapshot } from '#lib/server/collab/document-store.ts';
 import { describeDatabaseError, isConnectionError } from '#lib/server/db/connection-errors.ts';
 import type { Deps } from '#lib/server/deps.ts';
+import type { TokenBucket } from '../token-bucket.ts';
+import { COLLAB_LIMITS } from './limits.ts';
 import { Presence } from './presence.ts';
+import { RefusedClients } from './refused-clients.ts';
+import { SyncAnswers } from './sync-answers.ts';
 
 /** Timings of the server's copies, in one place. */
 export const DOCUMENT_TIMINGS = {
@@ -28,19 +32,26 @@ export interface LiveDocument<C> {
 	ydoc: Y.Doc;
 	/** Durable updates not yet applied to `ydoc` (applied together, in one transaction). */
 	unapplied: Uint8Array[];
+	/** Changes whenever `ydoc` does: what is computed from the copy is kept for one version. */
+	version: number;
+	/** The copy's answers to sync requests, and its deletions, for the current version. */
+	answers: SyncAnswers;
+	/** Per person (viewer id), the sync requests they may still make: all their tabs together. */
+	syncBudgets: Map<string, TokenBucket>;
 	settleTimer: NodeJS.Timeout | null;
 	presence: Presence;
 	connections: Set<C>;
 	/** Per Yjs client, the clock up to which updates were accepted (durable or on their way). */
 	accepted: Map<number, number>;
 	/**
-	 * Yjs clients with an edit refused, with who sent it (`<client>:<viewer id>`): that copy
-	 * holds the edit and sends it again on every reconnect — it must never get in later (once
+	 * Per person (viewer id), the Yjs clients they had an edit refused under: that copy holds
+	 * the edit and sends it again on every reconnect — it must never get in later (once
 	 * read-only is lifted, say). Nothing more is taken from that person under that client;
 	 * their page starts again from the server's copy, as a new client. (Per person: client
 	 * ids are not secret, and one person's refused edit must not shut out another's client.)
+	 * Bounded per person (refused-clients.ts).
 	 */
-	refused: Set<string>;
+	refused: RefusedClients;
 	/** Updates accepted and not yet durable. */
 	inFlight: Set<Promise<void>>;
 	/** No edit is accepted while a use case holds the document (freezing). */
@@ -134,11 +145,14 @@ export class LiveDocuments<C> {
 			target,
 			ydoc,
 			unapplied: [],
+			version: 0,
+			answers: new SyncAnswers(),
+			syncBudgets: new Map(),
 			settleTimer: null,
 			presence: new Presence(),
 			connections: new Set(),
 			accepted: Y.decodeStateVector(Y.encodeStateVector(ydoc)),
-			refused: new Set(),
+			refused: new RefusedClients(COLLAB_LIMITS.refusedClientsPerPerson),
 			inFlight: new Set(),
 			held: false,
 			lastHolder: Promise.resolve(),
@@ -170,6 +184,7 @@ export class LiveDocuments<C> {
 		if (doc.unapplied.length === 0) return;
 		const updates = doc.unapplied;
 		doc.unapplied = [];
+		doc.version++;
 		Y.transact(doc.ydoc, () => {
 			for (const update of updates) Y.applyUpdate(doc.ydoc, update);
 		});

@@ -33,6 +33,12 @@ export function colourOf(id: string): string {
 /** Client ids one connection may speak for (a page makes one; a reload makes a new connection). */
 const MAX_CLIENTS_PER_CONNECTION = 2;
 const MAX_CURSOR_JSON = 1_024;
+/**
+ * Departed client ids remembered (their last clock, to recognise echoes of their old states):
+ * the oldest are forgotten beyond this, or a connection that comes and goes would grow the
+ * list — and the work of every update, which counts a connection's ids — without end.
+ */
+const MAX_DEPARTED = 256;
 const MAX_FIELD_LENGTH = 64;
 
 interface Entry {
@@ -137,7 +143,25 @@ export class Presence {
 				if (entry.state !== null)
 					removed.push([clientId, { clock: entry.clock + 1, state: null, owner }]);
 			}
+		this.#forgetOldestDeparted();
 		return removed.length > 0 ? encode(removed) : null;
+	}
+
+	#forgetOldestDeparted(): void {
+		let departed = 0;
+		for (const entry of this.#entries.values()) if (entry.owner === null) departed++;
+		// In the order they were first seen: the oldest first.
+		for (const [clientId, entry] of this.#entries) {
+			if (departed <= MAX_DEPARTED) break;
+			if (entry.owner !== null) continue;
+			this.#entries.delete(clientId);
+			departed--;
+		}
+	}
+
+	/** How many client ids are remembered, present or departed. */
+	get size(): number {
+		return this.#entries.size;
 	}
 
 	/** Everyone present, for a connection that asks or has just arrived. */

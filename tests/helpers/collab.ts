@@ -152,6 +152,37 @@ export class CollabClient {
 	}
 }
 
+const WORDS = 'the offender agrees to repay the victim for the window and to write a letter'.split(
+	' '
+);
+
+/**
+ * Writes into a draft as people drafting together leave it — words inserted all over the
+ * text, each its own piece — until what it sent comes close to `bytes`, and waits until the
+ * server has taken every update (none refused). Returns the bytes sent.
+ */
+export async function fillDraft(client: CollabClient, bytes: number): Promise<number> {
+	let sent = 0;
+	let last = 0;
+	const count = (update: Uint8Array) => {
+		last = update.byteLength;
+		sent += last;
+	};
+	client.doc.on('update', count);
+	const harm = client.doc.getText('harm');
+	while (sent + last * 1.5 < bytes)
+		client.doc.transact(() => {
+			for (let i = 0; i < 1500; i++) {
+				const word = `${WORDS[Math.floor(Math.random() * WORDS.length)]} `;
+				harm.insert(Math.floor(Math.random() * (harm.length + 1)), word);
+			}
+		});
+	client.doc.off('update', count);
+	await client.answered();
+	if (client.refusals.length > 0) throw new Error(`refused: ${client.refusals.join(', ')}`);
+	return sent;
+}
+
 /** Opens a client and waits until it is synced. */
 export async function openCollab(
 	baseUrl: string,

@@ -44,7 +44,17 @@ export const COLLAB_CLOSE = {
 	/** The document is being unloaded or the server is stopping: reconnect. */
 	goingAway: 1001,
 	/** Access ended while connected (link revoked, party withdrew). */
-	accessEnded: 4403
+	accessEnded: 4403,
+	/**
+	 * Too many connections of this person (tabs, devices) or to this document: refused at
+	 * the upgrade, for good — the page says so (closing another tab and reloading helps).
+	 */
+	tooManyConnections: 4429,
+	/**
+	 * What waited to be sent to this connection passed its ceiling (it stopped reading, or its
+	 * link cannot keep up): reconnecting resynchronises (4500–4599: try again later).
+	 */
+	notReading: 4500
 } as const;
 
 /** Inbound messages larger than this close the connection (the transport refuses them). */

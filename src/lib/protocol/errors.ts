@@ -6,6 +6,8 @@ export const ERROR_CODES = {
 	notFound: 'not_found',
 	conflict: 'conflict',
 	rateLimited: 'rate_limited',
+	/** Too many open connections (tabs, devices) of one person, or to one meeting. */
+	tooManyConnections: 'too_many_connections',
 	protocolMismatch: 'protocol_mismatch',
 	/** Mend's database did not answer: nothing was changed; try again in a moment. */
 	unavailable: 'unavailable',

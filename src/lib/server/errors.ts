@@ -24,6 +24,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
 	[ERROR_CODES.notFound]: 404,
 	[ERROR_CODES.conflict]: 409,
 	[ERROR_CODES.rateLimited]: 429,
+	[ERROR_CODES.tooManyConnections]: 429,
 	[ERROR_CODES.protocolMismatch]: 426,
 	[ERROR_CODES.unavailable]: 503,
 	[ERROR_CODES.internal]: 500

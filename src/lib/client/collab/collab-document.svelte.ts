@@ -37,6 +37,8 @@ export class CollabDocument<S extends CollabState = CollabState> {
 	#provider: WebsocketProvider | null = null;
 	#state = $state.raw<S | null>(null);
 	#status = $state<CollabStatus>('connecting');
+	/** Why the server closed it for good (COLLAB_CLOSE), once `status` is 'closed'. */
+	#closeCode = $state<number | null>(null);
 	#peers = $state.raw<Peer[]>([]);
 	#refusal = $state<EditRefusal | null>(null);
 	#cursor: CollabPresence['cursor'] = null;
@@ -57,6 +59,9 @@ export class CollabDocument<S extends CollabState = CollabState> {
 	}
 	get status(): CollabStatus {
 		return this.#status;
+	}
+	get closeCode(): number | null {
+		return this.#closeCode;
 	}
 	get peers(): Peer[] {
 		return this.#peers;
@@ -115,9 +120,15 @@ export class CollabDocument<S extends CollabState = CollabState> {
 		});
 		provider.on('connection-close', (event: CloseEvent | null) => {
 			if (provider !== this.#provider) return;
-			// Access ended (link revoked, withdrawn): reconnecting cannot help.
-			if (event?.code === COLLAB_CLOSE.accessEnded || !provider.shouldConnect)
+			// Access ended (link revoked, withdrawn), too many tabs: reconnecting cannot help.
+			if (
+				event?.code === COLLAB_CLOSE.accessEnded ||
+				event?.code === COLLAB_CLOSE.tooManyConnections ||
+				!provider.shouldConnect
+			) {
+				this.#closeCode = event?.code ?? null;
 				this.#status = 'closed';
+			}
 		});
 		provider.awareness.setLocalState({ cursor: this.#cursor });
 		provider.awareness.on('change', () => {
