@@ -11,8 +11,14 @@ import type { Logger } from '#lib/server/log.ts';
 import { guarded } from '../guarded.ts';
 import type { RealtimeServer } from '../realtime.ts';
 
-/** Signals per connection: ICE candidates come in bursts at the start of a call. */
-const SIGNALS_PER_10_S = 400;
+/**
+ * What one person may signal, all their tabs together, in any 10 s: ICE candidates come in
+ * bursts at the start of a call (some 20 per link, a few hundred bytes each, and an offer of a
+ * few KB), and a mediator in a room of six opens five links at once — about 60 KB. The bytes are
+ * what a browser at the other end has to receive: a modified client sending 64 KB descriptions
+ * as fast as it could once pushed megabytes a second at someone on a rural link.
+ */
+export const SIGNAL_LIMITS = { messagesPer10s: 400, bytesPer10s: 256 * 1024 } as const;
 
 /**
  * The signalling of browser-to-browser media. A message goes from one participant to another
@@ -25,9 +31,14 @@ export function attachSignalRelay(
 	media: Pick<MediaBackend, 'signalAcrossSides'>,
 	log: Logger
 ): void {
-	const limiter = new RateLimiterMemory({
+	const messages = new RateLimiterMemory({
 		keyPrefix: 'signal',
-		points: SIGNALS_PER_10_S,
+		points: SIGNAL_LIMITS.messagesPer10s,
+		duration: 10
+	});
+	const bytes = new RateLimiterMemory({
+		keyPrefix: 'signal-bytes',
+		points: SIGNAL_LIMITS.bytesPer10s,
 		duration: 10
 	});
 	io.on('connection', (socket) => {
@@ -38,12 +49,15 @@ export function attachSignalRelay(
 				const parsed = SignalSchema.safeParse(raw);
 				if (!parsed.success)
 					return reply(err(ERROR_CODES.invalidInput, m.session_refused_invalid()));
+				const { identity } = socket.data;
+				const person = `${identity.meetingId}:${identity.kind === 'staff' ? identity.userId : identity.partyId}`;
 				try {
-					await limiter.consume(socket.id);
+					await messages.consume(person);
+					await bytes.consume(person, JSON.stringify(parsed.data.payload).length);
 				} catch {
 					return reply(err(ERROR_CODES.rateLimited, m.session_refused_rate_limited()));
 				}
-				const { meetingId } = socket.data.identity;
+				const { meetingId } = identity;
 				const from = socket.data.seatId;
 				const state = host.current(meetingId);
 				const room = state && from ? mediaRoomOf(state, from) : null;

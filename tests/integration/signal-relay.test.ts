@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignalPayload } from '#lib/protocol/media.ts';
+import { SIGNAL_LIMITS } from '#server/media/signal-relay.ts';
 import {
 	joinAsMediator,
 	joinAsParty,
@@ -124,5 +125,31 @@ describe('signalling between the sides, with TURN servers', () => {
 	it('passes everything between a party and the mediator', async () => {
 		await send(victim, `staff:${meeting.mediator.userId}`, candidate(HOST));
 		expect((await nextFor('mediator', 1)).payload).toEqual(candidate(HOST));
+	});
+});
+
+describe('signalling from one person', () => {
+	it('is limited in bytes as well as messages, all their tabs together, so nobody floods another’s browser', async () => {
+		// A modified client on two tabs sends the largest description a signal may carry.
+		const tabs = [victim, await joinAsParty(server, meeting, 'victim')];
+		const huge: SignalPayload = {
+			description: { type: 'offer', sdp: `v=0\r\na=x:${'x'.repeat(63_000)}\r\n` }
+		};
+		const mediatorId = `staff:${meeting.mediator.userId}`;
+		const before = received.get('mediator')!.length;
+		const answers = [];
+		for (let i = 0; i < 10; i++) answers.push(await send(tabs[i % 2]!, mediatorId, huge));
+		const accepted = answers.filter((a) => a.ok).length;
+		// Four such descriptions fit in the 10 s budget of 256 KB; the rest are refused, whichever
+		// tab sends them, and never reach the mediator.
+		expect(accepted).toBe(Math.floor(SIGNAL_LIMITS.bytesPer10s / JSON.stringify(huge).length));
+		expect(answers.filter((a) => !a.ok).map((a) => a.error?.code)).toEqual(
+			Array(10 - accepted).fill('rate_limited')
+		);
+		await new Promise((resolve) => setTimeout(resolve, 200));
+		expect(received.get('mediator')!.length - before).toBe(accepted);
+		// Another person's budget is their own: the offender still reaches the mediator.
+		expect(await send(offender, mediatorId, candidate(HOST))).toMatchObject({ ok: true });
+		tabs[1]!.close();
 	});
 });
