@@ -1,6 +1,7 @@
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { COLLAB_MESSAGES } from '#lib/protocol/collab.ts';
+import { MEDIATOR_COMMANDS, OWN_COMMANDS, PARTY_COMMANDS } from '#lib/protocol/session-commands.ts';
 import { PROTOCOL_VERSION } from '#lib/protocol/version.ts';
 import type { Rand } from './fuzz-random.ts';
 
@@ -15,39 +16,16 @@ export interface FuzzTarget {
 	seenIds: Set<string>;
 }
 
-const COMMAND_TYPES = [
-	'startSession',
-	'goToStep',
-	'admit',
-	'sendToWaiting',
-	'moveParticipant',
-	'openPrivateRoom',
-	'closeRoom',
-	'joinRoom',
-	'setArrangement',
-	'setSpeakingMode',
-	'grantFloor',
-	'revokeFloor',
-	'nextTurn',
-	'setTurnOrder',
-	'setTurnLength',
-	'extendTurn',
-	'lowerHandOf',
-	'setMuted',
-	'setPartiesMuted',
-	'acknowledgeNotice',
-	'raiseHand',
-	'lowerHand',
-	'finishSpeaking',
-	'stepOut',
-	'readyToReturn',
-	'confirmVoluntary',
-	'setMediaPreferences',
+/** Every command the protocol has, from its own schemas, and names no command may have. */
+const COMMAND_TYPES: string[] = [
+	...[MEDIATOR_COMMANDS, PARTY_COMMANDS, OWN_COMMANDS]
+		.flatMap((union) => union.options.map((option) => option.shape.type.value as string))
+		// Not endSession nor withdraw: the run would end the meeting its connections need.
+		.filter((type) => type !== 'endSession' && type !== 'withdraw'),
 	// Every object has these: never a command, never an id (protocol/ids.ts).
 	'__proto__',
 	'constructor'
-	// Not endSession nor withdraw: the run would end the meeting its connections need.
-] as const;
+];
 
 function someId(r: Rand, t: FuzzTarget): unknown {
 	const seen = [...t.seenIds];
