@@ -113,7 +113,7 @@ describe('a browser that stops reading', () => {
 		let gone = false;
 		const stop = () => (gone = true);
 		letGo.then(stop, stop);
-		const sendUntilLetGo = async (sender: SessionClient) => {
+		const sendUntilLetGo = async (sender: Pick<SessionClient, 'socket'>) => {
 			while (!gone) {
 				const result = await sender.socket
 					.timeout(10_000)
