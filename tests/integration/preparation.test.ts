@@ -324,6 +324,17 @@ describe('the victim’s choices', () => {
 			.where(eq(meetings.id, meeting.meetingId));
 		expect(unchanged!.firstSpeaker).toBe('offender');
 	});
+	it('are refused as not found, never a server error, for a party id that is no id at all', async () => {
+		const meeting = await jointMeeting(server, { prepared: false });
+		// Found by the fuzz test: the id went to PostgreSQL as it was posted (22P02, a 500).
+		for (const partyId of ['not-an-id', `${meeting.parties.victim.id}x`, '']) {
+			const attempt = await meeting.mediatorHttp.action(`${prepPath(meeting)}?/choices`, {
+				partyId,
+				speaksFirst: 'victim'
+			});
+			expect(attempt).toMatchObject({ type: 'error', status: 404 });
+		}
+	});
 });
 
 describe('withdrawal from the mediation', () => {

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { ERROR_CODES } from '#lib/protocol/errors.ts';
 import * as m from '#lib/paraglide/messages.js';
-import { findVisibleCase, type StaffActor } from '../access/staff-access.ts';
+import { findVisibleCase, isUuid, type StaffActor } from '../access/staff-access.ts';
 import type { Executor } from '../db/client.ts';
 import { parties } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
@@ -14,6 +14,8 @@ export async function visiblePrincipal(
 	partyId: string
 ) {
 	const row = await findVisibleCase(executor, actor, caseId);
+	// Not an id at all (a form's field, as posted): no such party, not a database error.
+	if (!isUuid(partyId)) throw new AppError(ERROR_CODES.notFound, m.error_not_found());
 	const [party] = await executor
 		.select()
 		.from(parties)
