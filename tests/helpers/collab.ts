@@ -170,13 +170,19 @@ export async function fillDraft(client: CollabClient, bytes: number): Promise<nu
 	};
 	client.doc.on('update', count);
 	const harm = client.doc.getText('harm');
-	while (sent + last * 1.5 < bytes)
+	// Words per update: 1500 while far from the ceiling, then as many as half of what is left
+	// takes at the size a word has cost so far, down to one, so that it ends close under it.
+	let words = 1500;
+	while (words > 0) {
 		client.doc.transact(() => {
-			for (let i = 0; i < 1500; i++) {
+			for (let i = 0; i < words; i++) {
 				const word = `${WORDS[Math.floor(Math.random() * WORDS.length)]} `;
 				harm.insert(Math.floor(Math.random() * (harm.length + 1)), word);
 			}
 		});
+		const perWord = last / words;
+		words = Math.min(1500, Math.floor((bytes - sent) / (perWord * 2)));
+	}
 	client.doc.off('update', count);
 	await client.answered();
 	if (client.refusals.length > 0) throw new Error(`refused: ${client.refusals.join(', ')}`);
