@@ -26,6 +26,7 @@ import {
 	type Credentials
 } from '#lib/server/agreements/case-viewer.ts';
 import { BatchedAppender } from '#lib/server/db/batched-appender.ts';
+import { documentResource } from '#lib/server/db/ownership.ts';
 import { DatabaseUnavailableError } from '#lib/server/db/connection-errors.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import type { AgreementDocuments } from '#lib/server/planes.ts';
@@ -111,7 +112,11 @@ export class CollabHost implements AgreementDocuments {
 	constructor(deps: Deps, sessions: SessionSteps) {
 		this.#deps = deps;
 		this.#stepOf = (meetingId) => sessions.stepOf(meetingId);
-		this.#documents = new LiveDocuments(deps, (meetingId) => sessions.load(meetingId));
+		this.#documents = new LiveDocuments(
+			deps,
+			(meetingId) => sessions.load(meetingId),
+			(doc) => this.#letGo(doc)
+		);
 		this.#appender = new BatchedAppender(
 			deps.logWriter,
 			'collab_updates',
@@ -121,7 +126,7 @@ export class CollabHost implements AgreementDocuments {
 			// one. Measured (docs/BENCHMARKS.md): with four in flight, 1.7× the commits for the
 			// same updates, 10–15 % more CPU, and a longer tail. (Spacing writes 1–2 ms apart
 			// halved the commits again, saved no measurable CPU and doubled the median.)
-			{ parallelism: 1 }
+			{ resource: documentResource, parallelism: 1 }
 		);
 		this.#revalidate = setInterval(() => void this.#revalidateAll(), COLLAB_LIMITS.revalidateMs);
 		this.#revalidate.unref();
@@ -308,7 +313,7 @@ export class CollabHost implements AgreementDocuments {
 
 		// A view, not a copy: the received message is not reused by anyone.
 		const row = Buffer.from(update.buffer, update.byteOffset, update.byteLength);
-		const durable = this.#appender.append(doc.name, [doc.name, row]);
+		const durable = this.#appender.append(doc.name, [doc.name, row], doc.epoch);
 		doc.inFlight.add(durable);
 		durable.then(
 			() => {
@@ -325,12 +330,17 @@ export class CollabHost implements AgreementDocuments {
 				);
 			},
 			() => {
-				// Not durable, so nobody may have it: every copy of this document starts again.
+				// Not durable, so nobody may have it (or another process owns the document now).
 				doc.inFlight.delete(durable);
-				for (const other of doc.connections) this.#close(other, COLLAB_CLOSE.goingAway, 'retry');
-				this.#documents.unload(doc);
+				this.#letGo(doc);
 			}
 		);
+	}
+
+	/** Every copy of this document starts again, from whoever owns it (reconnecting). */
+	#letGo(doc: LiveDocument): void {
+		for (const other of doc.connections) this.#close(other, COLLAB_CLOSE.goingAway, 'retry');
+		this.#documents.unload(doc);
 	}
 
 	/**

@@ -7,6 +7,7 @@ import {
 } from '#lib/server/agreements/agreement-record.ts';
 import { loadDocument, saveSnapshot } from '#lib/server/collab/document-store.ts';
 import { describeDatabaseError, isConnectionError } from '#lib/server/db/connection-errors.ts';
+import { documentResource, OwnershipLostError, takeOwnership } from '#lib/server/db/ownership.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import type { TokenBucket } from '../token-bucket.ts';
 import { COLLAB_LIMITS } from './limits.ts';
@@ -27,6 +28,8 @@ export const DOCUMENT_TIMINGS = {
 /** One document open in this process, with the connections (of type `C`) that have it open. */
 export interface LiveDocument<C> {
 	name: string;
+	/** This process's epoch of the document (ownership.ts): appends and compactions name it. */
+	epoch: number;
 	target: CollabDocName;
 	/** The server's copy: every durable update, once `settle` has applied `unapplied`. */
 	ydoc: Y.Doc;
@@ -85,16 +88,25 @@ const compactThreshold = (rows: number) => rows + Math.floor(Math.random() * (ro
 export class LiveDocuments<C> {
 	readonly #deps: Deps;
 	readonly #loadSession: (meetingId: string) => Promise<unknown>;
+	readonly #lost: (doc: LiveDocument<C>) => void;
 	readonly #documents = new Map<string, Promise<LiveDocument<C>>>();
 	/** The same documents once loaded. */
 	readonly #loaded = new Map<string, LiveDocument<C>>();
 	/** The last compaction queued: they run one at a time (see compact). */
 	#compactions: Promise<void> = Promise.resolve();
 
-	/** `loadSession`: loads a meeting's live session (rebuilt from its log) if it is not yet. */
-	constructor(deps: Deps, loadSession: (meetingId: string) => Promise<unknown>) {
+	/**
+	 * `loadSession`: loads a meeting's live session (rebuilt from its log) if it is not yet.
+	 * `lost`: another process took a document over (its compaction was refused).
+	 */
+	constructor(
+		deps: Deps,
+		loadSession: (meetingId: string) => Promise<unknown>,
+		lost: (doc: LiveDocument<C>) => void = () => {}
+	) {
 		this.#deps = deps;
 		this.#loadSession = loadSession;
+		this.#lost = lost;
 	}
 
 	/** The document, loaded if it is not yet (once, however many ask meanwhile). */
@@ -127,6 +139,9 @@ export class LiveDocuments<C> {
 	async #load(name: string): Promise<LiveDocument<C>> {
 		const target = parseDocName(name);
 		if (!target) throw new Error(`not a document name: ${name}`);
+		// Taken before anything is read: another process's later writes under its older epoch
+		// are refused, its earlier ones are in what is read next.
+		const epoch = await takeOwnership(this.#deps.db, documentResource(name));
 		const [stored, record] = await Promise.all([
 			loadDocument(this.#deps.db, name),
 			target.kind === 'agreement'
@@ -142,6 +157,7 @@ export class LiveDocuments<C> {
 		if (stored.state) Y.applyUpdate(ydoc, stored.state);
 		return {
 			name,
+			epoch,
 			target,
 			ydoc,
 			unapplied: [],
@@ -245,12 +261,14 @@ export class LiveDocuments<C> {
 				doc.bytes = state.byteLength + (doc.bytes - bytesBefore);
 			};
 			try {
-				folded(await saveSnapshot(this.#deps.db, doc.name, state, rows));
+				folded(await saveSnapshot(this.#deps.db, doc.name, state, rows, doc.epoch));
 			} catch (error) {
 				// Its connection was lost: it may have committed all the same. Counted as done — too
 				// few rows counted leaves rows the snapshot already holds for later; too many would
 				// make the next compaction delete rows stored after its snapshot was taken.
 				if (isConnectionError(error)) folded(Math.min(rows, doc.rowsStored));
+				// Another process loaded it since: this copy may be behind its log; it is let go.
+				if (error instanceof OwnershipLostError) this.#lost(doc);
 				throw error;
 			} finally {
 				if (this.#deps.logWriter.parallelism === 1) pauseMs = performance.now() - started;

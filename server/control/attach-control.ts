@@ -5,6 +5,7 @@ import { err, ok } from '#lib/protocol/result.ts';
 import { ALWAYS_ALLOWED, SessionCommandSchema } from '#lib/protocol/session-commands.ts';
 import { describeDatabaseError, isConnectionError } from '#lib/server/db/connection-errors.ts';
 import type { Deps } from '#lib/server/deps.ts';
+import { OwnershipLostError } from '#lib/server/db/ownership.ts';
 import type { MediaBackend } from '../media/backend.ts';
 import { asSent } from '../serialized.ts';
 import { guarded } from '../guarded.ts';
@@ -110,6 +111,10 @@ export function attachControl(io: RealtimeServer, deps: Deps, media: MediaBacken
 							: err(result.code, refusalMessage(result.reason, result.detail))
 					);
 				} catch (error) {
+					// Another process owns the session now (ownership.ts): its connections are let go
+					// and come back to it; nothing of this command was stored.
+					if (error instanceof OwnershipLostError)
+						return ack(err(ERROR_CODES.unavailable, m.session_refused_moved()));
 					deps.log.error('control: command failed', { error });
 					ack(err(ERROR_CODES.internal, m.error_unexpected()));
 				}

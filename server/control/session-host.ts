@@ -1,6 +1,7 @@
 import type { Identity } from '#lib/protocol/identity.ts';
 import { ALWAYS_ALLOWED, type SessionCommand } from '#lib/protocol/session-commands.ts';
 import { DatabaseUnavailableError } from '#lib/server/db/connection-errors.ts';
+import { OwnershipLostError, sessionResource, takeOwnership } from '#lib/server/db/ownership.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import {
 	loadSessionSetup,
@@ -36,6 +37,8 @@ import {
 
 export interface LiveSession {
 	setup: SessionSetup;
+	/** This process's epoch of the session (ownership.ts): every append is fenced by it. */
+	epoch: number;
 	state: SessionState;
 	lastHash: string | null;
 	/**
@@ -185,9 +188,13 @@ export class SessionHost {
 	async #load(meetingId: string): Promise<LiveSession> {
 		const setup = await loadSessionSetup(this.#deps.db, meetingId);
 		if (!setup) throw new Error(`no meeting ${meetingId}`);
+		// Taken before the log is read: whatever another process still writes under its older
+		// epoch is either in what is read next, or refused.
+		const epoch = await takeOwnership(this.#deps.db, sessionResource(meetingId));
 		const entries = await this.log.load(meetingId);
 		const session: LiveSession = {
 			setup,
+			epoch,
 			state: initialState(meetingId, setup.firstSpeaker),
 			lastHash: null,
 			unloaded: false,
@@ -228,11 +235,18 @@ export class SessionHost {
 			session.setup.meetingId,
 			state.seq,
 			envelope,
-			session.lastHash
+			session.lastHash,
+			session.epoch
 		);
 		session.lastHash = hash;
 		session.lastWrite = committed;
-		committed.catch(() => this.#evict(session));
+		committed.catch((error) => {
+			if (error instanceof OwnershipLostError && !session.unloaded)
+				this.#deps.log.warn('session: another process took this session over; letting it go', {
+					meetingId: session.setup.meetingId
+				});
+			this.#evict(session);
+		});
 		return committed;
 	}
 

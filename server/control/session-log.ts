@@ -6,6 +6,7 @@ import { BatchedAppender } from '#lib/server/db/batched-appender.ts';
 import type { Database, LogWriter } from '#lib/server/db/client.ts';
 import { sessionEvents } from '#lib/server/db/schema.ts';
 import type { Logger } from '#lib/server/log.ts';
+import { sessionResource } from '#lib/server/db/ownership.ts';
 
 /**
  * The append-only, hash-chained event log of live sessions. Each entry's hash covers the
@@ -62,6 +63,7 @@ export class SessionLog {
 		// 1000 sessions (docs/BENCHMARKS.md) PostgreSQL's CPU fell from 17–24 % to 14–18 % and
 		// neither median nor tail got worse over four runs in alternation with four at a time.
 		this.#appender = new BatchedAppender(writer, 'session_events', COLUMNS, log, {
+			resource: sessionResource,
 			parallelism: 1
 		});
 	}
@@ -95,12 +97,17 @@ export class SessionLog {
 		return last?.hash ?? null;
 	}
 
-	/** Queues an entry; its hash is known at once, its durability when `committed` resolves. */
+	/**
+	 * Queues an entry; its hash is known at once, its durability when `committed` resolves. It
+	 * is stored only while `epoch` (the session's, when this process took it) is the newest:
+	 * otherwise `committed` rejects with OwnershipLostError.
+	 */
 	append(
 		meetingId: string,
 		seq: number,
 		envelope: Envelope,
-		prevHash: string | null
+		prevHash: string | null,
+		epoch: number
 	): { hash: string; committed: Promise<void> } {
 		const entry: LoggedEntry = {
 			seq,
@@ -108,15 +115,19 @@ export class SessionLog {
 			prevHash,
 			hash: entryHash(meetingId, prevHash, seq, envelope)
 		};
-		const committed = this.#appender.append(meetingId, [
+		const committed = this.#appender.append(
 			meetingId,
-			entry.seq,
-			new Date(entry.envelope.at),
-			entry.envelope.actor,
-			JSON.stringify(entry.envelope.command),
-			entry.prevHash,
-			entry.hash
-		]);
+			[
+				meetingId,
+				entry.seq,
+				new Date(entry.envelope.at),
+				entry.envelope.actor,
+				JSON.stringify(entry.envelope.command),
+				entry.prevHash,
+				entry.hash
+			],
+			epoch
+		);
 		return { hash: entry.hash, committed };
 	}
 

@@ -45,14 +45,17 @@ async function openLog(url: string): Promise<BatchedAppender> {
 	await pool.query(`create table if not exists ${TABLE} (like session_events including all)`);
 	const writer: LogWriter = {
 		parallelism: 4,
+		// The floor: a plain INSERT, without Mend's fence (ownership.ts).
 		async append(_table, columns, rows) {
 			await pool.query(insertStatement(TABLE, columns, rows.length), rows.flat());
+			return new Set<string>();
 		},
 		stopRetrying() {}
 	};
 	const errors: Logger = { error: console.error, warn: console.error, info() {}, debug() {} };
 	// One write at a time, as Mend's SessionLog ('session_events' only names it in errors).
 	return new BatchedAppender(writer, 'session_events', COLUMNS, errors, {
+		resource: (key) => key,
 		parallelism: 1
 	});
 }
@@ -100,7 +103,7 @@ io.on('connection', (socket) => {
 			.digest('hex');
 		const row = [roomId, seq, new Date(), 'mediator', entry, state.head, hash];
 		state.head = hash;
-		log.append(roomId, row).then(tell, (error: unknown) => {
+		log.append(roomId, row, 1).then(tell, (error: unknown) => {
 			if (typeof ack === 'function') ack({ ok: false, error: { code: 'internal' } });
 			console.error(error);
 		});

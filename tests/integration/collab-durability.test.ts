@@ -4,6 +4,7 @@ import * as Y from 'yjs';
 import { agreementDocName } from '#lib/protocol/collab.ts';
 import type { MediatorView, PartyView } from '#lib/protocol/session-view.ts';
 import { appendUpdate, loadDocument, saveSnapshot } from '#lib/server/collab/document-store.ts';
+import { documentResource, OwnershipLostError, takeOwnership } from '#lib/server/db/ownership.ts';
 import { collabSnapshots, collabUpdates } from '#lib/server/db/schema.ts';
 import {
 	agreementOfMeeting,
@@ -69,13 +70,44 @@ describe('a long draft, folded into snapshots as it grows', () => {
 		// The server's copy held "ab" when its snapshot was taken; "c" was committed meanwhile.
 		const copy = new Y.Doc();
 		Y.applyUpdate(copy, Y.mergeUpdates(updates.slice(0, 2)));
-		expect(await saveSnapshot(folding.deps.db, doc, Y.encodeStateAsUpdate(copy), 2)).toBe(2);
+		const epoch = await takeOwnership(folding.deps.db, documentResource(doc));
+		expect(await saveSnapshot(folding.deps.db, doc, Y.encodeStateAsUpdate(copy), 2, epoch)).toBe(2);
 
 		const { state, pendingRows } = await loadDocument(folding.deps.db, doc);
 		const loaded = new Y.Doc();
 		Y.applyUpdate(loaded, state!);
 		expect(loaded.getText('harm').toString()).toBe('abc');
 		expect(pendingRows).toBe(1);
+		expect(await rowsOf(doc)).toEqual({ updates: 1, snapshots: 1 });
+	});
+
+	it('never lets a process that lost the document put back an older snapshot, nor fold rows', async () => {
+		const doc = `notes-${crypto.randomUUID()}-${crypto.randomUUID()}`;
+		const typed = new Y.Doc();
+		const updates: Uint8Array[] = [];
+		typed.on('update', (update: Uint8Array) => updates.push(update));
+		for (const char of 'abcd') typed.getText('harm').insert(typed.getText('harm').length, char);
+		for (const update of updates.slice(0, 2)) await appendUpdate(folding.deps.db, doc, update);
+
+		// This process loaded the document when it held "ab"; another one took it over since,
+		// and folded everything it had, "abcd", into the snapshot.
+		const stale = await takeOwnership(folding.deps.db, documentResource(doc));
+		const behind = new Y.Doc();
+		Y.applyUpdate(behind, Y.mergeUpdates(updates.slice(0, 2)));
+		const owner = await takeOwnership(folding.deps.db, documentResource(doc));
+		for (const update of updates.slice(2)) await appendUpdate(folding.deps.db, doc, update);
+		expect(await saveSnapshot(folding.deps.db, doc, Y.encodeStateAsUpdate(typed), 4, owner)).toBe(
+			4
+		);
+		await appendUpdate(folding.deps.db, doc, new Uint8Array(Y.encodeStateAsUpdate(typed)));
+
+		await expect(
+			saveSnapshot(folding.deps.db, doc, Y.encodeStateAsUpdate(behind), 2, stale)
+		).rejects.toThrow(OwnershipLostError);
+		const { state } = await loadDocument(folding.deps.db, doc);
+		const loaded = new Y.Doc();
+		Y.applyUpdate(loaded, state!);
+		expect(loaded.getText('harm').toString()).toBe('abcd');
 		expect(await rowsOf(doc)).toEqual({ updates: 1, snapshots: 1 });
 	});
 

@@ -1,7 +1,8 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Executor } from '../db/client.ts';
-import { collabSnapshots, collabUpdates } from '../db/schema.ts';
+import { documentResource, OwnershipLostError } from '../db/ownership.ts';
+import { collabSnapshots, collabUpdates, liveOwners } from '../db/schema.ts';
 
 /**
  * Where collaborative documents live: a snapshot plus every update appended since. Yjs
@@ -54,26 +55,35 @@ export async function appendUpdate(
  * it. The rows of a document are committed in id order (one process writes a document, one
  * batch after the other), so a row committed meanwhile is younger and stays, to be folded
  * next time. Returns how many rows were deleted.
+ *
+ * Only while `epoch` is the document's newest (ownership.ts): a process that lost the
+ * document would otherwise put back an older snapshot, and delete rows it never saw.
  */
 export async function saveSnapshot(
 	executor: Executor,
 	doc: string,
 	state: Uint8Array,
-	rows: number
+	rows: number,
+	epoch: number
 ): Promise<number> {
 	const result = await executor.execute(sql`
-		with saved as (
-			insert into ${collabSnapshots} (doc, state) values (${doc}, ${Buffer.from(state)})
+		with fence as materialized (
+			select 1 from ${liveOwners}
+			where resource = ${documentResource(doc)} and epoch = ${epoch} for share
+		), saved as (
+			insert into ${collabSnapshots} (doc, state)
+			select ${doc}, ${Buffer.from(state)} where exists (select 1 from fence)
 			on conflict (doc) do update set state = excluded.state, at = now()
 		), removed as (
-			delete from ${collabUpdates} where id in (
+			delete from ${collabUpdates} where exists (select 1 from fence) and id in (
 				select id from ${collabUpdates} where doc = ${doc} order by id limit ${rows}
 			) returning 1
 		)
-		select count(*)::int as removed from removed`);
+		select (select count(*)::int from fence) as owned, (select count(*)::int from removed) as removed`);
 	// Both drivers answer with `rows`.
 	const {
 		rows: [row]
-	} = result as unknown as { rows: { removed: number }[] };
+	} = result as unknown as { rows: { owned: number; removed: number }[] };
+	if (!Number(row?.owned)) throw new OwnershipLostError(documentResource(doc));
 	return Number(row?.removed ?? 0);
 }

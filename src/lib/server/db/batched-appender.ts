@@ -1,9 +1,11 @@
 import type { Logger } from '../log.ts';
 import type { LogTable, LogWriter } from './client.ts';
+import { OwnershipLostError, type Fence } from './ownership.ts';
 
 interface Pending {
 	key: string;
 	row: unknown[];
+	fence: Fence;
 	resolve: () => void;
 	reject: (error: unknown) => void;
 }
@@ -17,7 +19,9 @@ const MAX_BATCH = 1_000;
  * (a session, a document) are written in the order they were appended: a key's later rows
  * wait for its batch in flight, while one slow write holds back only the keys it carries.
  * Each caller learns its row is durable when its promise resolves; when a write fails, the
- * rows of its keys appended meanwhile fail with it (a key's rows never have a gap).
+ * rows of its keys appended meanwhile fail with it (a key's rows never have a gap). A key whose
+ * rows were refused by their fence (another process owns it now, ownership.ts) fails the same
+ * way, with OwnershipLostError; the other keys of the batch are stored.
  */
 export class BatchedAppender {
 	readonly #writer: LogWriter;
@@ -25,29 +29,36 @@ export class BatchedAppender {
 	readonly #columns: readonly string[];
 	readonly #log: Logger;
 	readonly #parallelism: number;
+	readonly #resource: (key: string) => string;
 	#pending: Pending[] = [];
 	readonly #inFlight = new Set<string>();
 	readonly #writing = new Set<Promise<void>>();
 	#scheduled = false;
 
-	/** `parallelism`: writes in flight at most (the writer's at most); fewer: fuller commits. */
+	/**
+	 * `resource`: what a key is owned as (ownership.ts). `parallelism`: writes in flight at most
+	 * (the writer's at most); fewer: fuller commits.
+	 */
 	constructor(
 		writer: LogWriter,
 		table: LogTable,
 		columns: readonly string[],
 		log: Logger,
-		options: { parallelism?: number } = {}
+		options: { resource: (key: string) => string; parallelism?: number }
 	) {
 		this.#writer = writer;
 		this.#table = table;
 		this.#columns = columns;
 		this.#log = log;
+		this.#resource = options.resource;
 		this.#parallelism = Math.min(writer.parallelism, options.parallelism ?? writer.parallelism);
 	}
 
-	append(key: string, row: unknown[]): Promise<void> {
+	/** Appends a row of `key`, to be stored only while `epoch` is the key's newest. */
+	append(key: string, row: unknown[], epoch: number): Promise<void> {
+		const fence: Fence = [this.#resource(key), epoch];
 		const committed = new Promise<void>((resolve, reject) =>
-			this.#pending.push({ key, row, resolve, reject })
+			this.#pending.push({ key, row, fence, resolve, reject })
 		);
 		this.#schedule();
 		return committed;
@@ -92,24 +103,37 @@ export class BatchedAppender {
 	}
 
 	async #write(batch: Pending[]): Promise<void> {
+		let refused: Set<string>;
 		try {
-			await this.#writer.append(
+			refused = await this.#writer.append(
 				this.#table,
 				this.#columns,
-				batch.map((p) => p.row)
+				batch.map((p) => p.row),
+				batch.map((p) => p.fence)
 			);
-			for (const p of batch) p.resolve();
 		} catch (error) {
-			// The rows of the same keys still waiting would follow rows that are not there: they
-			// fail with them (whoever appended them learns it, and starts again from the table).
-			const keys = new Set(batch.map((p) => p.key));
-			const following = this.#pending.filter((p) => keys.has(p.key));
-			this.#pending = this.#pending.filter((p) => !keys.has(p.key));
-			this.#log.error(`${this.#table}: append failed`, {
-				error,
-				rows: batch.length + following.length
-			});
-			for (const p of [...batch, ...following]) p.reject(error);
+			this.#log.error(`${this.#table}: append failed`, { error, rows: batch.length });
+			this.#fail(batch, () => error);
+			return;
 		}
+		const lost = batch.filter((p) => refused.has(p.fence[0]));
+		for (const p of batch) if (!refused.has(p.fence[0])) p.resolve();
+		if (lost.length === 0) return;
+		this.#log.warn(`${this.#table}: another process owns what these rows were for`, {
+			resources: [...refused]
+		});
+		this.#fail(lost, (p) => new OwnershipLostError(p.fence[0]));
+	}
+
+	/**
+	 * Fails rows that were not stored, and the rows of the same keys still waiting: they would
+	 * follow rows that are not there (whoever appended them learns it, and starts again from
+	 * the table).
+	 */
+	#fail(batch: Pending[], reason: (p: Pending) => unknown): void {
+		const keys = new Set(batch.map((p) => p.key));
+		const following = this.#pending.filter((p) => keys.has(p.key));
+		this.#pending = this.#pending.filter((p) => !keys.has(p.key));
+		for (const p of [...batch, ...following]) p.reject(reason(p));
 	}
 }

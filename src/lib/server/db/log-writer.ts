@@ -1,6 +1,7 @@
 import type { Logger } from '../log.ts';
 import type { DatabaseAvailability } from './availability.ts';
 import { describeDatabaseError, isConnectionError } from './connection-errors.ts';
+import type { Fence } from './ownership.ts';
 
 /**
  * Writes to the append-only logs (live-session events, agreement updates): many small rows,
@@ -12,11 +13,18 @@ export type LogTable = 'session_events' | 'collab_updates';
 
 export interface LogWriter {
 	/**
-	 * Resolves once the rows are durable. A write whose connection was lost is made again once
+	 * Resolves once the rows are durable, with the resources whose rows were refused because
+	 * their epoch is no longer the newest (`fences[i]` is row i's; ownership.ts): those rows
+	 * are not stored, the others are. A write whose connection was lost is made again once
 	 * the database answers, as often as it takes, so that a dropped connection or a restart of
 	 * PostgreSQL fails nothing; it rejects only when the database refused the rows.
 	 */
-	append(table: LogTable, columns: readonly string[], rows: unknown[][]): Promise<void>;
+	append(
+		table: LogTable,
+		columns: readonly string[],
+		rows: unknown[][],
+		fences: readonly Fence[]
+	): Promise<Set<string>>;
 	/** How many appends may be in flight at once (one connection each). */
 	readonly parallelism: number;
 	/**
@@ -60,6 +68,90 @@ function buildInsert(table: string, columns: readonly string[], rows: number): s
 	return `insert into "${table}" (${columns.map((c) => `"${c}"`).join(',')}) values ${placeholders.join(',')}`;
 }
 
+/** Each log column's type, for the rows' VALUES (which are typed by nothing else). */
+const COLUMN_TYPES: Record<LogTable, Record<string, string>> = {
+	session_events: {
+		meeting_id: 'uuid',
+		seq: 'int4',
+		at: 'timestamptz',
+		actor: 'text',
+		command: 'jsonb',
+		prev_hash: 'text',
+		hash: 'text'
+	},
+	collab_updates: { doc: 'text', update: 'bytea' }
+};
+
+/**
+ * The INSERT of `rows` rows, each stored only while the epoch it names is its resource's
+ * newest (ownership.ts). The owners' rows are locked FOR SHARE until the commit: a takeover
+ * (an UPDATE of that row) waits for a write that passed the check, and a write that comes
+ * after the takeover sees the new epoch and stores nothing. $1 and $2 are the resources and
+ * epochs; each row's VALUES end with its resource. Returns the first column of what was
+ * stored (the key: a meeting, a document).
+ */
+export function fencedInsertStatement(
+	table: LogTable,
+	columns: readonly string[],
+	rows: number
+): string {
+	const key = `fenced:${table}:${columns.join(',')}:${rows}`;
+	let statement = statements.get(key);
+	if (statement) return statement;
+	const types = columns.map((column) => {
+		const type = COLUMN_TYPES[table][column];
+		if (!type) throw new Error(`${table}.${column}: no type known for a fenced insert`);
+		return type;
+	});
+	const width = columns.length + 1;
+	const values = Array.from(
+		{ length: rows },
+		(_, r) => `(${[...types, 'text'].map((type, c) => `$${r * width + c + 3}::${type}`).join(',')})`
+	);
+	const names = columns.map((c) => `"${c}"`).join(',');
+	statement =
+		`with fence as materialized (select resource from live_owners` +
+		` where (resource, epoch) in (select * from unnest($1::text[], $2::int4[])) for share)` +
+		` insert into "${table}" (${names}) select ${names} from (values ${values.join(',')})` +
+		` as v(${names},resource) where v.resource in (select resource from fence)` +
+		` returning "${columns[0]}"::text as key`;
+	if (rows <= 256) statements.set(key, statement);
+	return statement;
+}
+
+/** The statement and parameters of a fenced write, and the resources it can refuse. */
+function fencedWrite(
+	table: LogTable,
+	columns: readonly string[],
+	rows: unknown[][],
+	fences: readonly Fence[]
+): [text: string, params: unknown[]] {
+	if (fences.length !== rows.length) throw new RangeError('one fence per row');
+	const pairs = new Map(
+		fences.map(([resource, epoch]) => [`${resource}\n${epoch}`, [resource, epoch]])
+	);
+	const params: unknown[] = [
+		[...pairs.values()].map(([resource]) => resource),
+		[...pairs.values()].map(([, epoch]) => epoch)
+	];
+	rows.forEach((row, r) => params.push(...row, fences[r]![0]));
+	return [fencedInsertStatement(table, columns, rows.length), params];
+}
+
+/** The resources whose rows the write did not store (their keys did not come back). */
+function refusedBy(
+	stored: Record<string, unknown>[],
+	rows: unknown[][],
+	fences: readonly Fence[]
+): Set<string> {
+	const keys = new Set(stored.map((row) => String(row.key)));
+	const refused = new Set<string>();
+	rows.forEach((row, r) => {
+		if (!keys.has(String(row[0]))) refused.add(fences[r]![0]);
+	});
+	return refused;
+}
+
 /** A log entry already stored under the same key is not the one being written. */
 export class LogConflictError extends Error {
 	constructor(table: LogTable, key: string) {
@@ -84,13 +176,11 @@ async function appendAgain(
 	query: Query,
 	table: LogTable,
 	columns: readonly string[],
-	rows: unknown[][]
-): Promise<void> {
-	const insert = insertStatement(table, columns, rows.length);
-	if (table === 'collab_updates') {
-		await query(insert, rows.flat());
-		return;
-	}
+	rows: unknown[][],
+	fences: readonly Fence[]
+): Promise<Set<string>> {
+	const insert = () => query(...fencedWrite(table, columns, rows, fences));
+	if (table === 'collab_updates') return refusedBy((await insert()).rows, rows, fences);
 	const [meeting, seq, hash] = ['meeting_id', 'seq', 'hash'].map((c) => columns.indexOf(c));
 	const stored = await query(
 		`select meeting_id::text as meeting, seq, hash from session_events
@@ -98,15 +188,13 @@ async function appendAgain(
 		[rows.map((row) => row[meeting!]), rows.map((row) => row[seq!])]
 	);
 	// One INSERT commits all its rows or none: all there is the write that was cut off.
-	if (stored.rows.length === 0) {
-		await query(insert, rows.flat());
-		return;
-	}
+	if (stored.rows.length === 0) return refusedBy((await insert()).rows, rows, fences);
 	const hashes = new Map(stored.rows.map((row) => [`${row.meeting}:${row.seq}`, row.hash]));
 	for (const row of rows) {
 		const key = `${String(row[meeting!])}:${String(row[seq!])}`;
 		if (hashes.get(key) !== row[hash!]) throw new LogConflictError(table, key);
 	}
+	return new Set();
 }
 
 /**
@@ -126,11 +214,15 @@ export function createLogWriter(
 
 	return {
 		parallelism,
-		async append(table, columns, rows) {
-			if (rows.length * columns.length > MAX_PARAMETERS) throw new RangeError('batch too large');
+		async append(table, columns, rows, fences) {
+			if (rows.length * (columns.length + 1) > MAX_PARAMETERS)
+				throw new RangeError('batch too large');
 			try {
-				await query(insertStatement(table, columns, rows.length), rows.flat());
-				return;
+				return refusedBy(
+					(await query(...fencedWrite(table, columns, rows, fences))).rows,
+					rows,
+					fences
+				);
 			} catch (error) {
 				if (!isConnectionError(error)) throw error;
 				availability.report(error);
@@ -148,9 +240,9 @@ export function createLogWriter(
 					setTimeout(resolve, Math.min(REWRITE_MAX_MS, REWRITE_FIRST_MS * 2 ** attempt))
 				);
 				try {
-					await appendAgain(query, table, columns, rows);
+					const refused = await appendAgain(query, table, columns, rows, fences);
 					log.warn(`${table}: the write is stored`, { rows: rows.length, attempts: attempt + 2 });
-					return;
+					return refused;
 				} catch (error) {
 					if (!isConnectionError(error) || stopping) throw error;
 					availability.report(error);

@@ -624,3 +624,19 @@ export const notifications = pgTable(
 		index('notifications_due_idx').on(table.status, table.sendAfter)
 	]
 );
+
+/**
+ * Who holds each live session and agreement document in memory, and since which takeover: the
+ * fencing token of the cluster (src/lib/server/db/ownership.ts). A process raises a resource's
+ * epoch when it loads it, before reading its log; every append and compaction names the
+ * epoch it was loaded under and is refused once it is no longer the newest, so a process that
+ * lost a resource can never write it again.
+ */
+export const liveOwners = pgTable('live_owners', {
+	/** `session:<meeting id>` or `doc:<document name>`. */
+	resource: text('resource').primaryKey(),
+	epoch: integer('epoch').notNull(),
+	/** The process that took it last (host, pid and a random part): for people reading it. */
+	process: text('process').notNull(),
+	since: timestamp('since', { withTimezone: true }).defaultNow().notNull()
+});
