@@ -1,7 +1,12 @@
+import { DataDirInUseError } from '#lib/server/db/data-dir-lock.ts';
 import { seedDemo } from '#lib/server/demo/seed-demo.ts';
+import { takeActiveRole } from './active-role.ts';
 import { startMend } from './app.ts';
 import { boot } from './boot.ts';
 import { ConfigError, loadConfig } from './config.ts';
+
+/** Stopping (SIGTERM) waits this long at most for writes in flight and connections to close. */
+const SHUTDOWN_LIMIT_MS = 15_000;
 
 /** `npm start`: Mend on one port, with the embedded database and a demo unless configured. */
 async function main(): Promise<void> {
@@ -16,7 +21,20 @@ async function main(): Promise<void> {
 		throw error;
 	}
 
-	const { deps, close: closeDeps } = await boot(config);
+	let booted;
+	try {
+		booted = await boot(config);
+	} catch (error) {
+		// Another process has the embedded database: said plainly, not as a stack trace.
+		if (error instanceof DataDirInUseError) {
+			console.error(error.message);
+			process.exit(1);
+		}
+		throw error;
+	}
+	const { deps, close: closeDeps } = booted;
+	// On PostgreSQL, one process serves at a time; this one may stand by here (active-role.ts).
+	const role = await takeActiveRole(config.database, deps.log, () => process.exit(1));
 	const mend = await startMend(config, deps);
 	// After listening: the demo's invitations carry Mend's public address.
 	const demo = config.seedDemo ? await seedDemo(deps) : null;
@@ -37,7 +55,14 @@ async function main(): Promise<void> {
 		if (stopping) return;
 		stopping = true;
 		deps.log.info(`received ${signal}, stopping`);
+		// What was acknowledged is durable already; this waits for the rest, within a limit.
+		setTimeout(() => {
+			deps.log.error(`not stopped within ${SHUTDOWN_LIMIT_MS / 1000} s: exiting`);
+			process.exit(1);
+		}, SHUTDOWN_LIMIT_MS).unref();
 		await mend.close();
+		// Only then may a standby take over: everything this one wrote is in the database.
+		await role.release();
 		await closeDeps();
 		process.exit(0);
 	};

@@ -50,11 +50,23 @@ export async function stopStartedProcesses(): Promise<void> {
 	);
 }
 
-/** Starts `node server/index.ts` as `npm start` would after building, and waits until it listens. */
-export async function startMendProcess(
-	env: Record<string, string>,
-	timeoutMs = 60_000
-): Promise<MendProcess> {
+/** A Mend process as started, before it listens (a standby may never). */
+export interface SpawnedMend {
+	child: ChildProcess;
+	/** Everything printed so far (stdout and stderr). */
+	output(): string;
+	/**
+	 * Resolves with the first match of `pattern` in what it prints (already printed or to
+	 * come); rejects if it exits first or nothing matches within `timeoutMs`.
+	 */
+	waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+	/** Resolves with its exit code once it has exited. */
+	exited: Promise<number | null>;
+	stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `node server/index.ts` as `npm start` would after building. */
+export function spawnMend(env: Record<string, string>): SpawnedMend {
 	const child = spawn(NODE, [...SERVER_NODE_FLAGS, 'server/index.ts'], {
 		env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
 		stdio: ['ignore', 'pipe', 'pipe']
@@ -69,33 +81,55 @@ export async function startMendProcess(
 			resolve(code);
 		})
 	);
-
-	const url = await new Promise<string>((resolve, reject) => {
-		const timer = setTimeout(() => {
-			child.kill('SIGKILL');
-			reject(new Error(`Mend did not start:\n${output}`));
-		}, timeoutMs);
-		const check = () => {
-			const match = output.match(/Mend is running at (\S+)/);
-			if (match) {
-				clearTimeout(timer);
-				resolve(match[1]);
-			}
-		};
-		child.stdout!.on('data', check);
-		child.once('exit', (code) => {
-			clearTimeout(timer);
-			reject(new Error(`Mend exited with ${code}:\n${output}`));
-		});
-	});
-
 	return {
 		child,
-		url,
 		output: () => output,
+		exited,
+		waitFor: (pattern, timeoutMs = 60_000) =>
+			new Promise<RegExpMatchArray>((resolve, reject) => {
+				const done = () => {
+					clearTimeout(timer);
+					child.stdout!.off('data', check);
+					child.stderr!.off('data', check);
+				};
+				const check = () => {
+					const match = output.match(pattern);
+					if (!match) return false;
+					done();
+					resolve(match);
+					return true;
+				};
+				const timer = setTimeout(() => {
+					done();
+					reject(new Error(`Mend did not print ${pattern} within ${timeoutMs} ms:\n${output}`));
+				}, timeoutMs);
+				if (check()) return;
+				child.stdout!.on('data', check);
+				child.stderr!.on('data', check);
+				void exited.then((code) => {
+					if (check()) return;
+					done();
+					reject(new Error(`Mend exited with ${code}:\n${output}`));
+				});
+			}),
 		stop: async (signal = 'SIGTERM') => {
-			if (child.exitCode === null) child.kill(signal);
+			if (child.exitCode === null && child.signalCode === null) child.kill(signal);
 			return exited;
 		}
 	};
+}
+
+/** Starts `node server/index.ts` as `npm start` would after building, and waits until it listens. */
+export async function startMendProcess(
+	env: Record<string, string>,
+	timeoutMs = 60_000
+): Promise<MendProcess> {
+	const spawned = spawnMend(env);
+	try {
+		const [, url] = await spawned.waitFor(/Mend is running at (\S+)/, timeoutMs);
+		return { child: spawned.child, url: url!, output: spawned.output, stop: spawned.stop };
+	} catch (error) {
+		spawned.child.kill('SIGKILL');
+		throw error;
+	}
 }

@@ -4,6 +4,8 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import type { DatabaseConfig } from '#server/config.ts';
 import type { Logger } from '../log.ts';
 import { alwaysAvailable, type DatabaseAvailability } from './availability.ts';
+import { LOCK_KEYS, LOCK_SPACE } from './advisory-locks.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { createLogWriter, type LogWriter, type Query } from './log-writer.ts';
 import { createResilientPool } from './postgres-pool.ts';
 import * as schema from './schema.ts';
@@ -51,7 +53,20 @@ export async function openDatabase(
 			kind: config.kind,
 			log: createLogWriter(pool.query.bind(pool) as Query, availability, log, 4),
 			availability,
-			migrate: (migrationsFolder) => migratePg(db, { migrationsFolder }),
+			// Under a lock, on a connection of its own (the lock lasts as long as it): processes
+			// starting together on an empty database would otherwise both create the same tables,
+			// and all but one fail. The next finds them applied and has nothing to do.
+			migrate: async (migrationsFolder) => {
+				const client = new pg.Client({ connectionString: config.url });
+				client.on('error', (error) => availability.report(error));
+				await client.connect();
+				try {
+					await client.query('select pg_advisory_lock($1, $2)', [LOCK_SPACE, LOCK_KEYS.migrations]);
+					await migratePg(drizzlePg({ client, schema }), { migrationsFolder });
+				} finally {
+					await client.end().catch(() => {});
+				}
+			},
 			close: async () => {
 				availability.close();
 				await pool.end();
@@ -65,10 +80,18 @@ export async function openDatabase(
 		import('drizzle-orm/pglite/migrator')
 	]);
 	let client: InstanceType<typeof PGlite>;
+	let unlock = () => {};
 	if (config.kind === 'pglite') {
 		// PGlite's own mkdir is not recursive.
 		await mkdir(config.dataDir, { recursive: true });
-		client = await PGlite.create(config.dataDir);
+		// One process per folder: a second one is refused here, before it touches a file.
+		unlock = lockDataDir(config.dataDir);
+		try {
+			client = await PGlite.create(config.dataDir);
+		} catch (error) {
+			unlock();
+			throw error;
+		}
 	} else {
 		client = await PGlite.create({ loadDataDir: config.loadDataDir });
 	}
@@ -91,6 +114,7 @@ export async function openDatabase(
 		close: async () => {
 			availability.close();
 			await client.close();
+			unlock();
 		}
 	};
 }

@@ -1,0 +1,241 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { agreementDocName } from '#lib/protocol/collab.ts';
+import type { MediatorView, PartyView } from '#lib/protocol/session-view.ts';
+import { agreementOfMeeting, credentialsOf, staffActor, type Actor } from '../helpers/agreement.ts';
+import { CollabClient } from '../helpers/collab.ts';
+import { createPostgresDatabase, type TestDatabase } from '../helpers/database.ts';
+import { demoMediator, freePort, openDemoLink, type DemoParty } from '../helpers/demo-mend.ts';
+import { testEnv } from '../helpers/env.ts';
+import { HttpClient } from '../helpers/http.ts';
+import { postgresFor } from '../helpers/postgres.ts';
+import { spawnMend, startMendProcess, type SpawnedMend } from '../helpers/process.ts';
+import { TEST_AUTH_SECRET } from '../helpers/server.ts';
+import { SessionClient } from '../helpers/session-client.ts';
+
+/**
+ * What an IT team does with a second Mend process: start it on the same database, start both
+ * at once on an empty one, kill the one serving in the middle of a meeting. Real processes
+ * (`node server/index.ts`), a real PostgreSQL database of the test's own.
+ */
+
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+afterAll(async () => {
+	for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+const RUNNING = /Mend is running at (\S+)/;
+const STANDING_BY = /this one stands by/;
+
+describe('a second process on the embedded database', () => {
+	it('is refused with the reason, and the first goes on serving', async () => {
+		const dir = await mkdtemp(path.join(tmpdir(), 'mend-two-'));
+		cleanups.push(() => rm(dir, { recursive: true, force: true }));
+		const env = { DATA_DIR: path.join(dir, 'data'), PORT: '0', LOG_LEVEL: 'warn' };
+		const first = await startMendProcess(env);
+		cleanups.push(() => first.stop('SIGKILL'));
+
+		const second = spawnMend(env);
+		cleanups.push(() => second.stop('SIGKILL'));
+		expect(await second.exited).toBe(1);
+		expect(second.output()).toContain(
+			`Another Mend process (pid ${first.child.pid}) is using the embedded database`
+		);
+		expect((await new HttpClient(first.url).page('/api/health')).status).toBe(200);
+	});
+});
+
+const withPostgres = await postgresFor('server');
+
+describe('processes on one PostgreSQL database', () => {
+	let database: TestDatabase;
+
+	/** Starts a process of the deployment on `port`: serving, or standing by. */
+	const start = (port: number): SpawnedMend => {
+		const mend = spawnMend({
+			DATABASE_URL: (database.config as { url: string }).url,
+			PORT: String(port),
+			AUTH_SECRET: TEST_AUTH_SECRET,
+			SEED_DEMO: 'true',
+			LOG_LEVEL: 'warn'
+		});
+		cleanups.push(() => mend.stop('SIGKILL'));
+		return mend;
+	};
+
+	it.runIf(withPostgres)(
+		'start together on an empty database: migrated once, one serves, the other stands by and takes over',
+		async () => {
+			database = await createPostgresDatabase(testEnv.postgresUrl);
+			cleanups.push(() => database.drop());
+			// The same port: the standby listens only once it serves (the one before let it go).
+			const port = await freePort();
+			const both = [start(port), start(port)];
+			const serving = await Promise.race(
+				both.map((mend) => mend.waitFor(RUNNING).then(() => mend))
+			);
+			const standby = both.find((mend) => mend !== serving)!;
+			await standby.waitFor(STANDING_BY);
+
+			const client = new pg.Client({ connectionString: (database.config as { url: string }).url });
+			await client.connect();
+			const { rows } = await client.query(
+				'select count(*)::int as n from drizzle.__drizzle_migrations'
+			);
+			await client.end();
+			const files = (await readdir('drizzle')).filter((file) => file.endsWith('.sql'));
+			expect(rows[0].n).toBe(files.length);
+			expect(standby.child.exitCode).toBeNull();
+			expect(standby.output()).not.toMatch(RUNNING);
+
+			const url = serving.output().match(RUNNING)![1]!;
+			await failover(url, serving, standby);
+		},
+		180_000
+	);
+});
+
+/** Markers typed into the draft: `<who><n>;` */
+const markers = (text: string) => new Set(text.match(/[vm]\d+;/g) ?? []);
+
+/**
+ * A meeting under way on `serving`, at its drafting step with two people typing and the
+ * mediator changing the turn length as fast as it is acknowledged; `serving` is killed, and
+ * `standby` takes over. Everyone is back within seconds; nothing acknowledged or shown is lost;
+ * the two sides are never together while the mediator is away.
+ */
+async function failover(url: string, serving: SpawnedMend, standby: SpawnedMend) {
+	const links = Object.fromEntries(
+		[...serving.output().matchAll(/^\s+(victim|offender|guardian)\s.*?(http:\/\/\S+)$/gm)].map(
+			(m) => [m[1], new URL(m[2]!).pathname]
+		)
+	) as Record<DemoParty, string>;
+	const staff = await demoMediator(url);
+	const browsers = {} as Record<'victim' | 'offender', Actor>;
+	for (const role of ['victim', 'offender'] as const)
+		browsers[role] = await openDemoLink(url, links[role]);
+	const meetingId = browsers.victim.meetingId!;
+
+	const open: { close(): void }[] = [];
+	cleanups.push(() => open.forEach((client) => client.close()));
+	const connect = <V extends MediatorView | PartyView>(cookie: string, as: 'party' | 'staff') => {
+		const client = new SessionClient<V>(url, { cookie, meetingId, as, reconnection: true });
+		open.push(client);
+		return client.connected();
+	};
+	const mediator = await connect<MediatorView>(staff.cookieHeader, 'staff');
+	const parties = {
+		victim: await connect<PartyView>(browsers.victim.http.cookieHeader, 'party'),
+		offender: await connect<PartyView>(browsers.offender.http.cookieHeader, 'party')
+	};
+	const idOf = (role: string) => mediator.view.participants.find((p) => p.role === role)!.id;
+	await mediator.until((v) => v.participants.filter((p) => p.present).length === 3);
+	await mediator.do({ type: 'startSession' });
+	for (const role of ['victim', 'offender'] as const) {
+		await mediator.do({ type: 'admit', participantId: idOf(role) });
+		await parties[role].until((v) => v.place.kind === 'joint');
+		await parties[role].do({ type: 'confirmVoluntary' });
+	}
+	await mediator.do({ type: 'setSpeakingMode', mode: 'turns', turnSeconds: 60 });
+	await mediator.do({ type: 'goToStep', step: 'drafting' });
+	const doc = agreementDocName((await agreementOfMeeting(staffActor(staff), meetingId))!);
+
+	const typists = {
+		v: new CollabClient(url, doc, credentialsOf(browsers.victim)),
+		m: new CollabClient(url, doc, credentialsOf(staffActor(staff)))
+	};
+	open.push(...Object.values(typists).map((client) => ({ close: () => client.destroy() })));
+	await Promise.all(Object.values(typists).map((client) => client.synced()));
+	let count = 0;
+	const typing = Object.entries(typists).map(([who, client]) =>
+		setInterval(() => {
+			const field = client.doc.getText('harm');
+			field.insert(field.length, `${who}${count++};`);
+		}, 10)
+	);
+	// The mediator's commands, one after the other; the last acknowledged is kept.
+	let acknowledged = 60;
+	let changing = true;
+	const changes = (async () => {
+		for (let seconds = 61; changing; seconds++) {
+			const answer = await mediator
+				.send({ type: 'setTurnLength', turnSeconds: seconds })
+				.catch(() => null);
+			if (answer?.ok) acknowledged = seconds;
+			else await new Promise((resolve) => setTimeout(resolve, 50));
+		}
+	})();
+	const seenByOther = () =>
+		[...markers(typists.m.doc.getText('harm').toString())].filter((m) => m.startsWith('v'));
+	await vi.waitFor(() => expect(seenByOther().length).toBeGreaterThan(40), { timeout: 15_000 });
+	await vi.waitFor(() => expect(acknowledged).toBeGreaterThan(70), { timeout: 15_000 });
+
+	const viewsBefore = {
+		mediator: mediator.views.length,
+		victim: parties.victim.views.length,
+		offender: parties.offender.views.length
+	};
+	const killedAt = Date.now();
+	expect(await serving.stop('SIGKILL')).toBeNull();
+	const ackedAtKill = acknowledged;
+	const shownAtKill = new Set(seenByOther());
+	await standby.waitFor(RUNNING, 60_000);
+
+	// Everyone holds a view from the new process: they reconnected, and it sent them one.
+	const back = async (
+		client: { socket: { connected: boolean }; views: unknown[] },
+		before: number
+	) => {
+		await vi.waitFor(
+			() => expect(client.socket.connected && client.views.length > before).toBe(true),
+			{
+				timeout: 30_000,
+				interval: 20
+			}
+		);
+		return Date.now() - killedAt;
+	};
+	const delays = await Promise.all([
+		back(mediator, viewsBefore.mediator),
+		back(parties.victim, viewsBefore.victim),
+		back(parties.offender, viewsBefore.offender)
+	]);
+	changing = false;
+	for (const interval of typing) clearInterval(interval);
+	await changes;
+	console.info(
+		`failover: everyone back ${Math.max(...delays)} ms after the kill (${delays.join(', ')})`
+	);
+
+	// Back where they were: the joint room, the drafting step, the last acknowledged change.
+	for (const party of Object.values(parties))
+		await party.until((v) => v.place.kind === 'joint' && v.step === 'drafting', 15_000);
+	const last = await mediator.until(
+		(v) => v.step === 'drafting' && v.speaking?.mode === 'turns',
+		15_000
+	);
+	expect(last.speaking?.mode === 'turns' && last.speaking.turnSeconds).toBeGreaterThanOrEqual(
+		ackedAtKill
+	);
+
+	// Every edit the mediator's page had shown from the victim is in the draft.
+	const fresh = new CollabClient(url, doc, credentialsOf(staffActor(staff)));
+	open.push({ close: () => fresh.destroy() });
+	await fresh.synced(15_000);
+	const recovered = markers(fresh.doc.getText('harm').toString());
+	expect([...shownAtKill].filter((marker) => !recovered.has(marker))).toEqual([]);
+
+	// No view ever put a side with the other while no mediator was connected.
+	for (const party of Object.values(parties))
+		for (const view of party.views)
+			if (
+				view.place.kind === 'joint' &&
+				view.place.people.some(
+					(p) => p.present && p.role !== 'mediator' && p.role !== view.you.role
+				)
+			)
+				expect(view.mediatorPresent).toBe(true);
+}
