@@ -55,6 +55,10 @@ export async function startMend(config: Config, deps: Deps): Promise<RunningMend
 	});
 	// The sweeper writes links into messages: it starts once the public address is known.
 	const sweeper = startSweeper(deps);
+	// Records a killed process left behind its sessions' logs are mended (session-host.ts).
+	void realtime.sessions
+		.mendLiveMeetings()
+		.catch((error) => deps.log.error('session: mending live meetings failed', { error }));
 	const { port } = server.address() as AddressInfo;
 	const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 

@@ -4,6 +4,7 @@ import { DatabaseUnavailableError } from '#lib/server/db/connection-errors.ts';
 import { OwnershipLostError, sessionResource, takeOwnership } from '#lib/server/db/ownership.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import {
+	liveMeetingIds,
 	loadSessionSetup,
 	markSessionEnded,
 	markSessionStarted,
@@ -67,6 +68,9 @@ export type StepListener = (
  * or not: a database that hangs must not keep someone where they asked to leave.
  */
 export const LEAVING_SHOWN_WITHIN_MS = 500;
+
+/** A record that failed to follow its log entry is tried again after this (#mend). */
+const MEND_RETRY_MS = 5_000;
 
 /** A session nobody is connected to is dropped from memory after this; its log remains. */
 export const IDLE_UNLOAD_MS = 10 * 60_000;
@@ -213,7 +217,85 @@ export class SessionHost {
 		else if (Object.values(session.state.participants).some((p) => p.connections > 0))
 			// Rebuilt after a restart: nobody is connected to this process yet.
 			this.#applySystem(session, { type: 'connectionsReset' });
+		// Before anyone is served: what the log says happened is what the records say.
+		await this.#mend(session, entries);
 		return session;
+	}
+
+	/**
+	 * What follows a logged command in other records — the meeting started or ended, a
+	 * withdrawn party's link revoked — is written once its entry is durable (#record). A crash
+	 * or a failed write between the two would leave the records behind the log: a withdrawn
+	 * party's link still working. The log is the outbox: whenever a session is loaded (on
+	 * first use, after a restart, at start-up for every meeting still live — mendLiveMeetings)
+	 * the records are brought up to what its state says, and a failed #record is tried again
+	 * the same way. Each write happens once (the records' functions change nothing twice).
+	 */
+	async #mend(session: LiveSession, entries: readonly { envelope: Envelope }[]): Promise<void> {
+		const { state, setup } = session;
+		const last = (type: string) =>
+			entries.findLast((entry) => entry.envelope.command.type === type)?.envelope;
+		const staffOf = (actor: string | undefined) =>
+			actor?.startsWith('staff:') ? actor.slice('staff:'.length) : null;
+		const { db, log } = this.#deps;
+		try {
+			if (state.phase !== 'not_started' && setup.status === 'scheduled') {
+				await markSessionStarted(db, setup, staffOf(last('startSession')?.actor));
+				setup.status = 'live';
+			}
+			if (state.phase === 'ended' && setup.status !== 'ended') {
+				const ended = last('endSession');
+				await markSessionEnded(
+					db,
+					setup,
+					staffOf(ended?.actor),
+					new Date(ended?.at ?? this.#deps.clock.now().getTime())
+				);
+				setup.status = 'ended';
+				await this.#media.closeMeeting?.(setup.meetingId);
+			}
+			for (const participant of Object.values(state.participants)) {
+				if (participant.status !== 'withdrawn') continue;
+				if (!setup.invitees.some((invitee) => invitee.id === participant.id)) continue;
+				// Withdrawing is a party's own command (also when staff record it: withdrawEverywhere).
+				const withdrew = entries.findLast(
+					(entry) =>
+						entry.envelope.command.type === 'withdraw' && entry.envelope.actor === participant.id
+				)?.envelope;
+				await recordWithdrawal(
+					db,
+					setup,
+					participant.id,
+					new Date(withdrew?.at ?? this.#deps.clock.now().getTime())
+				);
+				setup.invitees = setup.invitees.filter((invitee) => invitee.id !== participant.id);
+			}
+		} catch (error) {
+			log.error('session: records behind the log; trying again shortly', { error });
+			setTimeout(() => {
+				if (!session.unloaded) void this.#mend(session, entries);
+			}, MEND_RETRY_MS).unref();
+		}
+	}
+
+	/**
+	 * Start-up: every meeting the records say is live (or that has a log and still says
+	 * scheduled) is loaded, which mends its records (#mend) — a process killed between a
+	 * withdrawal's log entry and the link's revocation leaves the link working only until the
+	 * next process starts serving. Loaded sessions leave memory again when idle.
+	 */
+	async mendLiveMeetings(): Promise<void> {
+		const ids = await liveMeetingIds(this.#deps.db);
+		for (const meetingId of ids)
+			try {
+				const session = await this.session(meetingId);
+				if (session.connections.size === 0) this.#unloadWhenIdle(session);
+			} catch (error) {
+				this.#deps.log.error('session: could not load a live meeting at start-up', {
+					meetingId,
+					error
+				});
+			}
 	}
 
 	/**
@@ -382,8 +464,15 @@ export class SessionHost {
 				}
 			}
 		} catch (error) {
-			// The log already holds the event; the records can be mended from it.
-			log.error('session: recording an event failed', { error });
+			// The log already holds the event: the records are mended from it (#mend).
+			log.error('session: recording an event failed; trying again shortly', { error });
+			setTimeout(() => {
+				if (!session.unloaded)
+					void this.log.load(session.setup.meetingId).then(
+						(entries) => this.#mend(session, entries),
+						() => {}
+					);
+			}, MEND_RETRY_MS).unref();
 		}
 	}
 

@@ -98,6 +98,90 @@ describe('processes on one PostgreSQL database', () => {
 	);
 });
 
+describe('a process killed between a withdrawal and the revocation of the link', () => {
+	it.runIf(withPostgres)(
+		'leaves the link working only until the next process serves: it mends the records from the log',
+		async () => {
+			const database = await createPostgresDatabase(testEnv.postgresUrl);
+			cleanups.push(() => database.drop());
+			const url = (database.config as { url: string }).url;
+			const env = {
+				DATABASE_URL: url,
+				PORT: String(await freePort()),
+				AUTH_SECRET: TEST_AUTH_SECRET,
+				LOG_LEVEL: 'warn'
+			};
+			let mend = spawnMend({ ...env, SEED_DEMO: 'true' });
+			cleanups.push(() => mend.stop('SIGKILL'));
+			const base = (await mend.waitFor(RUNNING))[1]!;
+			const links = demoLinks(mend.output());
+			const staff = await demoMediator(base);
+			const victim = await openDemoLink(base, links.victim);
+			const meetingId = victim.meetingId!;
+			const mediator = new SessionClient<MediatorView>(base, {
+				cookie: staff.cookieHeader,
+				meetingId,
+				as: 'staff'
+			});
+			const party = new SessionClient<PartyView>(base, {
+				cookie: victim.http.cookieHeader,
+				meetingId,
+				as: 'party'
+			});
+			cleanups.push(() => [mediator, party].forEach((client) => client.close()));
+			await Promise.all([mediator.connected(), party.connected()]);
+			await mediator.do({ type: 'startSession' });
+
+			// The links' table is held: the withdrawal is logged, its revocation waits…
+			const admin = new pg.Client({ connectionString: url });
+			await admin.connect();
+			cleanups.push(() => admin.end().catch(() => {}));
+			await admin.query('begin');
+			await admin.query('lock table invitations in exclusive mode');
+			void party.send({ type: 'withdraw' }).catch(() => {});
+			const reader = new pg.Client({ connectionString: url });
+			await reader.connect();
+			cleanups.push(() => reader.end().catch(() => {}));
+			const logged = async () =>
+				(
+					await reader.query(
+						`select 1 from session_events where meeting_id = $1 and command->>'type' = 'withdraw'`,
+						[meetingId]
+					)
+				).rows.length;
+			await vi.waitFor(async () => expect(await logged()).toBe(1), { timeout: 15_000 });
+			// …and the process dies there.
+			await mend.stop('SIGKILL');
+			await admin.query('rollback');
+			const revoked = async () =>
+				(
+					await reader.query(
+						`select revoked_at from invitations i join parties p on p.id = i.party_id
+						 where i.meeting_id = $1 and p.role = 'victim'`,
+						[meetingId]
+					)
+				).rows.every((row) => row.revoked_at !== null);
+			expect(await revoked()).toBe(false);
+
+			// The next process to serve mends it without anyone connecting.
+			mend = spawnMend({ ...env, SEED_DEMO: 'false' });
+			await mend.waitFor(RUNNING);
+			await vi.waitFor(async () => expect(await revoked()).toBe(true), { timeout: 15_000 });
+			expect((await victim.http.page(links.victim)).html).not.toContain('Welcome, Maria Lopez');
+		},
+		120_000
+	);
+});
+
+/** The demo's party links, as a process seeding it printed them. */
+const demoLinks = (output: string) =>
+	Object.fromEntries(
+		[...output.matchAll(/^\s+(victim|offender|guardian)\s.*?(http:\/\/\S+)$/gm)].map((m) => [
+			m[1],
+			new URL(m[2]!).pathname
+		])
+	) as Record<DemoParty, string>;
+
 /** Markers typed into the draft: `<who><n>;` */
 const markers = (text: string) => new Set(text.match(/[vm]\d+;/g) ?? []);
 
@@ -108,11 +192,7 @@ const markers = (text: string) => new Set(text.match(/[vm]\d+;/g) ?? []);
  * the two sides are never together while the mediator is away.
  */
 async function failover(url: string, serving: SpawnedMend, standby: SpawnedMend) {
-	const links = Object.fromEntries(
-		[...serving.output().matchAll(/^\s+(victim|offender|guardian)\s.*?(http:\/\/\S+)$/gm)].map(
-			(m) => [m[1], new URL(m[2]!).pathname]
-		)
-	) as Record<DemoParty, string>;
+	const links = demoLinks(serving.output());
 	const staff = await demoMediator(url);
 	const browsers = {} as Record<'victim' | 'offender', Actor>;
 	for (const role of ['victim', 'offender'] as const)

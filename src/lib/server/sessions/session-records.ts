@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { and, eq, exists, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import { MEETING_STATUSES } from '#lib/cases/vocabulary.ts';
 import type { ParticipantSeed } from '#lib/session/transition.ts';
 import { AUDIT_ACTIONS, recordAudit } from '../audit/record-audit.ts';
@@ -10,6 +10,7 @@ import {
 	meetings,
 	parties,
 	partySessions,
+	sessionEvents,
 	victimChoices
 } from '../db/schema.ts';
 
@@ -54,6 +55,31 @@ export async function loadSessionSetup(
 	};
 }
 
+/**
+ * Meetings whose records may be behind their session's log (session-host.ts, mending): live
+ * ones, and scheduled ones that have a log (started, but not recorded as started).
+ */
+export async function liveMeetingIds(db: Database): Promise<string[]> {
+	const rows = await db
+		.select({ id: meetings.id })
+		.from(meetings)
+		.where(
+			or(
+				eq(meetings.status, MEETING_STATUSES.live),
+				and(
+					eq(meetings.status, MEETING_STATUSES.scheduled),
+					exists(
+						db
+							.select({ one: sql`1` })
+							.from(sessionEvents)
+							.where(eq(sessionEvents.meetingId, meetings.id))
+					)
+				)
+			)
+		);
+	return rows.map((row) => row.id);
+}
+
 /** Seeds for these parties, with the victim's choice not to be seen on camera. */
 export async function seedsOf(
 	db: Database,
@@ -89,10 +115,13 @@ export async function markSessionStarted(
 	actorUserId: string | null
 ) {
 	await db.transaction(async (tx) => {
-		await tx
+		// Once: it may be recorded again from the log after a crash (session-host.ts, mending).
+		const started = await tx
 			.update(meetings)
 			.set({ status: MEETING_STATUSES.live })
-			.where(eq(meetings.id, setup.meetingId));
+			.where(and(eq(meetings.id, setup.meetingId), eq(meetings.status, MEETING_STATUSES.scheduled)))
+			.returning({ id: meetings.id });
+		if (started.length === 0) return;
 		await recordAudit(tx, {
 			programId: setup.programId,
 			caseId: setup.caseId,
@@ -111,7 +140,8 @@ export async function markSessionEnded(
 	endedAt: Date
 ) {
 	await db.transaction(async (tx) => {
-		await tx
+		// Once: it may be recorded again from the log after a crash (session-host.ts, mending).
+		const ended = await tx
 			.update(meetings)
 			.set({
 				status: MEETING_STATUSES.ended,
@@ -119,7 +149,9 @@ export async function markSessionEnded(
 				// A preparation meeting run in Mend counts as held once it ends.
 				...(setup.kind === 'preparation' ? { heldAt: endedAt, heldMode: 'remote' as const } : {})
 			})
-			.where(eq(meetings.id, setup.meetingId));
+			.where(and(eq(meetings.id, setup.meetingId), ne(meetings.status, MEETING_STATUSES.ended)))
+			.returning({ id: meetings.id });
+		if (ended.length === 0) return;
 		await recordAudit(tx, {
 			programId: setup.programId,
 			caseId: setup.caseId,
