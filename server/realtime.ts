@@ -175,8 +175,12 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 		sessions,
 		collab,
 		close: async () => {
-			await new Promise<void>((resolve) => io.close(() => resolve()));
+			// socket.io's close stops the HTTP server listening at once, but answers only once
+			// every connection is gone — the drafts' WebSockets too, which collab closes: waiting
+			// for it first left a process with open drafts stuck until its stop deadline.
+			const closed = new Promise<void>((resolve) => io.close(() => resolve()));
 			await collab.close();
+			await closed;
 			await sessions.drain();
 		}
 	};

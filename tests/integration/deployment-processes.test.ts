@@ -45,27 +45,31 @@ describe('a second process on the embedded database', () => {
 			`Another Mend process (pid ${first.child.pid}) is using the embedded database`
 		);
 		expect((await new HttpClient(first.url).page('/api/health')).status).toBe(200);
-	});
+	}, 120_000);
 });
 
 const withPostgres = await postgresFor('server');
 
+/** The database of the test under way. */
+let database: TestDatabase;
+
+/**
+ * Starts a process of the deployment on `port`: serving, or standing by. `seed`: it seeds the
+ * demo once it serves — which gives every party a new link, so only the first process may.
+ */
+const start = (port: number, seed: boolean): SpawnedMend => {
+	const mend = spawnMend({
+		DATABASE_URL: (database.config as { url: string }).url,
+		PORT: String(port),
+		AUTH_SECRET: TEST_AUTH_SECRET,
+		SEED_DEMO: String(seed),
+		LOG_LEVEL: 'warn'
+	});
+	cleanups.push(() => mend.stop('SIGKILL'));
+	return mend;
+};
+
 describe('processes on one PostgreSQL database', () => {
-	let database: TestDatabase;
-
-	/** Starts a process of the deployment on `port`: serving, or standing by. */
-	const start = (port: number): SpawnedMend => {
-		const mend = spawnMend({
-			DATABASE_URL: (database.config as { url: string }).url,
-			PORT: String(port),
-			AUTH_SECRET: TEST_AUTH_SECRET,
-			SEED_DEMO: 'true',
-			LOG_LEVEL: 'warn'
-		});
-		cleanups.push(() => mend.stop('SIGKILL'));
-		return mend;
-	};
-
 	it.runIf(withPostgres)(
 		'start together on an empty database: migrated once, one serves, the other stands by and takes over',
 		async () => {
@@ -73,7 +77,7 @@ describe('processes on one PostgreSQL database', () => {
 			cleanups.push(() => database.drop());
 			// The same port: the standby listens only once it serves (the one before let it go).
 			const port = await freePort();
-			const both = [start(port), start(port)];
+			const both = [start(port, true), start(port, true)];
 			const serving = await Promise.race(
 				both.map((mend) => mend.waitFor(RUNNING).then(() => mend))
 			);
@@ -91,10 +95,64 @@ describe('processes on one PostgreSQL database', () => {
 			expect(standby.child.exitCode).toBeNull();
 			expect(standby.output()).not.toMatch(RUNNING);
 
-			const url = serving.output().match(RUNNING)![1]!;
-			await failover(url, serving, standby);
+			expect(await serving.stop('SIGKILL')).toBeNull();
+			const url = (await standby.waitFor(RUNNING))[1]!;
+			expect((await new HttpClient(url).page('/api/health')).status).toBe(200);
 		},
 		180_000
+	);
+
+	it.runIf(withPostgres)(
+		'a standby takes the place of a process killed mid-meeting and mid-typing, losing nothing',
+		async () => {
+			database = await createPostgresDatabase(testEnv.postgresUrl);
+			cleanups.push(() => database.drop());
+			const port = await freePort();
+			const serving = start(port, true);
+			const url = (await serving.waitFor(RUNNING))[1]!;
+			const standby = start(port, false);
+			await standby.waitFor(STANDING_BY);
+			await failover(url, serving, [
+				async (stopping) => {
+					stopping();
+					expect(await serving.stop('SIGKILL')).toBeNull();
+					return standby;
+				}
+			]);
+		},
+		180_000
+	);
+});
+
+describe('a rolling restart during a live meeting', () => {
+	it.runIf(withPostgres)(
+		'hands the meeting from process to process, each stopped in turn, losing nothing',
+		async () => {
+			database = await createPostgresDatabase(testEnv.postgresUrl);
+			cleanups.push(() => database.drop());
+			const port = await freePort();
+			const first = start(port, true);
+			const url = (await first.waitFor(RUNNING))[1]!;
+			const second = start(port, false);
+			await second.waitFor(STANDING_BY);
+			let third: SpawnedMend | null = null;
+			await failover(url, first, [
+				async (stopping) => {
+					// An upgrade: the old process is asked to stop, writes what it has, lets go.
+					stopping();
+					expect(await first.stop('SIGTERM'), first.output()).toBe(0);
+					return second;
+				},
+				async (stopping) => {
+					third = start(port, false);
+					await third.waitFor(STANDING_BY);
+					stopping();
+					expect(await second.stop('SIGTERM'), second.output()).toBe(0);
+					return third;
+				}
+			]);
+		},
+		240_000
 	);
 });
 
@@ -191,8 +249,14 @@ const markers = (text: string) => new Set(text.match(/[vm]\d+;/g) ?? []);
  * `standby` takes over. Everyone is back within seconds; nothing acknowledged or shown is lost;
  * the two sides are never together while the mediator is away.
  */
-async function failover(url: string, serving: SpawnedMend, standby: SpawnedMend) {
-	const links = demoLinks(serving.output());
+/**
+ * Stops the serving process, one way or another, calling `stopping` just before; returns the
+ * one that serves next.
+ */
+type Handover = (stopping: () => void) => Promise<SpawnedMend>;
+
+async function failover(url: string, seeded: SpawnedMend, handovers: Handover[]) {
+	const links = demoLinks(seeded.output());
 	const staff = await demoMediator(url);
 	const browsers = {} as Record<'victim' | 'offender', Actor>;
 	for (const role of ['victim', 'offender'] as const)
@@ -253,60 +317,57 @@ async function failover(url: string, serving: SpawnedMend, standby: SpawnedMend)
 	await vi.waitFor(() => expect(seenByOther().length).toBeGreaterThan(40), { timeout: 15_000 });
 	await vi.waitFor(() => expect(acknowledged).toBeGreaterThan(70), { timeout: 15_000 });
 
-	const viewsBefore = {
-		mediator: mediator.views.length,
-		victim: parties.victim.views.length,
-		offender: parties.offender.views.length
-	};
-	const killedAt = Date.now();
-	expect(await serving.stop('SIGKILL')).toBeNull();
-	const ackedAtKill = acknowledged;
-	const shownAtKill = new Set(seenByOther());
-	await standby.waitFor(RUNNING, 60_000);
+	const shown = new Set<string>();
+	let serving = null as SpawnedMend | null;
+	for (const handover of handovers) {
+		const viewsBefore = [mediator, parties.victim, parties.offender].map((c) => c.views.length);
+		let stoppedAt = Date.now();
+		const next = await handover(() => (stoppedAt = Date.now()));
+		const ackedBefore = acknowledged;
+		for (const marker of seenByOther()) shown.add(marker);
+		serving = next;
+		await next.waitFor(RUNNING, 60_000);
 
-	// Everyone holds a view from the new process: they reconnected, and it sent them one.
-	const back = async (
-		client: { socket: { connected: boolean }; views: unknown[] },
-		before: number
-	) => {
-		await vi.waitFor(
-			() => expect(client.socket.connected && client.views.length > before).toBe(true),
-			{
-				timeout: 30_000,
-				interval: 20
-			}
+		// Everyone holds a view from the new process: they reconnected, and it sent them one.
+		const delays = await Promise.all(
+			[mediator, parties.victim, parties.offender].map(async (client, index) => {
+				await vi.waitFor(
+					() =>
+						expect(client.socket.connected && client.views.length > viewsBefore[index]!).toBe(true),
+					{ timeout: 30_000, interval: 20 }
+				);
+				return Date.now() - stoppedAt;
+			})
 		);
-		return Date.now() - killedAt;
-	};
-	const delays = await Promise.all([
-		back(mediator, viewsBefore.mediator),
-		back(parties.victim, viewsBefore.victim),
-		back(parties.offender, viewsBefore.offender)
-	]);
+		console.info(
+			`handover: everyone back ${Math.max(...delays)} ms after the stop (${delays.join(', ')})`
+		);
+
+		// Back where they were: the joint room, the drafting step, the last acknowledged change.
+		for (const party of Object.values(parties))
+			await party.until((v) => v.place.kind === 'joint' && v.step === 'drafting', 15_000);
+		const last = await mediator.until(
+			(v) => v.step === 'drafting' && v.speaking?.mode === 'turns' && v.seq > 0,
+			15_000
+		);
+		expect(last.speaking?.mode === 'turns' && last.speaking.turnSeconds).toBeGreaterThanOrEqual(
+			ackedBefore
+		);
+		// Going on: more changes acknowledged by the new process before the next handover.
+		const resumed = acknowledged;
+		await vi.waitFor(() => expect(acknowledged).toBeGreaterThan(resumed + 5), { timeout: 15_000 });
+	}
 	changing = false;
 	for (const interval of typing) clearInterval(interval);
 	await changes;
-	console.info(
-		`failover: everyone back ${Math.max(...delays)} ms after the kill (${delays.join(', ')})`
-	);
-
-	// Back where they were: the joint room, the drafting step, the last acknowledged change.
-	for (const party of Object.values(parties))
-		await party.until((v) => v.place.kind === 'joint' && v.step === 'drafting', 15_000);
-	const last = await mediator.until(
-		(v) => v.step === 'drafting' && v.speaking?.mode === 'turns',
-		15_000
-	);
-	expect(last.speaking?.mode === 'turns' && last.speaking.turnSeconds).toBeGreaterThanOrEqual(
-		ackedAtKill
-	);
+	expect(serving).not.toBeNull();
 
 	// Every edit the mediator's page had shown from the victim is in the draft.
 	const fresh = new CollabClient(url, doc, credentialsOf(staffActor(staff)));
 	open.push({ close: () => fresh.destroy() });
 	await fresh.synced(15_000);
 	const recovered = markers(fresh.doc.getText('harm').toString());
-	expect([...shownAtKill].filter((marker) => !recovered.has(marker))).toEqual([]);
+	expect([...shown].filter((marker) => !recovered.has(marker))).toEqual([]);
 
 	// No view ever put a side with the other while no mediator was connected.
 	for (const party of Object.values(parties))
