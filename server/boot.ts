@@ -7,6 +7,7 @@ import type { Deps } from '#lib/server/deps.ts';
 import { createLogger, type Logger } from '#lib/server/log.ts';
 import { createTransports } from '#lib/server/notifications/transports.ts';
 import { PublicUrl } from '#lib/server/public-url.ts';
+import { connectRedis } from '#lib/server/redis.ts';
 import { createLiveKitBackend } from './media/livekit.ts';
 import { createP2PBackend } from './media/p2p.ts';
 
@@ -41,6 +42,9 @@ export async function boot(
 			'No TURN server (ICE_SERVERS, TURN_URLS): in browser-to-browser media the two sides connect directly, and each browser can learn the other’s IP address (a place). Add a TURN server or use LiveKit (DEPLOYING.md)'
 		);
 	const clock = options.clock ?? systemClock;
+	const redis = config.redis
+		? await connectRedis(config.redis, { authSecret: config.authSecret, log })
+		: null;
 	const deps: Deps = {
 		config,
 		// Known now when PUBLIC_URL is set; otherwise once the host's server listens.
@@ -57,13 +61,15 @@ export async function boot(
 						reconcileIntervalMs: options.reconcileIntervalMs
 					})
 				: await createP2PBackend(config.media, { clock, log }),
-		transports: createTransports(config.notifications)
+		transports: createTransports(config.notifications),
+		redis
 	};
 	return {
 		deps,
 		close: async () => {
 			deps.media.stop?.();
 			for (const transport of Object.values(deps.transports)) transport.close?.();
+			deps.redis?.close();
 			await database.close();
 		}
 	};

@@ -32,6 +32,31 @@ describe('loadConfig', () => {
 		}
 	});
 
+	it('shares limits through Redis only when REDIS_URL is set, under the key prefix asked for', () => {
+		expect(loadConfig({}).redis).toBeNull();
+		const secret = 'a-secret-that-is-long-enough-for-everything';
+		expect(
+			loadConfig({ REDIS_URL: 'rediss://:pw@redis.internal:6380/2', AUTH_SECRET: secret }).redis
+		).toEqual({ url: 'rediss://:pw@redis.internal:6380/2', keyPrefix: 'mend' });
+		expect(
+			loadConfig({
+				REDIS_URL: 'redis://127.0.0.1:6379',
+				REDIS_KEY_PREFIX: 'mend-staging',
+				AUTH_SECRET: secret
+			}).redis
+		).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: 'mend-staging' });
+		expect(() => loadConfig({ REDIS_URL: 'http://redis.internal', AUTH_SECRET: secret })).toThrow(
+			/REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/
+		);
+		expect(() => loadConfig({ REDIS_KEY_PREFIX: 'mend prod' })).toThrow(/REDIS_KEY_PREFIX/);
+	});
+
+	it('refuses REDIS_URL without an AUTH_SECRET: the processes that share limits need the same one', () => {
+		expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(
+			/AUTH_SECRET: required with REDIS_URL/
+		);
+	});
+
 	it('refuses to start in production without an AUTH_SECRET, and refuses a short one', () => {
 		expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/AUTH_SECRET: required/);
 		expect(() => loadConfig({ AUTH_SECRET: 'short' })).toThrow(/at least 32 characters/);

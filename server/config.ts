@@ -34,6 +34,16 @@ const EnvSchema = z.object({
 		.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL')
 		.optional(),
 	DATA_DIR: z.string().min(1).default('./data'),
+	REDIS_URL: z
+		.url({
+			protocol: /^rediss?$/,
+			error: 'must be a redis:// or rediss:// URL such as redis://redis.internal:6379'
+		})
+		.optional(),
+	REDIS_KEY_PREFIX: z
+		.string()
+		.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores')
+		.default('mend'),
 	AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 	SEED_DEMO: flag.optional(),
 	INVITATION_GRACE_HOURS: positiveInt.default(24),
@@ -137,6 +147,11 @@ export interface Config {
 	 */
 	trustProxy: number;
 	database: DatabaseConfig;
+	/**
+	 * REDIS_URL and REDIS_KEY_PREFIX: where the processes of one deployment count their limits
+	 * together (src/lib/server/redis.ts). Null: each process counts on its own, in memory.
+	 */
+	redis: RedisConfig | null;
 	authSecret: string;
 	/** True when no AUTH_SECRET was given outside production: sessions end when the process does. */
 	authSecretIsEphemeral: boolean;
@@ -149,6 +164,12 @@ export interface Config {
 	collabCompactAfterRows: number;
 	media: MediaConfig;
 	notifications: NotificationsConfig;
+}
+
+export interface RedisConfig {
+	url: string;
+	/** Starts every key Mend writes: deployments that share one Redis keep apart by it. */
+	keyPrefix: string;
 }
 
 /** How the outbox reaches people; with neither, everything stays in the outbox for staff. */
@@ -271,6 +292,13 @@ export function loadConfig(env: Env = process.env): Config {
 			'MAIL_FROM: required with SMTP_URL, e.g. "Mend <mediation@program.example.org>"'
 		]);
 
+	// Keys in Redis are derived from AUTH_SECRET (redis.ts): processes that share limits must
+	// share it, as they must to share staff sessions.
+	if (e.REDIS_URL && !e.AUTH_SECRET)
+		throw new ConfigError([
+			'AUTH_SECRET: required with REDIS_URL — every process that shares the limits must have the same one (e.g. `openssl rand -base64 48`)'
+		]);
+
 	const database: DatabaseConfig = e.DATABASE_URL
 		? { kind: 'postgres', url: e.DATABASE_URL }
 		: { kind: 'pglite', dataDir: path.resolve(e.DATA_DIR) };
@@ -282,6 +310,7 @@ export function loadConfig(env: Env = process.env): Config {
 		publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
 		trustProxy: e.TRUST_PROXY,
 		database,
+		redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : null,
 		authSecret: e.AUTH_SECRET ?? randomBytes(32).toString('base64url'),
 		authSecretIsEphemeral: !e.AUTH_SECRET,
 		// The embedded database is for trying Mend out: seed it unless told otherwise (and never

@@ -136,7 +136,7 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 		);
 	});
 	const sessions = attachControl(io, deps, deps.media);
-	attachSignalRelay(io, sessions, deps.media, deps.log);
+	attachSignalRelay(io, sessions, deps);
 	const collab = attachCollab(httpServer, deps, {
 		stepOf: (meetingId) => sessions.stepOf(meetingId),
 		load: (meetingId) => sessions.session(meetingId)

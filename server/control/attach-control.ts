@@ -1,4 +1,3 @@
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import * as m from '#lib/paraglide/messages.js';
 import { ERROR_CODES } from '#lib/protocol/errors.ts';
 import { err, ok } from '#lib/protocol/result.ts';
@@ -6,6 +5,7 @@ import { ALWAYS_ALLOWED, SessionCommandSchema } from '#lib/protocol/session-comm
 import { describeDatabaseError, isConnectionError } from '#lib/server/db/connection-errors.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import { OwnershipLostError } from '#lib/server/db/ownership.ts';
+import { limiterOf, type Limit } from '#lib/server/limiters.ts';
 import type { MediaBackend } from '../media/backend.ts';
 import { asSent } from '../serialized.ts';
 import { guarded } from '../guarded.ts';
@@ -18,10 +18,15 @@ export const participantRoom = (meetingId: string, participantId: string): strin
 	`p:${meetingId}:${participantId}`;
 
 /**
- * Commands per person in a meeting, all their tabs and devices together: a burst of 20, then
- * 10 a second. Leaving (a break, withdrawing) is never limited.
+ * Commands per person in a meeting, all their tabs and devices together (and every process's,
+ * with Redis): 20 in any 2 s window. Leaving (a break, withdrawing) is never limited.
  */
 export const COMMANDS_PER_2_S = 20;
+export const COMMAND_LIMIT: Limit = {
+	keyPrefix: 'command',
+	points: COMMANDS_PER_2_S,
+	durationS: 2
+};
 
 /**
  * The control plane's transport: each connection is seated in its meeting's session, its
@@ -39,11 +44,7 @@ export function attachControl(io: RealtimeServer, deps: Deps, media: MediaBacken
 		disconnect: (meetingId, participantId) =>
 			io.in(participantRoom(meetingId, participantId)).disconnectSockets(true)
 	});
-	const limiter = new RateLimiterMemory({
-		keyPrefix: 'command',
-		points: COMMANDS_PER_2_S,
-		duration: 2
-	});
+	const limiter = limiterOf(deps, COMMAND_LIMIT);
 	/** Whether one more command of this person (`meetingId:seatId`) fits the limit. */
 	const withinLimit = (person: string) =>
 		limiter.consume(person).then(

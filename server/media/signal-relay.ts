@@ -1,4 +1,3 @@
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import * as m from '#lib/paraglide/messages.js';
 import { ERROR_CODES } from '#lib/protocol/errors.ts';
 import { SignalSchema } from '#lib/protocol/media.ts';
@@ -7,7 +6,8 @@ import { mediaRoomOf, onOtherSides } from '#lib/session/media-policy.ts';
 import { participantRoom } from '../control/attach-control.ts';
 import type { MediaBackend } from './backend.ts';
 import type { SessionHost } from '../control/session-host.ts';
-import type { Logger } from '#lib/server/log.ts';
+import type { Deps } from '#lib/server/deps.ts';
+import { limiterOf, type Limit } from '#lib/server/limiters.ts';
 import { guarded } from '../guarded.ts';
 import type { RealtimeServer } from '../realtime.ts';
 
@@ -19,6 +19,17 @@ import type { RealtimeServer } from '../realtime.ts';
  * as fast as it could once pushed megabytes a second at someone on a rural link.
  */
 export const SIGNAL_LIMITS = { messagesPer10s: 400, bytesPer10s: 256 * 1024 } as const;
+/** Counted per person in a meeting, all their tabs together (and every process's, with Redis). */
+export const SIGNAL_MESSAGES: Limit = {
+	keyPrefix: 'signal',
+	points: SIGNAL_LIMITS.messagesPer10s,
+	durationS: 10
+};
+export const SIGNAL_BYTES: Limit = {
+	keyPrefix: 'signal-bytes',
+	points: SIGNAL_LIMITS.bytesPer10s,
+	durationS: 10
+};
 
 /**
  * The signalling of browser-to-browser media. A message goes from one participant to another
@@ -28,19 +39,11 @@ export const SIGNAL_LIMITS = { messagesPer10s: 400, bytesPer10s: 256 * 1024 } as
 export function attachSignalRelay(
 	io: RealtimeServer,
 	host: SessionHost,
-	media: Pick<MediaBackend, 'signalAcrossSides'>,
-	log: Logger
+	deps: Pick<Deps, 'log' | 'redis'> & { media: Pick<MediaBackend, 'signalAcrossSides'> }
 ): void {
-	const messages = new RateLimiterMemory({
-		keyPrefix: 'signal',
-		points: SIGNAL_LIMITS.messagesPer10s,
-		duration: 10
-	});
-	const bytes = new RateLimiterMemory({
-		keyPrefix: 'signal-bytes',
-		points: SIGNAL_LIMITS.bytesPer10s,
-		duration: 10
-	});
+	const { log, media } = deps;
+	const messages = limiterOf(deps, SIGNAL_MESSAGES);
+	const bytes = limiterOf(deps, SIGNAL_BYTES);
 	io.on('connection', (socket) => {
 		socket.on(
 			'signal',

@@ -16,7 +16,9 @@ function postgresBinDir(): string | undefined {
 
 /**
  * The test suite's own settings, read once. `DATABASE_URL` switches every test from in-memory
- * PGlite to the PostgreSQL server it names (each test file then gets a fresh database there).
+ * PGlite to the PostgreSQL server it names (each test file then gets a fresh database there);
+ * `REDIS_URL` makes every test server count its limits in that Redis, each under a key prefix
+ * of its own that starts with `REDIS_KEY_PREFIX` (the run's: parallel runs on one Redis stay apart).
  * `FUZZ_SECONDS` lets the fuzz test run longer than its CI budget; `FUZZ_SEED` replays a run.
  */
 export const testEnv = {
@@ -30,6 +32,14 @@ export const testEnv = {
 		process.env.DATABASE_URL ||
 		process.env.PG_ADMIN_URL ||
 		'postgres://postgres@127.0.0.1:5432/postgres',
+	redisUrl: process.env.REDIS_URL || undefined,
+	/**
+	 * A Redis for the tests that need one whichever the run uses — limits shared by several
+	 * processes: the run's REDIS_URL, else REDIS_SERVER_URL (CI), else the local server on its
+	 * default port.
+	 */
+	redisServerUrl: process.env.REDIS_URL || process.env.REDIS_SERVER_URL || 'redis://127.0.0.1:6379',
+	redisKeyPrefix: process.env.REDIS_KEY_PREFIX || 'mend-test',
 	/** PostgreSQL's server programs, for tests that run a cluster of their own (PG_BIN_DIR). */
 	postgresBinDir: postgresBinDir(),
 	chromiumPath: process.env.CHROMIUM_PATH || undefined,

@@ -5,6 +5,8 @@ import type { Clock } from '#lib/server/clock.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import type { Logger } from '#lib/server/log.ts';
 import { createTestDatabase } from './database.ts';
+import { testEnv } from './env.ts';
+import { forgetRedisKeys, testRedisPrefix } from './redis.ts';
 
 export const TEST_AUTH_SECRET = 'test-secret-that-is-long-enough-for-better-auth';
 
@@ -30,7 +32,8 @@ export interface TestServer {
 
 /**
  * The real Mend — built pages, realtime, real database — on 127.0.0.1, port 0, over a fresh
- * database. Requires `npm run build` (which `npm test` runs first).
+ * database; with the run's REDIS_URL, its limits in Redis under a key prefix of its own.
+ * Requires `npm run build` (which `npm test` runs first).
  */
 export async function startTestServer(
 	env: Record<string, string> = {},
@@ -38,6 +41,9 @@ export async function startTestServer(
 ): Promise<TestServer> {
 	const database = await createTestDatabase();
 	const clock = new TestClock();
+	const redis = testEnv.redisUrl
+		? { REDIS_URL: testEnv.redisUrl, REDIS_KEY_PREFIX: testRedisPrefix() }
+		: {};
 	const config: Config = {
 		...loadConfig({
 			NODE_ENV: 'test',
@@ -46,6 +52,7 @@ export async function startTestServer(
 			AUTH_SECRET: TEST_AUTH_SECRET,
 			SEED_DEMO: 'false',
 			LOG_LEVEL: 'error',
+			...redis,
 			...env
 		}),
 		database: database.config
@@ -62,6 +69,7 @@ export async function startTestServer(
 			await mend.close();
 			await booted.close();
 			await database.drop();
+			if (config.redis) await forgetRedisKeys(config.redis.keyPrefix, config.redis.url);
 		}
 	};
 }

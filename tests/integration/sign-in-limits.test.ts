@@ -10,8 +10,8 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
  * Sign-in limits behind a reverse proxy (TRUST_PROXY=true, one proxy): each client here is a
  * browser at one address, as the proxy reports it — the proxy appends the address it saw to
  * whatever X-Forwarded-For the browser sent, so the last entry is the one Mend may believe.
- * The limits live in the server's memory for the whole file: every test uses its own
- * addresses and accounts.
+ * The limits live in the server (in its memory, or in Redis when the run has one) for the
+ * whole file: every test uses its own addresses and accounts.
  */
 
 let server: TestServer;

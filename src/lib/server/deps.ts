@@ -7,6 +7,7 @@ import type { Database, LogWriter } from './db/client.ts';
 import type { Logger } from './log.ts';
 import type { Transports } from './notifications/transports.ts';
 import type { PublicUrl } from './public-url.ts';
+import type { SharedRedis } from './redis.ts';
 
 /** Everything server code needs from the outside world, created once per process by the host. */
 export interface Deps {
@@ -25,6 +26,11 @@ export interface Deps {
 	media: MediaBackend;
 	/** How the outbox reaches people, per channel (none: staff read it on the outbox page). */
 	transports: Transports;
+	/**
+	 * Where the deployment's processes count rate limits together (REDIS_URL); null: each
+	 * counts on its own. Limiters come from `limiterOf(deps, limit)` (limiters.ts).
+	 */
+	redis: SharedRedis | null;
 }
 
 // On globalThis, not in a module variable: in `vite dev` the host (a Vite plugin) and the pages

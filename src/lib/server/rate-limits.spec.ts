@@ -1,14 +1,10 @@
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { describe, expect, it } from 'vitest';
-import {
-	addressKey,
-	holdAttempt,
-	signInFailuresByAccountAndAddress,
-	signInFailuresByAccountFromNewBrowsers,
-	signInFailuresByAddress,
-	signInFailuresByKnownBrowser,
-	signInLimits
-} from './rate-limits.ts';
+import { createLimiter } from './limiters.ts';
+import { addressKey, holdAttempt, SIGN_IN_LIMITS, signInLimits } from './rate-limits.ts';
+
+/** A limiter of this process alone, as without Redis. */
+const inMemory = (keyPrefix: string, points: number) =>
+	createLimiter(null, { keyPrefix, points, durationS: 60 });
 
 describe('addressKey', () => {
 	it('counts an IPv4 address as itself, also when written as IPv6', () => {
@@ -29,34 +25,45 @@ describe('addressKey', () => {
 });
 
 describe('signInLimits', () => {
+	const deps = { redis: null };
+	/** Which limits, under which keys. */
+	const counted = (attempt: Parameters<typeof signInLimits>[1]) =>
+		signInLimits(deps, attempt).map(([limiter, key]) => [limiter.limit, key]);
+
 	it('counts a new browser against its address, the account from that address and the account', () => {
 		expect(
-			signInLimits({ email: 'a@x.example', address: '2001:db8:0:12::5', knownBrowser: null })
+			counted({ email: 'a@x.example', address: '2001:db8:0:12::5', knownBrowser: null })
 		).toEqual([
-			[signInFailuresByAddress, '2001:db8:0:12::/64'],
-			[signInFailuresByAccountAndAddress, 'a@x.example|2001:db8:0:12::/64'],
-			[signInFailuresByAccountFromNewBrowsers, 'a@x.example']
+			[SIGN_IN_LIMITS.byAddress, '2001:db8:0:12::/64'],
+			[SIGN_IN_LIMITS.byAccountAndAddress, 'a@x.example|2001:db8:0:12::/64'],
+			[SIGN_IN_LIMITS.byAccountFromNewBrowsers, 'a@x.example']
 		]);
 	});
 
 	it('counts a browser that signed in to the account before on its own, wherever it is', () => {
-		expect(
-			signInLimits({ email: 'a@x.example', address: '192.0.2.7', knownBrowser: 'id-1' })
-		).toEqual([[signInFailuresByKnownBrowser, 'a@x.example|id-1']]);
+		expect(counted({ email: 'a@x.example', address: '192.0.2.7', knownBrowser: 'id-1' })).toEqual([
+			[SIGN_IN_LIMITS.byKnownBrowser, 'a@x.example|id-1']
+		]);
+	});
+
+	it('counts every attempt of one process on the same limiters', () => {
+		const attempt = { email: 'a@x.example', address: '192.0.2.7', knownBrowser: null };
+		expect(signInLimits(deps, attempt)).toEqual(signInLimits(deps, attempt));
+		expect(signInLimits(deps, attempt)[0][0]).toBe(signInLimits(deps, attempt)[0][0]);
 	});
 
 	it('cannot be run to the account-wide limit from one address', () => {
-		const perAddress = signInFailuresByAccountAndAddress;
-		const attemptsPerHour = (perAddress.points * 60 * 60) / perAddress.duration;
-		expect(attemptsPerHour).toBeLessThan(signInFailuresByAccountFromNewBrowsers.points);
-		expect(signInFailuresByAccountFromNewBrowsers.duration).toBe(60 * 60);
+		const perAddress = SIGN_IN_LIMITS.byAccountAndAddress;
+		const attemptsPerHour = (perAddress.points * 60 * 60) / perAddress.durationS;
+		expect(attemptsPerHour).toBeLessThan(SIGN_IN_LIMITS.byAccountFromNewBrowsers.points);
+		expect(SIGN_IN_LIMITS.byAccountFromNewBrowsers.durationS).toBe(60 * 60);
 	});
 });
 
 describe('holdAttempt', () => {
 	it('counts failures only: a success gives its attempt back on every key', async () => {
-		const a = new RateLimiterMemory({ keyPrefix: 'spec-a', points: 2, duration: 60 });
-		const b = new RateLimiterMemory({ keyPrefix: 'spec-b', points: 5, duration: 60 });
+		const a = inMemory('spec-a', 2);
+		const b = inMemory('spec-b', 5);
 		for (let i = 0; i < 5; i++) {
 			const held = await holdAttempt([
 				[a, 'k'],
@@ -71,7 +78,7 @@ describe('holdAttempt', () => {
 	});
 
 	it('takes the attempt before the outcome is known, so that guesses sent at once are limited too', async () => {
-		const limiter = new RateLimiterMemory({ keyPrefix: 'spec-burst', points: 3, duration: 60 });
+		const limiter = inMemory('spec-burst', 3);
 		const answers = await Promise.all(
 			Array.from({ length: 10 }, () => holdAttempt([[limiter, 'k']]))
 		);
@@ -79,8 +86,8 @@ describe('holdAttempt', () => {
 	});
 
 	it('gives back what other keys held when one key refuses: nothing was tried', async () => {
-		const open = new RateLimiterMemory({ keyPrefix: 'spec-open', points: 1, duration: 60 });
-		const shut = new RateLimiterMemory({ keyPrefix: 'spec-shut', points: 1, duration: 60 });
+		const open = inMemory('spec-open', 1);
+		const shut = inMemory('spec-shut', 1);
 		await shut.consume('k');
 		expect(
 			await holdAttempt([

@@ -1,9 +1,12 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import { limiterOf, type Limit, type Limiter } from './limiters.ts';
+import type { SharedRedis } from './redis.ts';
 
 /**
- * Limits on attempts that guess secrets. Kept in memory: a restart forgives, which the longer
- * per-link access-code lock (in the database) does not.
+ * Limits on attempts that guess secrets. Counted in Redis when the deployment has one (every
+ * process together), else in the process's memory; either way a restart of Redis or of Mend
+ * forgives, which the longer per-link access-code lock (in the database) does not.
  *
  * Staff sign-in counts failed passwords, never per account alone: an account limited from
  * everywhere is one anybody can lock, and a mediator locked out of a meeting by a stranger is
@@ -13,34 +16,25 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
  * limited on its own, so no one elsewhere can keep the owner out. One address alone can never
  * reach the account-wide limit (10 per 15 minutes is 40 an hour, below its 100).
  */
-const MINUTES = 60;
+const MINUTE_S = 60;
 
-/** Any accounts, from one address: an address that keeps failing is stopped. */
-export const signInFailuresByAddress = new RateLimiterMemory({
-	keyPrefix: 'sign-in-ip',
-	points: 30,
-	duration: 15 * MINUTES
-});
-/** One account, from one address. */
-export const signInFailuresByAccountAndAddress = new RateLimiterMemory({
-	keyPrefix: 'sign-in-account-ip',
-	points: 10,
-	duration: 15 * MINUTES
-});
-/** One account, from all the browsers that never signed in to it: guessing from many addresses. */
-export const signInFailuresByAccountFromNewBrowsers = new RateLimiterMemory({
-	keyPrefix: 'sign-in-account-new',
-	points: 100,
-	duration: 60 * MINUTES
-});
-/** One account, from one browser that signed in to it before (wherever it is now). */
-export const signInFailuresByKnownBrowser = new RateLimiterMemory({
-	keyPrefix: 'sign-in-known',
-	points: 10,
-	duration: 15 * MINUTES
-});
+export const SIGN_IN_LIMITS = {
+	/** Any accounts, from one address: an address that keeps failing is stopped. */
+	byAddress: { keyPrefix: 'sign-in-ip', points: 30, durationS: 15 * MINUTE_S },
+	/** One account, from one address. */
+	byAccountAndAddress: { keyPrefix: 'sign-in-account-ip', points: 10, durationS: 15 * MINUTE_S },
+	/** One account, from all the browsers that never signed in to it: guessing from many addresses. */
+	byAccountFromNewBrowsers: {
+		keyPrefix: 'sign-in-account-new',
+		points: 100,
+		durationS: 60 * MINUTE_S
+	},
+	/** One account, from one browser that signed in to it before (wherever it is now). */
+	byKnownBrowser: { keyPrefix: 'sign-in-known', points: 10, durationS: 15 * MINUTE_S }
+} as const satisfies Record<string, Limit>;
 
-export type Limits = [RateLimiterMemory, string][];
+/** Limiters, each with the key an attempt is counted under. */
+export type Limits = [Limiter, string][];
 
 /**
  * The key an address is counted under. An IPv6 address counts by its /64, the network one
@@ -64,20 +58,24 @@ export function addressKey(address: string): string {
 		.join(':')}::/64`;
 }
 
-/** Which limits a sign-in attempt is counted against (see above). */
-export function signInLimits(attempt: {
-	email: string;
-	address: string;
-	/** The id in the browser's known-browser cookie for this account, when it holds a valid one. */
-	knownBrowser: string | null;
-}): Limits {
+/** Which limits a sign-in attempt is counted against (see above), of this process's deps. */
+export function signInLimits(
+	deps: { redis: SharedRedis | null },
+	attempt: {
+		email: string;
+		address: string;
+		/** The id in the browser's known-browser cookie for this account, when it holds a valid one. */
+		knownBrowser: string | null;
+	}
+): Limits {
+	const of = (limit: Limit) => limiterOf(deps, limit);
 	if (attempt.knownBrowser)
-		return [[signInFailuresByKnownBrowser, `${attempt.email}|${attempt.knownBrowser}`]];
+		return [[of(SIGN_IN_LIMITS.byKnownBrowser), `${attempt.email}|${attempt.knownBrowser}`]];
 	const at = addressKey(attempt.address);
 	return [
-		[signInFailuresByAddress, at],
-		[signInFailuresByAccountAndAddress, `${attempt.email}|${at}`],
-		[signInFailuresByAccountFromNewBrowsers, attempt.email]
+		[of(SIGN_IN_LIMITS.byAddress), at],
+		[of(SIGN_IN_LIMITS.byAccountAndAddress), `${attempt.email}|${at}`],
+		[of(SIGN_IN_LIMITS.byAccountFromNewBrowsers), attempt.email]
 	];
 }
 

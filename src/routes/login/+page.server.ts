@@ -62,14 +62,17 @@ export const actions: Actions = {
 		if (!parsed.success) return fail(400, { step: 'password', email, message: m.sign_in_failed() });
 
 		const ip = getClientAddress();
-		const { auth, db, config } = getDeps();
+		const deps = getDeps();
+		const { auth, db, config } = deps;
 		const { email: account } = parsed.data;
 		const knownBrowser = knownBrowserId(
 			config.authSecret,
 			account,
 			cookies.get(knownBrowserCookieName(config.authSecret, account))
 		);
-		const attempt = await holdAttempt(signInLimits({ email: account, address: ip, knownBrowser }));
+		const attempt = await holdAttempt(
+			signInLimits(deps, { email: account, address: ip, knownBrowser })
+		);
 		if (!attempt.allowed)
 			return fail(429, {
 				step: 'password',

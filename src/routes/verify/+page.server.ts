@@ -1,5 +1,4 @@
 import { fail } from '@sveltejs/kit';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import * as m from '#lib/paraglide/messages.js';
 import {
 	MAX_VERIFY_BYTES,
@@ -8,14 +7,16 @@ import {
 } from '#lib/server/agreements/agreement-pdf.ts';
 import { getDeps } from '#lib/server/deps.ts';
 import { readForm } from '#lib/server/forms.ts';
+import { limiterOf, type Limit } from '#lib/server/limiters.ts';
 import { takeAttempt } from '#lib/server/rate-limits.ts';
 import type { Actions } from './$types';
 
 /** Checks per address and minute: the page is public. */
-const checks = new RateLimiterMemory({ keyPrefix: 'verify', points: 30, duration: 60 });
+const VERIFY_CHECKS: Limit = { keyPrefix: 'verify', points: 30, durationS: 60 };
 
 export const actions: Actions = {
 	default: async ({ request, getClientAddress }) => {
+		const checks = limiterOf(getDeps(), VERIFY_CHECKS);
 		const attempt = await takeAttempt([[checks, getClientAddress()]]);
 		if (!attempt.allowed)
 			return fail(429, { message: m.verify_rate_limited({ seconds: attempt.retryAfterS }) });

@@ -1,0 +1,254 @@
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { limiterOf, type Limiter } from '#lib/server/limiters.ts';
+import type { Logger } from '#lib/server/log.ts';
+import {
+	connectRedis,
+	REDIS_ANSWER_TIMEOUT_MS,
+	REDIS_RETRY_AFTER_MS,
+	type SharedRedis
+} from '#lib/server/redis.ts';
+import { SIGN_IN_LIMITS } from '#lib/server/rate-limits.ts';
+import { COMMAND_LIMIT, COMMANDS_PER_2_S } from '#server/control/attach-control.ts';
+import { SIGNAL_BYTES, SIGNAL_LIMITS, SIGNAL_MESSAGES } from '#server/media/signal-relay.ts';
+import { createPostgresDatabase, type TestDatabase } from '../helpers/database.ts';
+import { freePort } from '../helpers/demo-mend.ts';
+import { testEnv } from '../helpers/env.ts';
+import { HttpClient } from '../helpers/http.ts';
+import { postgresFor } from '../helpers/postgres.ts';
+import { startMendProcess, type MendProcess } from '../helpers/process.ts';
+import { forgetRedisKeys, RedisProxy, redisFor, testRedisPrefix } from '../helpers/redis.ts';
+import { TEST_AUTH_SECRET } from '../helpers/server.ts';
+
+/**
+ * Issue 18: several Mend processes on one database must give an attacker one budget, not one
+ * per process. Two real Mend processes share a fresh PostgreSQL database and one Redis (under a
+ * key prefix of this run's own); what reaches them from one address is counted once. The live
+ * session's limits are checked at the limiter, as two processes' services would hold them:
+ * a meeting's connections cannot be spread over processes yet (sessions are not shared).
+ */
+
+const withRedis = await redisFor();
+const withPostgres = withRedis && (await postgresFor('server'));
+
+const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** A logger that keeps its warnings. */
+function keptWarnings(): Logger & { warnings: string[] } {
+	const warnings: string[] = [];
+	return { ...silent, warnings, warn: (message) => warnings.push(message) };
+}
+
+/** The services of one process, as far as limits go: its own connection to Redis. */
+async function processServices(prefix: string, url = testEnv.redisServerUrl, log = silent) {
+	const redis = await connectRedis(
+		{ url, keyPrefix: prefix },
+		{ authSecret: TEST_AUTH_SECRET, log }
+	);
+	return { redis };
+}
+
+/** Whether the limiter gives a point (false: refused), and how long it took. */
+async function take(limiter: Limiter, key: string, points = 1) {
+	const started = performance.now();
+	const given = await limiter.consume(key, points).then(
+		() => true,
+		(refusal: unknown) => {
+			if (refusal instanceof RateLimiterRes) return false;
+			throw refusal;
+		}
+	);
+	return { given, ms: performance.now() - started };
+}
+
+describe.skipIf(!withPostgres)('two Mend processes on one database and one Redis', () => {
+	const prefix = testRedisPrefix();
+	let database: TestDatabase | undefined;
+	const servers: MendProcess[] = [];
+
+	beforeAll(async () => {
+		database = await createPostgresDatabase(testEnv.postgresUrl);
+		const url = database.config.kind === 'postgres' ? database.config.url : '';
+		const settings = {
+			AUTH_SECRET: TEST_AUTH_SECRET,
+			DATABASE_URL: url,
+			REDIS_URL: testEnv.redisServerUrl,
+			REDIS_KEY_PREFIX: prefix,
+			SEED_DEMO: 'false',
+			LOG_LEVEL: 'warn'
+		};
+		// One after the other: the first applies the migrations.
+		for (let i = 0; i < 2; i++)
+			servers.push(await startMendProcess({ ...settings, PORT: String(await freePort()) }));
+	});
+
+	afterAll(async () => {
+		await Promise.all(servers.map((server) => server.stop()));
+		await database?.drop();
+		await forgetRedisKeys(prefix);
+	});
+
+	/** Alternately to each server, from this machine's one address: `count` answers' statuses. */
+	async function spread(count: number, send: (client: HttpClient, i: number) => Promise<number>) {
+		const clients = servers.map((server) => new HttpClient(server.url));
+		const statuses: number[] = [];
+		for (let i = 0; i < count; i++) statuses.push(await send(clients[i % 2]!, i));
+		return statuses;
+	}
+
+	it('refuses failed sign-ins to one account spread over both once the budget of both together is spent', async () => {
+		const budget = SIGN_IN_LIMITS.byAccountAndAddress.points;
+		const statuses = await spread(budget + 2, async (client, i) => {
+			const answer = await client.action('/login?/signIn', {
+				email: 'mediator@shared-limits.example',
+				password: `guess-${i}`
+			});
+			return answer.status;
+		});
+		// Each process alone would still allow five more.
+		expect(statuses).toEqual([...Array(budget).fill(400), 429, 429]);
+		expect(servers.map((server) => server.output())).not.toContainEqual(
+			expect.stringMatching(/Redis unavailable/)
+		);
+	});
+
+	it('refuses /verify checks spread over both after 30 a minute from one address', async () => {
+		const statuses = await spread(32, async (client) => {
+			const answer = await client.action('/verify', {});
+			return answer.status;
+		});
+		expect(statuses).toEqual([...Array(30).fill(400), 429, 429]);
+	});
+
+	it('refuses survey answers spread over both after 20 an hour from one address', async () => {
+		const statuses = await spread(22, async (client) => {
+			const answer = await client.action('/survey/no-such-survey', {});
+			return answer.status;
+		});
+		expect(statuses.slice(0, 20)).not.toContain(429);
+		expect(statuses.slice(20)).toEqual([429, 429]);
+	});
+});
+
+describe.skipIf(!withRedis)('the live session’s limits, held by two processes', () => {
+	const prefix = testRedisPrefix();
+	const opened: SharedRedis[] = [];
+	let one: { redis: SharedRedis };
+	let other: { redis: SharedRedis };
+
+	beforeAll(async () => {
+		one = await processServices(prefix);
+		other = await processServices(prefix);
+		opened.push(one.redis, other.redis);
+	});
+	afterAll(async () => {
+		for (const redis of opened) redis.close();
+		await forgetRedisKeys(prefix);
+	});
+
+	it('gives one person 20 commands in 2 s, however their connections are spread', async () => {
+		const person = 'meeting-1:seat-1';
+		const given = [];
+		for (let i = 0; i < COMMANDS_PER_2_S + 4; i++) {
+			const services = i % 2 ? other : one;
+			given.push((await take(limiterOf(services, COMMAND_LIMIT), person)).given);
+		}
+		expect(given.filter(Boolean)).toHaveLength(COMMANDS_PER_2_S);
+		expect(given.slice(COMMANDS_PER_2_S)).toEqual([false, false, false, false]);
+		// Someone else in the meeting has their own budget.
+		expect((await take(limiterOf(one, COMMAND_LIMIT), 'meeting-1:seat-2')).given).toBe(true);
+	});
+
+	it('gives one person 400 signals and 256 KB in 10 s, however their connections are spread', async () => {
+		const person = 'meeting-1:party-1';
+		const signals = [];
+		for (let i = 0; i < SIGNAL_LIMITS.messagesPer10s + 2; i++) {
+			const services = i % 2 ? other : one;
+			signals.push((await take(limiterOf(services, SIGNAL_MESSAGES), person)).given);
+		}
+		expect(signals.filter(Boolean)).toHaveLength(SIGNAL_LIMITS.messagesPer10s);
+
+		const description = 100 * 1024;
+		expect((await take(limiterOf(one, SIGNAL_BYTES), person, description)).given).toBe(true);
+		expect((await take(limiterOf(other, SIGNAL_BYTES), person, description)).given).toBe(true);
+		// 300 KB would be over the budget: refused, whichever process relays it.
+		expect((await take(limiterOf(one, SIGNAL_BYTES), person, description)).given).toBe(false);
+		expect((await take(limiterOf(other, SIGNAL_BYTES), person, description)).given).toBe(false);
+	});
+});
+
+describe.skipIf(!withRedis)(
+	'a limiter when Redis stops answering, goes away and comes back',
+	() => {
+		const prefix = testRedisPrefix();
+		const limit = { keyPrefix: 'spec-outage', points: 5, durationS: 60 };
+		let proxy: RedisProxy;
+		let log: ReturnType<typeof keptWarnings>;
+		let throughProxy: { redis: SharedRedis };
+		let direct: { redis: SharedRedis };
+
+		beforeAll(async () => {
+			proxy = await RedisProxy.start();
+			log = keptWarnings();
+			throughProxy = await processServices(prefix, proxy.url, log);
+			direct = await processServices(prefix);
+		});
+		afterAll(async () => {
+			throughProxy?.redis.close();
+			direct?.redis.close();
+			await proxy?.close();
+			await forgetRedisKeys(prefix);
+		});
+
+		it('counts in memory meanwhile, without keeping anyone waiting, and shares again once Redis is back', async () => {
+			const limiter = limiterOf(throughProxy, limit);
+			// Redis answers: the other process sees what this one counted.
+			for (let i = 0; i < 3; i++) expect((await take(limiter, 'a')).given).toBe(true);
+			const otherProcess = limiterOf(direct, limit);
+			expect((await take(otherProcess, 'a')).given).toBe(true);
+			expect((await take(otherProcess, 'a')).given).toBe(true);
+			expect((await take(otherProcess, 'a')).given).toBe(false);
+
+			// Redis stops answering: one check waits for it at most REDIS_ANSWER_TIMEOUT_MS, the
+			// next ones not at all; the limit holds in this process's memory.
+			proxy.freeze();
+			const first = await take(limiter, 'b');
+			expect(first.given).toBe(true);
+			expect(first.ms).toBeLessThan(REDIS_ANSWER_TIMEOUT_MS + 200);
+			const rest = [];
+			for (let i = 0; i < 6; i++) rest.push(await take(limiter, 'b'));
+			expect(rest.map((r) => r.given)).toEqual([true, true, true, true, false, false]);
+			expect(Math.max(...rest.map((r) => r.ms))).toBeLessThan(50);
+			expect(log.warnings).toEqual([
+				expect.stringMatching(/^Redis unavailable \(.*did not answer within 250 ms\): each process/)
+			]);
+
+			// It answers again: after REDIS_RETRY_AFTER_MS one check asks it, and finds it back.
+			proxy.thaw();
+			await new Promise((resolve) => setTimeout(resolve, REDIS_RETRY_AFTER_MS + 100));
+			expect((await take(limiter, 'c')).given).toBe(true);
+			expect(log.warnings[1]).toMatch(
+				/^Redis answers again after \d+\.\d s: the rate limits are shared/
+			);
+			expect(throughProxy.redis.answering).toBe(true);
+			for (let i = 0; i < 4; i++) expect((await take(otherProcess, 'c')).given).toBe(true);
+			expect((await take(limiter, 'c')).given).toBe(false);
+
+			// Redis goes away: nothing waits for it, the limit holds in memory, the log says it once.
+			await proxy.cut();
+			const meanwhile = [];
+			for (let i = 0; i < 7; i++) meanwhile.push(await take(limiter, 'd'));
+			expect(meanwhile.map((r) => r.given)).toEqual([true, true, true, true, true, false, false]);
+			expect(Math.max(...meanwhile.map((r) => r.ms))).toBeLessThan(50);
+			expect(log.warnings).toHaveLength(3);
+			expect(log.warnings[2]).toMatch(/^Redis unavailable/);
+
+			// It comes back: node-redis reconnects by itself, and the limits are shared again.
+			await proxy.restore();
+			await expect.poll(() => throughProxy.redis.answering, { timeout: 10_000 }).toBe(true);
+			expect(log.warnings[3]).toMatch(/^Redis answers again/);
+			for (let i = 0; i < 5; i++) expect((await take(otherProcess, 'e')).given).toBe(true);
+			expect((await take(limiter, 'e')).given).toBe(false);
+		});
+	}
+);
