@@ -37,6 +37,8 @@ export async function startMend(config: Config, deps: Deps): Promise<RunningMend
 		handler: Parameters<typeof createRequestListener>[0];
 	};
 
+	// Only a process that serves gets here (server/active-role.ts); before anyone can connect.
+	deps.media.start?.();
 	const server = http.createServer(createRequestListener(handler, config));
 	const realtime = attachRealtime(server, deps);
 	// First of all listeners, socket.io's included (it takes over those attached before it).

@@ -9,6 +9,7 @@ import { createTransports } from '#lib/server/notifications/transports.ts';
 import { PublicUrl } from '#lib/server/public-url.ts';
 import { connectRedis } from '#lib/server/redis.ts';
 import { createLiveKitBackend } from './media/livekit.ts';
+import { deploymentTag } from './media/livekit-deployment.ts';
 import { createP2PBackend } from './media/p2p.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
@@ -58,6 +59,7 @@ export async function boot(
 		media:
 			config.media.kind === 'livekit'
 				? createLiveKitBackend(config.media, log, {
+						deployment: deploymentTag(config),
 						reconcileIntervalMs: options.reconcileIntervalMs
 					})
 				: await createP2PBackend(config.media, { clock, log }),

@@ -18,6 +18,8 @@ export async function startDevHost(httpServer: Server, env: Record<string, strin
 	const host = (holder[KEY] ??= { booted: boot(loadConfig(env)) });
 	const { deps } = await host.booted;
 	provideDeps(deps);
+	// `vite dev` is the only process on its database: it serves from the start.
+	deps.media.start?.();
 	attachRealtime(httpServer, deps);
 	// Vite listens after its plugins are configured; the links the demo and the sweeper write
 	// need the address it listens on (unless PUBLIC_URL is set).

@@ -24,6 +24,11 @@ export interface MediaBackend {
 	signalAcrossSides?(payload: SignalPayload): SignalPayload | null;
 	/** The meeting is over: close whatever it holds. */
 	closeMeeting?(meetingId: string): Promise<void>;
+	/**
+	 * This process serves from now on (never called in one standing by): clear up what a
+	 * process before it left, and keep watch. Called again, it does nothing.
+	 */
+	start?(): void;
 	/** A webhook from the media server (LiveKit only). */
 	handleWebhook?(body: string, authorization: string | null): Promise<'accepted' | 'refused'>;
 	stop?(): void;

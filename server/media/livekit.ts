@@ -11,6 +11,8 @@ import type { Logger } from '#lib/server/log.ts';
 import type { MediaAssignment } from '#lib/session/media-policy.ts';
 import type { MediaConfig } from '../config.ts';
 import type { MediaBackend } from './backend.ts';
+import { ROOM_PREFIX, roomMetadata } from './livekit-deployment.ts';
+import { createOrphanSweeper, isGone } from './livekit-orphans.ts';
 
 /**
  * LiveKit as Mend's media: every session room is a LiveKit room Mend creates itself, with a
@@ -19,6 +21,13 @@ import type { MediaBackend } from './backend.ts';
  * while they are seen). Floor changes are applied with `updateParticipant` and the FULL
  * permission object (a partial one resets the omitted fields). LiveKit cannot revoke a token,
  * so webhooks and a periodic `listParticipants` remove anyone in a room they are not assigned to.
+ *
+ * Which rooms exist lives in this process's memory only. When it dies, its rooms go on in
+ * LiveKit with people in them, while the process that takes over has separated everyone until
+ * the mediator is back. So every room carries the deployment's tag (livekit-deployment.ts),
+ * and any room of the deployment this process did not create is an orphan: deleted, with
+ * everyone in it, when the process starts serving (before it hands out a token), at every
+ * reconciliation, and when someone joins one.
  */
 
 export type LiveKitConfig = Extract<MediaConfig, { kind: 'livekit' }>;
@@ -48,8 +57,13 @@ export interface LiveKitBackend extends MediaBackend {
 	readonly kind: 'livekit';
 	/** A webhook from LiveKit: refused unless signed with our key over exactly this body. */
 	handleWebhook(body: string, authorization: string | null): Promise<'accepted' | 'refused'>;
-	/** Removes anyone present in a room Mend did not assign them to. */
+	/**
+	 * Deletes the deployment's rooms this process did not create, and removes anyone present in
+	 * a room Mend did not assign them to.
+	 */
 	reconcile(): Promise<void>;
+	/** This process serves from now on: orphaned rooms are deleted at once, then reconciled. */
+	start(): void;
 	stop(): void;
 }
 
@@ -96,8 +110,13 @@ export function permissionFor(assignment: MediaAssignment) {
 export function createLiveKitBackend(
 	config: LiveKitConfig,
 	log: Logger,
-	options: { reconcileIntervalMs?: number } = {}
+	options: {
+		/** The deployment's tag, on every room this process creates (livekit-deployment.ts). */
+		deployment: string;
+		reconcileIntervalMs?: number;
+	}
 ): LiveKitBackend {
+	const { deployment } = options;
 	const rooms = new RoomServiceClient(config.url, config.apiKey, config.apiSecret);
 	const receiver = new WebhookReceiver(config.apiKey, config.apiSecret);
 	const byMeeting = new Map<string, Map<string, LiveKitRoom>>();
@@ -105,6 +124,7 @@ export function createLiveKitBackend(
 	const seats = new Map<string, Seat>();
 	const queues = new Map<string, Promise<unknown>>();
 	const seenEvents = new Set<string>();
+	const orphans = createOrphanSweeper(rooms, deployment, (name) => byName.has(name), log);
 
 	const seatKey = (meetingId: string, participantId: string) => `${meetingId}|${participantId}`;
 
@@ -125,7 +145,7 @@ export function createLiveKitBackend(
 		if (room) return room;
 		// Fresh, unguessable names: a token for an earlier room of the same name cannot exist.
 		const tag = createHash('sha256').update(`${meetingId}/${roomId}`).digest('hex').slice(0, 12);
-		const name = `mend-${tag}-${randomBytes(6).toString('hex')}`;
+		const name = `${ROOM_PREFIX}${tag}-${randomBytes(6).toString('hex')}`;
 		room = {
 			name,
 			meetingId,
@@ -135,13 +155,16 @@ export function createLiveKitBackend(
 					name,
 					emptyTimeout: EMPTY_TIMEOUT_S,
 					departureTimeout: DEPARTURE_TIMEOUT_S,
-					maxParticipants: MAX_PARTICIPANTS_PER_ROOM
+					maxParticipants: MAX_PARTICIPANTS_PER_ROOM,
+					metadata: roomMetadata(deployment)
 					// No egress: sessions are never recorded.
 				})
 				.then(() => undefined)
 		};
 		room.created.catch(() => forgetRoom(room!));
 		meetingRooms.set(roomId, room);
+		// Known in the turn LiveKit is asked for it, long before it answers: a sweep meanwhile
+		// (one that lists the room already) never takes it for an orphan.
 		byName.set(name, room);
 		return room;
 	}
@@ -158,8 +181,7 @@ export function createLiveKitBackend(
 			await call();
 		} catch (error) {
 			// Not in the room (yet, or any more) is expected; anything else is logged.
-			if (!/not.?found|does not exist/i.test(String(error)))
-				log.warn(`livekit: ${what} failed`, { error });
+			if (!isGone(error)) log.warn(`livekit: ${what} failed`, { error });
 		}
 	}
 
@@ -213,6 +235,7 @@ export function createLiveKitBackend(
 	}
 
 	async function reconcile(): Promise<void> {
+		await orphans.sweep();
 		for (const room of [...byName.values()]) {
 			try {
 				await room.created;
@@ -220,17 +243,14 @@ export function createLiveKitBackend(
 					if (!assigned(room.name, participant.identity))
 						await revokeAndRemove(room.name, participant.identity);
 			} catch (error) {
-				if (/not.?found|does not exist/i.test(String(error))) forgetRoom(room);
+				if (isGone(error)) forgetRoom(room);
 				else log.warn('livekit: reconcile failed', { room: room.name, error });
 			}
 		}
 	}
 
-	const timer = setInterval(
-		() => void reconcile(),
-		options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS
-	);
-	timer.unref();
+	// Started only once the process serves: a standby must not sweep the rooms of the one serving.
+	let timer: ReturnType<typeof setInterval> | null = null;
 
 	return {
 		kind: 'livekit',
@@ -245,6 +265,8 @@ export function createLiveKitBackend(
 					if (previous) await revokeAndRemove(previous.roomName, participantId);
 					return null;
 				}
+				// Nobody is given a room while an orphan may still hold them with others.
+				await orphans.sweptOnce();
 				const room = roomFor(meetingId, assignment.room);
 				await room.created;
 				const permission = permissionFor(assignment);
@@ -292,7 +314,8 @@ export function createLiveKitBackend(
 			const roomName = event.room?.name ?? '';
 			if (event.event === 'participant_joined' && event.participant) {
 				const identity = event.participant.identity;
-				if (!assigned(roomName, identity)) await revokeAndRemove(roomName, identity);
+				if (!byName.has(roomName)) await orphans.deleteIfOrphan(roomName);
+				else if (!assigned(roomName, identity)) await revokeAndRemove(roomName, identity);
 			}
 			if (event.event === 'room_finished') {
 				const room = byName.get(roomName);
@@ -303,8 +326,22 @@ export function createLiveKitBackend(
 
 		reconcile,
 
+		start() {
+			if (timer) return;
+			orphans.sweptOnce().catch((error: unknown) =>
+				log.warn('livekit: sweeping orphaned rooms failed (tried again before any token)', {
+					error
+				})
+			);
+			timer = setInterval(
+				() => void reconcile(),
+				options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS
+			);
+			timer.unref();
+		},
+
 		stop() {
-			clearInterval(timer);
+			if (timer) clearInterval(timer);
 		}
 	};
 }

@@ -5,29 +5,44 @@ import {
 	DeleteRoomRequest,
 	ListParticipantsRequest,
 	ListParticipantsResponse,
+	ListRoomsRequest,
+	ListRoomsResponse,
 	ParticipantInfo,
 	ParticipantInfo_State,
 	RoomParticipantIdentity,
 	Room,
 	UpdateParticipantRequest
 } from '@livekit/protocol';
-import { TokenVerifier, type ClaimGrants } from 'livekit-server-sdk';
+import { TokenVerifier, type ClaimGrants, type VideoGrant } from 'livekit-server-sdk';
 
 /**
  * A stand-in for LiveKit's RoomService at its HTTP boundary (twirp over JSON), for contract
  * tests: no LiveKit server can be installed on these machines. It checks what LiveKit checks
  * — the request's JWT, signed with the API secret — and parses each body with LiveKit's own
  * protocol classes, strictly (an unknown field is an error, as it would be a bug on our side).
+ * Like LiveKit, it holds the rooms created and deleted, and refuses a call whose token lacks
+ * the grant LiveKit asks of it.
  */
 
 const PARSERS = {
 	CreateRoom: CreateRoomRequest,
 	DeleteRoom: DeleteRoomRequest,
 	ListParticipants: ListParticipantsRequest,
+	ListRooms: ListRoomsRequest,
 	RemoveParticipant: RoomParticipantIdentity,
 	UpdateParticipant: UpdateParticipantRequest
 } as const;
 export type StubMethod = keyof typeof PARSERS;
+
+/** The grant LiveKit's RoomService requires of each call's token. */
+const ALLOWED: Record<StubMethod, (video: VideoGrant, body: { room?: string }) => boolean> = {
+	CreateRoom: (video) => video.roomCreate === true,
+	DeleteRoom: (video) => video.roomCreate === true,
+	ListRooms: (video) => video.roomList === true,
+	ListParticipants: (video, body) => video.roomAdmin === true && video.room === body.room,
+	RemoveParticipant: (video, body) => video.roomAdmin === true && video.room === body.room,
+	UpdateParticipant: (video, body) => video.roomAdmin === true && video.room === body.room
+};
 
 export interface StubCall {
 	method: StubMethod;
@@ -39,8 +54,15 @@ export class LiveKitStub {
 	readonly apiKey = 'APIstubkey';
 	readonly apiSecret = 'stub-secret-that-is-long-enough-for-hs256';
 	readonly calls: StubCall[] = [];
+	/** The rooms that exist, as ListRooms reports them: created, or seeded by a test. */
+	readonly rooms = new Map<string, Room>();
 	/** Who LiveKit says is in each room (for ListParticipants), e.g. an intruder. */
 	readonly present = new Map<string, string[]>();
+	/**
+	 * Answers held back, after they took effect: for this long (ms), or until the promise
+	 * settles — e.g. a slow ListRooms.
+	 */
+	readonly delays = new Map<StubMethod, number | Promise<unknown>>();
 	/**
 	 * What reached the stub that was not a RoomService call: a browser's LiveKit client trying
 	 * to connect (`upgrade /rtc?…`, `GET /rtc/validate?…`), which the stub does not serve.
@@ -68,6 +90,15 @@ export class LiveKitStub {
 		});
 	}
 
+	/**
+	 * A room Mend's process did not create here: another deployment's, other software's, or one
+	 * a process that died left behind — with people in it.
+	 */
+	seedRoom(name: string, metadata: string, people: string[]): void {
+		this.rooms.set(name, new Room({ sid: `RM_${name}`, name, metadata }));
+		this.present.set(name, [...people]);
+	}
+
 	callsOf<M extends StubMethod>(
 		method: M
 	): (StubCall & { body: InstanceType<(typeof PARSERS)[M]> })[] {
@@ -80,8 +111,14 @@ export class LiveKitStub {
 		const method = req.url?.match(/^\/twirp\/livekit\.RoomService\/(\w+)$/)?.[1] as
 			StubMethod | undefined;
 		const reply = (status: number, body: unknown) => {
-			res.writeHead(status, { 'content-type': 'application/json' });
-			res.end(JSON.stringify(body));
+			const send = () => {
+				res.writeHead(status, { 'content-type': 'application/json' });
+				res.end(JSON.stringify(body));
+			};
+			const delay = method && this.delays.get(method);
+			if (typeof delay === 'number') setTimeout(send, delay);
+			else if (delay) void delay.then(send, send);
+			else send();
 		};
 		if (req.method !== 'POST' || !method || !(method in PARSERS)) {
 			this.visits.push(`${req.method} ${req.url}`);
@@ -97,17 +134,33 @@ export class LiveKitStub {
 		}
 		const body = PARSERS[method].fromJson(JSON.parse(Buffer.concat(chunks).toString('utf8')));
 		this.calls.push({ method, grants, body } as StubCall);
+		if (!ALLOWED[method](grants.video ?? {}, body as { room?: string }))
+			return reply(403, { code: 'permission_denied', msg: 'permissions denied' });
+		const json = { useProtoFieldName: true, emitDefaultValues: true };
 
 		if (method === 'CreateRoom') {
 			const request = body as CreateRoomRequest;
+			const room =
+				this.rooms.get(request.name) ??
+				new Room({ sid: `RM_${request.name}`, name: request.name, metadata: request.metadata });
+			this.rooms.set(request.name, room);
 			this.present.set(request.name, this.present.get(request.name) ?? []);
-			return reply(
-				200,
-				new Room({ sid: `RM_${request.name}`, name: request.name }).toJson({
-					useProtoFieldName: true,
-					emitDefaultValues: true
-				})
+			return reply(200, room.toJson(json));
+		}
+		if (method === 'ListRooms') {
+			const { names } = body as ListRoomsRequest;
+			const rooms = [...this.rooms.values()].filter(
+				(room) => !names.length || names.includes(room.name)
 			);
+			return reply(200, new ListRoomsResponse({ rooms }).toJson(json));
+		}
+		if (method === 'DeleteRoom') {
+			// Everyone in it is disconnected at once.
+			const { room } = body as DeleteRoomRequest;
+			if (!this.rooms.delete(room))
+				return reply(404, { code: 'not_found', msg: 'requested room does not exist' });
+			this.present.delete(room);
+			return reply(200, {});
 		}
 		if (method === 'ListParticipants') {
 			const identities = this.present.get((body as ListParticipantsRequest).room) ?? [];
@@ -122,7 +175,7 @@ export class LiveKitStub {
 								state: ParticipantInfo_State.ACTIVE
 							})
 					)
-				}).toJson({ useProtoFieldName: true, emitDefaultValues: true })
+				}).toJson(json)
 			);
 		}
 		if (method === 'RemoveParticipant') {

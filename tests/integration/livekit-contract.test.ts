@@ -9,13 +9,18 @@
  *
  * NOT covered here (needs a real LiveKit): that LiveKit routes media as the tokens and
  * permissions say; that a permission change unpublishes a track; TURN; simulcast and adaptive
- * stream; end-to-end encryption in the browser; the browser engine's reconnection. The
+ * stream; end-to-end encryption in the browser; the browser engine's reconnection; that
+ * deleting a room disconnects everyone in it (the stub only forgets them). The
  * browser-to-browser mode covers the session's media rules end to end (tests/e2e/media-p2p).
  */
 import { createHash } from 'node:crypto';
 import { AccessToken, TokenVerifier, TrackSource } from 'livekit-server-sdk';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createLiveKitBackend, type LiveKitBackend } from '#server/media/livekit.ts';
+import { deploymentTag, roomMetadata } from '#server/media/livekit-deployment.ts';
 import type { MediaUpdate } from '#lib/protocol/media.ts';
+import { createLogger } from '#lib/server/log.ts';
+import type { MediaAssignment } from '#lib/session/media-policy.ts';
 import { HttpClient } from '../helpers/http.ts';
 import { LiveKitStub } from '../helpers/livekit-stub.ts';
 import {
@@ -41,6 +46,21 @@ const lk = (update: MediaUpdate) => {
 	return update.transport;
 };
 const grantsOf = async (update: MediaUpdate) => verifier.verify(lk(update).token);
+
+/** A webhook's Authorization, as LiveKit signs it: over the body's hash, with the API key. */
+async function signed(body: string, secret = stub.apiSecret) {
+	const token = new AccessToken(stub.apiKey, secret, { ttl: '5m' });
+	token.sha256 = createHash('sha256').update(body).digest('base64');
+	return token.toJwt();
+}
+const event = (id: string, room: string, identity: string) =>
+	JSON.stringify({
+		event: 'participant_joined',
+		id,
+		createdAt: String(Math.floor(Date.now() / 1000)),
+		room: { sid: 'RM_1', name: room },
+		participant: { sid: `PA_${identity}`, identity, state: 'ACTIVE' }
+	});
 
 beforeAll(async () => {
 	stub = await new LiveKitStub().start();
@@ -239,19 +259,6 @@ describe('LiveKit webhooks', () => {
 		});
 		return response.status;
 	}
-	async function signed(body: string, secret = stub.apiSecret) {
-		const token = new AccessToken(stub.apiKey, secret, { ttl: '5m' });
-		token.sha256 = createHash('sha256').update(body).digest('base64');
-		return token.toJwt();
-	}
-	const event = (id: string, room: string, identity: string) =>
-		JSON.stringify({
-			event: 'participant_joined',
-			id,
-			createdAt: String(Math.floor(Date.now() / 1000)),
-			room: { sid: 'RM_1', name: room },
-			participant: { sid: `PA_${identity}`, identity, state: 'ACTIVE' }
-		});
 
 	it('are accepted when signed over the exact body, refused otherwise', async () => {
 		const body = event('EV_ok', 'any-room', 'someone');
@@ -316,5 +323,173 @@ describe('ending the session', () => {
 		await expect
 			.poll(() => new Set(stub.callsOf('DeleteRoom').map((c) => c.body.room)))
 			.toEqual(created);
+	});
+});
+
+/**
+ * The process that serves dies (kill -9, its machine lost): its LiveKit rooms go on, with the
+ * people in them, and the process that takes over knows nothing of them. Here a backend dies
+ * as its process would — it is simply no longer used — and the next one is a new instance on
+ * the same LiveKit, as the process taking over makes it. On a stub of their own, apart from
+ * the server above and its reconciliation every 200 ms.
+ */
+describe('rooms left by a process that died', () => {
+	let livekit: LiveKitStub;
+	const started: LiveKitBackend[] = [];
+	const here = { database: { kind: 'pglite-memory' } } as const;
+	const DEPLOYMENT = deploymentTag({ ...here, publicUrl: 'https://mend.example.org' });
+	const ELSEWHERE = deploymentTag({ ...here, publicUrl: 'https://staging.mend.example.org' });
+	/** A room of the other deployment on the same LiveKit server, with people in it. */
+	const THEIRS = 'mend-0123456789ab-0123456789ab';
+
+	const newProcess = (reconcileIntervalMs?: number) => {
+		const backend = createLiveKitBackend(
+			{
+				kind: 'livekit',
+				url: livekit.url,
+				apiKey: livekit.apiKey,
+				apiSecret: livekit.apiSecret,
+				e2ee: false,
+				tokenTtlS: 300,
+				iceServers: []
+			},
+			createLogger('silent'),
+			{ deployment: DEPLOYMENT, reconcileIntervalMs }
+		);
+		started.push(backend);
+		return backend;
+	};
+	const inRoom = (room: string): MediaAssignment => ({
+		room,
+		canSpeak: true,
+		sendsVideo: true,
+		audioOnly: false,
+		peers: []
+	});
+	const roomOf = async (transport: ReturnType<LiveKitBackend['transportFor']>) => {
+		const ready = await transport;
+		if (ready?.kind !== 'livekit') throw new Error(`no LiveKit transport: ${String(ready)}`);
+		return ready.roomName;
+	};
+	const deleted = () => livekit.callsOf('DeleteRoom').map((c) => c.body.room);
+	const touched = (room: string) =>
+		livekit.calls.filter(
+			(c) => (c.body as { room?: string }).room === room && c.method !== 'ListRooms'
+		);
+
+	beforeAll(async () => {
+		livekit = await new LiveKitStub().start();
+	});
+	afterEach(() => {
+		// Stopped like a process that died: nothing of it runs on.
+		for (const backend of started.splice(0)) backend.stop();
+		livekit.delays.clear();
+	});
+	afterAll(async () => {
+		await livekit?.stop();
+	});
+
+	it('carry the deployment’s tag, and keep their mend- names', async () => {
+		const room = await roomOf(newProcess().transportFor('m0', 'victim', 'Vera', inRoom('joint')));
+		const [create] = livekit.callsOf('CreateRoom').filter((c) => c.body.name === room);
+		expect(create.body.metadata).toBe(roomMetadata(DEPLOYMENT));
+		expect(room).toMatch(/^mend-/);
+	});
+
+	it('are deleted, with everyone in them, before the process taking over hands out its first token; another deployment’s room is left alone', async () => {
+		const dead = newProcess();
+		const joint = await roomOf(dead.transportFor('m1', 'victim', 'Vera', inRoom('joint')));
+		await dead.transportFor('m1', 'offender', 'Otto', inRoom('joint'));
+		const privateRoom = await roomOf(dead.transportFor('m2', 'victim2', 'Val', inRoom('p1')));
+		// The victim and the offender stay connected to LiveKit, hearing each other.
+		livekit.present.set(joint, ['victim', 'offender']);
+		livekit.present.set(privateRoom, ['victim2']);
+		livekit.seedRoom(THEIRS, roomMetadata(ELSEWHERE), ['someone', 'else']);
+		livekit.seedRoom('standup', '', ['a colleague']);
+		// LiveKit lists slowly: a token handed out without waiting for the sweep would come first.
+		livekit.delays.set('ListRooms', 300);
+
+		const next = newProcess();
+		next.start();
+		// The session, restored from its log, has separated them until the mediator is back.
+		const first = await roomOf(next.transportFor('m1', 'victim', 'Vera', inRoom('p2')));
+
+		// The moment the first token exists, the dead process's rooms are gone, and their people.
+		expect(livekit.rooms.has(joint)).toBe(false);
+		expect(livekit.present.has(joint)).toBe(false);
+		expect(livekit.rooms.has(privateRoom)).toBe(false);
+		expect(deleted()).toEqual(expect.arrayContaining([joint, privateRoom]));
+		expect(first).not.toBe(joint);
+		expect(livekit.rooms.has(first)).toBe(true);
+		// Not ours: never deleted, nobody in them removed.
+		for (const room of [THEIRS, 'standup']) {
+			expect(livekit.rooms.has(room)).toBe(true);
+			expect(touched(room)).toEqual([]);
+		}
+		expect(livekit.present.get(THEIRS)).toEqual(['someone', 'else']);
+	});
+
+	it('are left alone by a process standing by (it has not started serving)', async () => {
+		const serving = newProcess();
+		const room = await roomOf(serving.transportFor('m3', 'victim', 'Vera', inRoom('joint')));
+		const listed = livekit.callsOf('ListRooms').length;
+		newProcess(20);
+		await new Promise((resolve) => setTimeout(resolve, 200));
+		expect(livekit.callsOf('ListRooms').length).toBe(listed);
+		expect(livekit.rooms.has(room)).toBe(true);
+	});
+
+	it('spare a room the process is creating when a sweep lists it', async () => {
+		const serving = newProcess();
+		await serving.reconcile();
+		const creates = livekit.callsOf('CreateRoom').length;
+		const lists = livekit.callsOf('ListRooms').length;
+		// LiveKit has made the room; its answer is still on the way.
+		let answer = () => {};
+		livekit.delays.set('CreateRoom', new Promise<void>((resolve) => (answer = resolve)));
+		const pending = roomOf(serving.transportFor('m4', 'victim', 'Vera', inRoom('joint')));
+		await vi.waitFor(() => expect(livekit.callsOf('CreateRoom')).toHaveLength(creates + 1));
+		const creating = livekit.callsOf('CreateRoom').at(-1)!.body.name;
+		const reconciled = serving.reconcile();
+		await vi.waitFor(() => expect(livekit.callsOf('ListRooms')).toHaveLength(lists + 1));
+		answer();
+		await reconciled;
+		expect(await pending).toBe(creating);
+		expect(livekit.rooms.has(creating)).toBe(true);
+		expect(deleted()).not.toContain(creating);
+	});
+
+	it('are deleted when someone joins one (webhook); another deployment’s room is not touched', async () => {
+		const serving = newProcess();
+		const own = await roomOf(serving.transportFor('m5', 'victim', 'Vera', inRoom('joint')));
+		// Left by a process that died after this one's sweep; no periodic sweep runs here.
+		const orphan = 'mend-aaaaaaaaaaaa-bbbbbbbbbbbb';
+		livekit.seedRoom(orphan, roomMetadata(DEPLOYMENT), ['victim9', 'offender9']);
+		const joined = event('EV_orphan', orphan, 'offender9');
+		expect(await serving.handleWebhook(joined, await signed(joined))).toBe('accepted');
+		expect(livekit.rooms.has(orphan)).toBe(false);
+		expect(livekit.present.has(orphan)).toBe(false);
+
+		livekit.seedRoom(THEIRS, roomMetadata(ELSEWHERE), ['someone']);
+		const calls = livekit.calls.length;
+		const elsewhere = event('EV_theirs', THEIRS, 'someone-new');
+		expect(await serving.handleWebhook(elsewhere, await signed(elsewhere))).toBe('accepted');
+		expect(livekit.calls.slice(calls).filter((c) => c.method !== 'ListRooms')).toEqual([]);
+		expect(livekit.present.get(THEIRS)).toEqual(['someone']);
+		expect(livekit.rooms.has(own)).toBe(true);
+	});
+
+	it('are deleted by the periodic reconciliation', async () => {
+		const serving = newProcess(50);
+		serving.start();
+		const own = await roomOf(serving.transportFor('m6', 'victim', 'Vera', inRoom('joint')));
+		livekit.present.set(own, ['victim']);
+		const orphan = 'mend-cccccccccccc-dddddddddddd';
+		livekit.seedRoom(orphan, roomMetadata(DEPLOYMENT), ['victim9', 'offender9']);
+		livekit.seedRoom(THEIRS, roomMetadata(ELSEWHERE), ['someone']);
+		await vi.waitFor(() => expect(livekit.rooms.has(orphan)).toBe(false), { timeout: 3000 });
+		expect(livekit.present.has(orphan)).toBe(false);
+		expect(livekit.present.get(own)).toEqual(['victim']);
+		expect(livekit.present.get(THEIRS)).toEqual(['someone']);
 	});
 });

@@ -168,7 +168,8 @@ describe('over https, with LiveKit', () => {
 	beforeAll(async () => {
 		server = await startTestServer({
 			PUBLIC_URL: 'https://mend.example.org',
-			LIVEKIT_URL: 'wss://livekit.example.org',
+			// A name that never resolves: Mend asks its LiveKit server for its rooms as it starts.
+			LIVEKIT_URL: 'wss://livekit.invalid',
 			LIVEKIT_API_KEY: 'APIkey',
 			LIVEKIT_API_SECRET: 'a-secret-that-is-long-enough-for-livekit-tokens'
 		});
@@ -191,8 +192,8 @@ describe('over https, with LiveKit', () => {
 		expect(sources(page.headers.get('content-security-policy'), 'connect-src')).toEqual([
 			"'self'",
 			'wss://mend.example.org',
-			'wss://livekit.example.org',
-			'https://livekit.example.org'
+			'wss://livekit.invalid',
+			'https://livekit.invalid'
 		]);
 	});
 });

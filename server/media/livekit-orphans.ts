@@ -1,0 +1,90 @@
+import type { RoomServiceClient } from 'livekit-server-sdk';
+import type { Logger } from '#lib/server/log.ts';
+import { isRoomOf, ROOM_PREFIX } from './livekit-deployment.ts';
+
+/** LiveKit's answer for a room or participant that is not there (any more). */
+export const isGone = (error: unknown) => /not.?found|does not exist/i.test(String(error));
+
+/**
+ * Orphans: rooms of this deployment that this process did not create. The process that
+ * created one died, and left it with people in it — perhaps a victim and an offender who
+ * still hear each other, while the session, restored from its log, has separated everyone
+ * until the mediator is back. Deleting a room disconnects everyone in it at once.
+ */
+export interface OrphanSweeper {
+	/**
+	 * Resolves once a sweep has finished since this process started serving: every token
+	 * waits for it. A first sweep that failed is tried again by the next caller.
+	 */
+	sweptOnce(): Promise<void>;
+	/** Deletes the orphans there are now (reconciliation); a failure is logged, not thrown. */
+	sweep(): Promise<void>;
+	/** Someone joined `name`, a room this process does not know: deleted if an orphan. */
+	deleteIfOrphan(name: string): Promise<void>;
+}
+
+export function createOrphanSweeper(
+	rooms: Pick<RoomServiceClient, 'listRooms' | 'deleteRoom'>,
+	deployment: string,
+	/**
+	 * Whether this process created the room: true from before it asks LiveKit for it, so a
+	 * room being created during a sweep is never taken for an orphan.
+	 */
+	known: (roomName: string) => boolean,
+	log: Logger
+): OrphanSweeper {
+	const isOrphan = (room: { name: string; metadata: string }) =>
+		isRoomOf(deployment, room) && !known(room.name);
+
+	async function deleteOrphan(name: string): Promise<void> {
+		log.info('livekit: deleting a room of this deployment that no process serves', {
+			room: name
+		});
+		try {
+			await rooms.deleteRoom(name);
+		} catch (error) {
+			if (!isGone(error)) throw error;
+		}
+	}
+
+	async function sweepNow(): Promise<void> {
+		const orphans = (await rooms.listRooms()).filter(isOrphan);
+		await Promise.all(orphans.map((room) => deleteOrphan(room.name)));
+	}
+
+	let first: Promise<void> | null = null;
+	function sweptOnce(): Promise<void> {
+		first ??= sweepNow().catch((error: unknown) => {
+			first = null;
+			throw error;
+		});
+		return first;
+	}
+
+	return {
+		sweptOnce,
+
+		async sweep() {
+			try {
+				await (first ? sweepNow() : sweptOnce());
+			} catch (error) {
+				log.warn('livekit: sweeping orphaned rooms failed', { error });
+			}
+		},
+
+		async deleteIfOrphan(name) {
+			// Anyone else's room is not ours to touch, nor to ask about.
+			if (!name.startsWith(ROOM_PREFIX)) return;
+			try {
+				// The tag as LiveKit holds it: a webhook's copy of the room may lack its metadata.
+				const [room] = await rooms.listRooms([name]);
+				if (room && isOrphan(room)) await deleteOrphan(name);
+			} catch (error) {
+				log.warn('livekit: checking an unknown room failed (the next sweep will)', {
+					room: name,
+					error
+				});
+			}
+		}
+	};
+}
