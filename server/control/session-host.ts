@@ -15,6 +15,7 @@ import {
 import type { AgendaStep } from '#lib/session/model.ts';
 import {
 	initialState,
+	needsConnectionsReset,
 	SYSTEM,
 	transition,
 	type Envelope,
@@ -26,6 +27,7 @@ import {
 import { refuse, type Refusal } from '#lib/session/refusals.ts';
 import type { MediaBackend } from '../media/backend.ts';
 import { SessionLog } from './session-log.ts';
+import { recoverSession } from './session-recovery.ts';
 import {
 	forgetSent,
 	newSentState,
@@ -185,25 +187,24 @@ export class SessionHost {
 	async #load(meetingId: string): Promise<LiveSession> {
 		const setup = await loadSessionSetup(this.#deps.db, meetingId);
 		if (!setup) throw new Error(`no meeting ${meetingId}`);
-		const entries = await this.log.load(meetingId);
+		const recovered = await recoverSession(
+			meetingId,
+			initialState(meetingId, setup.firstSpeaker),
+			this.log,
+			this.#deps.log
+		);
 		const session: LiveSession = {
 			setup,
-			state: initialState(meetingId, setup.firstSpeaker),
-			lastHash: null,
+			state: recovered.state,
+			lastHash: recovered.lastHash,
 			unloaded: false,
 			connections: new Map(),
 			sent: newSentState(),
 			lastWrite: Promise.resolve()
 		};
-		for (const entry of entries) {
-			const result = transition(session.state, entry.envelope);
-			if (!result.ok) throw new Error(`session ${meetingId}: entry ${entry.seq} no longer applies`);
-			session.state = result.state;
-			session.lastHash = entry.hash;
-		}
-		if (entries.length === 0)
+		if (recovered.lastHash === null)
 			this.#applySystem(session, { type: 'seedParticipants', participants: setup.invitees });
-		else if (Object.values(session.state.participants).some((p) => p.connections > 0))
+		else if (needsConnectionsReset(session.state))
 			// Rebuilt after a restart: nobody is connected to this process yet.
 			this.#applySystem(session, { type: 'connectionsReset' });
 		return session;
