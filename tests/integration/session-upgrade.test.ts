@@ -1,12 +1,23 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessionEvents } from '#lib/server/db/schema.ts';
-import { RULES_VERSION, violations, type Live, type SessionState } from '#lib/session/index.ts';
+import { sessionEvents, sessionSnapshots } from '#lib/server/db/schema.ts';
+import {
+	initialState,
+	RULES_VERSION,
+	violations,
+	type Live,
+	type SessionState
+} from '#lib/session/index.ts';
+import { randomSteps } from '#lib/session/random-steps.ts';
 import type { ParticipantSeed } from '#lib/session/transition.ts';
 import type { SessionHost } from '#server/control/session-host.ts';
 import { entryHash, verifyChain } from '#server/control/session-log.ts';
+import { recoverSession } from '#server/control/session-recovery.ts';
+import { SNAPSHOT_EVERY_ENTRIES } from '#server/control/session-snapshots.ts';
 import storedBeforeVersions from '../fixtures/session-log-v1.json' with { type: 'json' };
 import {
+	createCast,
 	createMeetingRecord,
 	openBareHost,
 	storeRows,
@@ -20,7 +31,8 @@ import {
  * (tests/fixtures/session-log-v1.json, made once from a real run) loads with today's code to
  * the states written here by hand — the upgrade contract, to keep passing for ever. An entry
  * the rules refuse now is left out with a warning instead of stopping the meeting from
- * loading.
+ * loading; and a long session loads from its newest snapshot to the state a full replay
+ * reaches.
  */
 
 let bare: BareHost;
@@ -68,6 +80,7 @@ async function loadFixture(rows: StoredRow[]) {
 	});
 	if (!existing) await createMeetingRecord(bare.deps, { meetingId: meeting.id });
 	await db.delete(sessionEvents).where(eq(sessionEvents.meetingId, meeting.id));
+	await db.delete(sessionSnapshots).where(eq(sessionSnapshots.meetingId, meeting.id));
 	await storeRows(bare.deps, rows);
 	bare.logged.length = 0;
 	const host = bare.newHost();
@@ -231,5 +244,125 @@ describe('an entry the current rules refuse', () => {
 			rows.find((row) => row.seq === lastStored)!.hash
 		);
 		expect(verifyChain(meeting.id, entries)).toBeNull();
+	});
+});
+
+/** The order of people, rooms and who was where before a separation: the rules iterate in it. */
+const orderOf = (state: SessionState) => ({
+	participants: Object.keys(state.participants),
+	rooms: state.phase === 'live' ? Object.keys(state.rooms) : [],
+	separated: state.phase === 'live' ? Object.keys(state.separation?.previous ?? {}) : []
+});
+
+describe('a long session', () => {
+	/**
+	 * A meeting whose people send `length` random steps (seeded) through a host, connecting and
+	 * dropping as well; ending and withdrawing only towards the end, so that it stays live.
+	 */
+	async function runSession(seed: number, length: number) {
+		const record = await createMeetingRecord(bare.deps);
+		const { meetingId } = record;
+		const cast = await createCast(bare.deps, record);
+		const { stepArb, envelopeFor } = randomSteps(cast);
+		const [steps] = fc.sample(fc.array(stepArb, { minLength: length, maxLength: length }), {
+			numRuns: 1,
+			seed
+		});
+		const host = bare.newHost();
+		// Everyone comes in first, as the steps expect of the people they name.
+		let session = await host.session(meetingId);
+		for (const seed of cast) session = await host.connect(meetingId, seed);
+		let at = 0;
+		for (const [i, step] of steps!.entries()) {
+			const envelope = envelopeFor(session.state, step, (at += 1000));
+			const { command } = envelope;
+			const final = command.type === 'endSession' || command.type === 'withdraw';
+			if (command.type === 'connected')
+				session = await host.connect(meetingId, command.participant);
+			else if (command.type === 'disconnected') host.disconnect(session, command.participantId);
+			// Only a load makes these; and what closes the session waits for the last steps.
+			else if (command.type === 'connectionsReset' || command.type === 'seedParticipants') continue;
+			else if (!final || i >= steps!.length - 50)
+				await host.dispatch(session, envelope.actor, command);
+		}
+		await host.drain();
+		return { meetingId, host, live: host.current(meetingId)! };
+	}
+
+	it(
+		'loads from its newest snapshot to the state the whole log replays to',
+		{ timeout: 120_000 },
+		async () => {
+			for (const seed of [1, 2, 3]) {
+				const { meetingId, host, live } = await runSession(seed, 1800);
+				const initial = initialState(meetingId, 'victim');
+				const full = await recoverSession(meetingId, initial, host.log, null, bare.deps.log);
+				const fromSnapshot = await recoverSession(
+					meetingId,
+					initial,
+					host.log,
+					host.snapshots,
+					bare.deps.log
+				);
+				expect(live.seq, 'enough entries for snapshots').toBeGreaterThan(
+					2 * SNAPSHOT_EVERY_ENTRIES
+				);
+				expect(full).toMatchObject({ from: 0, replayed: live.seq, skipped: [] });
+				expect(fromSnapshot.from).toBe(live.seq - (live.seq % SNAPSHOT_EVERY_ENTRIES));
+				expect(fromSnapshot.replayed).toBe(live.seq % SNAPSHOT_EVERY_ENTRIES);
+				// The same state, down to the order of people and rooms (the rules follow that order).
+				expect(fromSnapshot.state).toEqual(full.state);
+				expect(full.state).toEqual(live);
+				expect(orderOf(fromSnapshot.state)).toEqual(orderOf(full.state));
+				expect(orderOf(full.state)).toEqual(orderOf(live));
+				expect(fromSnapshot.lastHash).toBe(full.lastHash);
+			}
+		}
+	);
+
+	it('sets aside a snapshot of other rules or of another log, and stores one after a long replay', async () => {
+		const { meetingId, host, live } = await runSession(4, 700);
+		const { db } = bare.deps;
+		const ours = and(eq(sessionSnapshots.meetingId, meetingId), eq(sessionSnapshots.seq, 200));
+		const initial = initialState(meetingId, 'victim');
+		const recover = () =>
+			recoverSession(meetingId, initial, host.log, host.snapshots, bare.deps.log);
+		expect(live.seq).toBeGreaterThan(SNAPSHOT_EVERY_ENTRIES);
+		expect(await recover()).toMatchObject({ from: 200, replayed: live.seq - 200 });
+
+		// Made by other rules (a later version, before a roll-back): the log is replayed instead.
+		await db
+			.update(sessionSnapshots)
+			.set({ rulesVersion: RULES_VERSION + 1 })
+			.where(ours);
+		bare.logged.length = 0;
+		expect(await recover()).toMatchObject({ from: 0, replayed: live.seq, skipped: [] });
+		expect(bare.logged).toEqual([]);
+
+		// Naming an entry this log does not hold: replayed instead too, with a warning.
+		await db
+			.update(sessionSnapshots)
+			.set({ rulesVersion: RULES_VERSION, hash: 'f'.repeat(64) })
+			.where(eq(sessionSnapshots.meetingId, meetingId));
+		expect(await recover()).toMatchObject({ from: 0, replayed: live.seq });
+		expect(bare.logged).toMatchObject([
+			{
+				level: 'warn',
+				detail: { meetingId, seq: 200 },
+				message: expect.stringContaining('snapshot')
+			}
+		]);
+
+		// A process that loads it replays the whole log, and stores what it reached for next time
+		// in place of the snapshot it could not use.
+		const restarted = bare.newHost();
+		await restarted.session(meetingId);
+		await restarted.drain();
+		const stored = await db
+			.select({ seq: sessionSnapshots.seq, rulesVersion: sessionSnapshots.rulesVersion })
+			.from(sessionSnapshots)
+			.where(eq(sessionSnapshots.meetingId, meetingId));
+		expect(stored).toEqual([{ seq: live.seq, rulesVersion: RULES_VERSION }]);
+		expect(await recover()).toMatchObject({ from: live.seq, replayed: 1 });
 	});
 });
