@@ -17,6 +17,8 @@ import {
 import type { AgendaStep } from '#lib/session/model.ts';
 import {
 	initialState,
+	needsConnectionsReset,
+	RULES_VERSION,
 	SYSTEM,
 	transition,
 	type Envelope,
@@ -28,6 +30,8 @@ import {
 import { refuse, type Refusal } from '#lib/session/refusals.ts';
 import type { MediaBackend } from '../media/backend.ts';
 import { SessionLog } from './session-log.ts';
+import { recoverSession } from './session-recovery.ts';
+import { SessionSnapshots, SNAPSHOT_EVERY_ENTRIES } from './session-snapshots.ts';
 import {
 	forgetSent,
 	newSentState,
@@ -105,12 +109,14 @@ export class SessionHost {
 	readonly #audience: Audience;
 	readonly #sender: SessionSender;
 	readonly log: SessionLog;
+	readonly snapshots: SessionSnapshots;
 	readonly #sessions = new Map<string, Promise<LiveSession>>();
 	/** The same sessions once loaded, for synchronous reads. */
 	readonly #loaded = new Map<string, LiveSession>();
 	readonly #startChecks: ((setup: SessionSetup) => Promise<Refusal | null>)[] = [];
 	readonly #idleTimers = new Map<string, NodeJS.Timeout>();
 	readonly #stepListeners: StepListener[] = [];
+	readonly #snapshotsStoring = new Set<Promise<void>>();
 
 	constructor(deps: Deps, media: MediaBackend, audience: Audience) {
 		this.#deps = deps;
@@ -118,6 +124,7 @@ export class SessionHost {
 		this.#audience = audience;
 		this.#sender = new SessionSender(deps, media, audience);
 		this.log = new SessionLog(deps.db, deps.logWriter, deps.log);
+		this.snapshots = new SessionSnapshots(deps.db);
 	}
 
 	/** The session of a meeting, loaded (and rebuilt from its log) on first use. */
@@ -195,31 +202,52 @@ export class SessionHost {
 		// Taken before the log is read: whatever another process still writes under its older
 		// epoch is either in what is read next, or refused.
 		const epoch = await takeOwnership(this.#deps.db, sessionResource(meetingId));
-		const entries = await this.log.load(meetingId);
+		const recovered = await recoverSession(
+			meetingId,
+			initialState(meetingId, setup.firstSpeaker),
+			this.log,
+			this.snapshots,
+			this.#deps.log
+		);
 		const session: LiveSession = {
 			setup,
 			epoch,
-			state: initialState(meetingId, setup.firstSpeaker),
-			lastHash: null,
+			state: recovered.state,
+			lastHash: recovered.lastHash,
 			unloaded: false,
 			connections: new Map(),
 			sent: newSentState(),
 			lastWrite: Promise.resolve()
 		};
-		for (const entry of entries) {
-			const result = transition(session.state, entry.envelope);
-			if (!result.ok) throw new Error(`session ${meetingId}: entry ${entry.seq} no longer applies`);
-			session.state = result.state;
-			session.lastHash = entry.hash;
-		}
-		if (entries.length === 0)
+		// A long replay (a log from before snapshots, or from before the rules changed) is not
+		// made again next time: its state is stored, as its last entry is durable already.
+		if (recovered.replayed >= SNAPSHOT_EVERY_ENTRIES && recovered.lastHash)
+			this.#storeSnapshot(meetingId, recovered.state, recovered.lastHash);
+		if (recovered.lastHash === null)
 			this.#applySystem(session, { type: 'seedParticipants', participants: setup.invitees });
-		else if (Object.values(session.state.participants).some((p) => p.connections > 0))
+		else if (needsConnectionsReset(session.state))
 			// Rebuilt after a restart: nobody is connected to this process yet.
 			this.#applySystem(session, { type: 'connectionsReset' });
-		// Before anyone is served: what the log says happened is what the records say.
-		await this.#mend(session, entries);
+		// Before anyone is served: what the log says happened is what the records say (who
+		// and when from the entries replayed; from before a snapshot, the system and now).
+		await this.#mend(session, recovered.entries);
 		return session;
+	}
+
+	/** Off the path of every acknowledgement: a snapshot only saves a later load some replay. */
+	#storeSnapshot(meetingId: string, state: SessionState, hash: string): void {
+		const snapshot = { seq: state.seq, rulesVersion: RULES_VERSION, state, hash };
+		const storing = this.snapshots
+			.store(meetingId, snapshot, this.#deps.clock.now())
+			.catch((error: unknown) =>
+				this.#deps.log.warn('session: storing a snapshot failed; the log holds everything', {
+					meetingId,
+					seq: state.seq,
+					error
+				})
+			)
+			.finally(() => this.#snapshotsStoring.delete(storing));
+		this.#snapshotsStoring.add(storing);
 	}
 
 	/**
@@ -322,13 +350,19 @@ export class SessionHost {
 		);
 		session.lastHash = hash;
 		session.lastWrite = committed;
-		committed.catch((error) => {
-			if (error instanceof OwnershipLostError && !session.unloaded)
-				this.#deps.log.warn('session: another process took this session over; letting it go', {
-					meetingId: session.setup.meetingId
-				});
-			this.#evict(session);
-		});
+		committed.then(
+			() => {
+				if (state.seq % SNAPSHOT_EVERY_ENTRIES === 0)
+					this.#storeSnapshot(session.setup.meetingId, state, hash);
+			},
+			(error: unknown) => {
+				if (error instanceof OwnershipLostError && !session.unloaded)
+					this.#deps.log.warn('session: another process took this session over; letting it go', {
+						meetingId: session.setup.meetingId
+					});
+				this.#evict(session);
+			}
+		);
 		return committed;
 	}
 
@@ -496,10 +530,13 @@ export class SessionHost {
 			: seatOf(identity);
 	}
 
-	/** Durability of everything logged so far (shutdown, tests). */
-	drain(): Promise<void> {
+	/** Durability of everything logged so far, and of the snapshots it led to (shutdown, tests). */
+	async drain(): Promise<void> {
 		for (const timer of this.#idleTimers.values()) clearTimeout(timer);
 		this.#idleTimers.clear();
-		return this.log.drain();
+		await this.log.drain();
+		// A snapshot starts once its entry is durable: after the log's drain, in the turns after it.
+		await new Promise((resolve) => setImmediate(resolve));
+		await Promise.all([...this.#snapshotsStoring]);
 	}
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { asc, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, gte } from 'drizzle-orm';
+import { RULES_VERSION } from '#lib/session/replay.ts';
 import type { Envelope } from '#lib/session/transition.ts';
 import { BatchedAppender } from '#lib/server/db/batched-appender.ts';
 import type { Database, LogWriter } from '#lib/server/db/client.ts';
@@ -18,17 +19,29 @@ import { sessionResource } from '#lib/server/db/ownership.ts';
 export interface LoggedEntry {
 	seq: number;
 	envelope: Envelope;
+	/** The version of the rules that applied it (RULES_VERSION when it was written). */
+	rulesVersion: number;
 	prevHash: string | null;
 	hash: string;
 }
+
+/**
+ * The version of every entry written before versions were recorded. It is hashed as the
+ * absence of a version, as those entries were, so that their stored hashes still verify; any
+ * other version is in the hash. Either way an entry cannot be passed off as one of another
+ * version without breaking the chain.
+ */
+const UNRECORDED_RULES_VERSION = 1;
 
 export function entryHash(
 	meetingId: string,
 	prevHash: string | null,
 	seq: number,
-	envelope: Envelope
+	envelope: Envelope,
+	rulesVersion: number
 ): string {
-	const body = canonicalize({ meetingId, seq, ...envelope }) ?? '';
+	const version = rulesVersion === UNRECORDED_RULES_VERSION ? {} : { rulesVersion };
+	const body = canonicalize({ meetingId, seq, ...envelope, ...version }) ?? '';
 	return createHash('sha256')
 		.update(prevHash ?? `genesis:${meetingId}`)
 		.update('\n')
@@ -36,13 +49,20 @@ export function entryHash(
 		.digest('hex');
 }
 
-/** Recomputes the chain; returns the first broken seq, or null when every hash holds. */
-export function verifyChain(meetingId: string, entries: LoggedEntry[]): number | null {
-	let prev: string | null = null;
+/**
+ * Recomputes the chain of `entries`, the first of which follows the entry hashed `prevHash`
+ * (null: the first of the log); returns the first broken seq, or null when every hash holds.
+ */
+export function verifyChain(
+	meetingId: string,
+	entries: LoggedEntry[],
+	prevHash: string | null = null
+): number | null {
+	let prev = prevHash;
 	for (const entry of entries) {
 		if (
 			entry.prevHash !== prev ||
-			entryHash(meetingId, prev, entry.seq, entry.envelope) !== entry.hash
+			entryHash(meetingId, prev, entry.seq, entry.envelope, entry.rulesVersion) !== entry.hash
 		)
 			return entry.seq;
 		prev = entry.hash;
@@ -50,7 +70,16 @@ export function verifyChain(meetingId: string, entries: LoggedEntry[]): number |
 	return null;
 }
 
-const COLUMNS = ['meeting_id', 'seq', 'at', 'actor', 'command', 'prev_hash', 'hash'] as const;
+const COLUMNS = [
+	'meeting_id',
+	'seq',
+	'at',
+	'actor',
+	'command',
+	'prev_hash',
+	'hash',
+	'rules_version'
+] as const;
 
 export class SessionLog {
 	readonly #db: Database;
@@ -68,14 +97,16 @@ export class SessionLog {
 		});
 	}
 
-	async load(meetingId: string): Promise<LoggedEntry[]> {
+	/** A meeting's entries in order, all of them or from seq `fromSeq` on. */
+	async load(meetingId: string, fromSeq = 1): Promise<LoggedEntry[]> {
 		const rows = await this.#db
 			.select()
 			.from(sessionEvents)
-			.where(eq(sessionEvents.meetingId, meetingId))
+			.where(and(eq(sessionEvents.meetingId, meetingId), gte(sessionEvents.seq, fromSeq)))
 			.orderBy(asc(sessionEvents.seq));
 		return rows.map((row) => ({
 			seq: row.seq,
+			rulesVersion: row.rulesVersion,
 			prevHash: row.prevHash,
 			hash: row.hash,
 			envelope: {
@@ -112,8 +143,9 @@ export class SessionLog {
 		const entry: LoggedEntry = {
 			seq,
 			envelope,
+			rulesVersion: RULES_VERSION,
 			prevHash,
-			hash: entryHash(meetingId, prevHash, seq, envelope)
+			hash: entryHash(meetingId, prevHash, seq, envelope, RULES_VERSION)
 		};
 		const committed = this.#appender.append(
 			meetingId,
@@ -124,7 +156,8 @@ export class SessionLog {
 				entry.envelope.actor,
 				JSON.stringify(entry.envelope.command),
 				entry.prevHash,
-				entry.hash
+				entry.hash,
+				entry.rulesVersion
 			],
 			epoch
 		);

@@ -45,5 +45,10 @@ export const testEnv = {
 	chromiumPath: process.env.CHROMIUM_PATH || undefined,
 	inCi: Boolean(process.env.CI),
 	fuzzSeconds: Number(process.env.FUZZ_SECONDS) > 0 ? Number(process.env.FUZZ_SECONDS) : 30,
-	fuzzSeed: process.env.FUZZ_SEED || undefined
+	fuzzSeed: process.env.FUZZ_SEED || undefined,
+	/**
+	 * Where record-session-log.test.ts writes the log of the session it runs (a new fixture of
+	 * the log's format, e.g. tests/fixtures/session-log-v2.json); unset, it does not run.
+	 */
+	recordSessionLog: process.env.RECORD_SESSION_LOG || undefined
 };

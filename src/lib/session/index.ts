@@ -21,6 +21,13 @@ export {
 } from './media-policy.ts';
 export { violations } from './invariants.ts';
 export { REFUSALS, type Refusal, type RefusalReason } from './refusals.ts';
+export {
+	needsConnectionsReset,
+	replay,
+	RULES_VERSION,
+	type ReplayEntry,
+	type SkippedEntry
+} from './replay.ts';
 export { canSpeak } from './speaking.ts';
 export {
 	initialState,

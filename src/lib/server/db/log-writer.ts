@@ -77,7 +77,8 @@ const COLUMN_TYPES: Record<LogTable, Record<string, string>> = {
 		actor: 'text',
 		command: 'jsonb',
 		prev_hash: 'text',
-		hash: 'text'
+		hash: 'text',
+		rules_version: 'int4'
 	},
 	collab_updates: { doc: 'text', update: 'bytea' }
 };

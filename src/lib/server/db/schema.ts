@@ -5,6 +5,7 @@ import {
 	customType,
 	index,
 	integer,
+	json,
 	jsonb,
 	numeric,
 	pgTable,
@@ -41,6 +42,7 @@ import type {
 } from '../../cases/casework.ts';
 import type { AgreementStatus, PlanItemKind, SignerRole } from '../../agreement/status.ts';
 import type { PartyRole, StaffInvitationStatus, StaffRole } from '../../protocol/roles.ts';
+import type { SessionState } from '../../session/model.ts';
 import { user } from './auth-schema.ts';
 
 export { account, session, twoFactor, user, verification } from './auth-schema.ts';
@@ -308,9 +310,39 @@ export const sessionEvents = pgTable(
 		actor: text('actor').notNull(),
 		command: jsonb('command').$type<Record<string, unknown>>().notNull(),
 		prevHash: text('prev_hash'),
-		hash: text('hash').notNull()
+		hash: text('hash').notNull(),
+		/**
+		 * The version of the rules that applied the entry (RULES_VERSION in src/lib/session):
+		 * replay uses that version's rules. Entries written before versions were recorded are 1.
+		 */
+		rulesVersion: integer('rules_version').notNull().default(1)
 	},
 	(table) => [primaryKey({ columns: [table.meetingId, table.seq] })]
+);
+
+/**
+ * A live session's state after entry `seq` of its log, as the rules of `rulesVersion` made it:
+ * loading starts from the newest snapshot of the current rules and replays only the entries
+ * after it. `hash` is that entry's hash, from which the entries after it must chain. A cache of
+ * the log, never its replacement: removing every snapshot loses nothing.
+ */
+export const sessionSnapshots = pgTable(
+	'session_snapshots',
+	{
+		meetingId: uuid('meeting_id')
+			.notNull()
+			.references(() => meetings.id, { onDelete: 'cascade' }),
+		seq: integer('seq').notNull(),
+		rulesVersion: integer('rules_version').notNull(),
+		// json, not jsonb: jsonb reorders an object's keys, and the rules iterate over people and
+		// rooms in the order they came (who is brought back first after a separation, the default
+		// order of turns). json keeps the text, and the order, as written.
+		state: json('state').$type<SessionState>().notNull(),
+		hash: text('hash').notNull(),
+		at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull()
+	},
+	// The newest of a version is one step down this key.
+	(table) => [primaryKey({ columns: [table.meetingId, table.rulesVersion, table.seq] })]
 );
 
 /** Binary data (Yjs updates, PDFs, drawn signatures): Buffer from pg, Uint8Array from PGlite. */
