@@ -74,3 +74,7 @@ export function percentile(sorted: ArrayLike<number>, q: number): number {
 	if (sorted.length === 0) return NaN;
 	return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
+
+/** A figure for a table or a RESULT line: '–' when there is none. */
+export const fmt = (value: number | null | undefined, digits = 1): string =>
+	value === null || value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits);
