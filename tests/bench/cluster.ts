@@ -43,6 +43,7 @@
  *   BENCH_MEASURE_S=20            length of the measurement window
  *   BENCH_INTERVAL_MS=500         time between two grants of one session
  *   BENCH_CONNECT_BATCH=50        clients connecting at once
+ *   BENCH_ROUNDS=single,two       which rounds to measure (`two` ends with the failover)
  *   BENCH_FAILOVER_TIMEOUT_S=60   how long the clients may take to come back
  *   BENCH_MAX_OTHER_LOAD=30       other work on the machine (% of one core) that disturbs a round
  *   BENCH_RETRIES=1               how often a disturbed round is measured again
@@ -78,6 +79,9 @@ import { fmt, rssMb } from './proc-stats.ts';
 import { freePort, stopChild, type Spawned } from './server-process.ts';
 
 const settings = controlSettings({ sessions: '100,500', retries: 1 });
+const ROUNDS = (process.env.BENCH_ROUNDS ?? 'single,two')
+	.split(',')
+	.map((s) => s.trim()) as RoundKind[];
 const FAILOVER_TIMEOUT_MS = Number(process.env.BENCH_FAILOVER_TIMEOUT_S ?? 60) * 1000;
 
 const log = (message: string) => console.error(`[bench:cluster] ${message}`);
@@ -196,8 +200,10 @@ function describeFailover(f: FailoverFigures): string {
 		`lock taken ${f.lockMs} ms after the kill, listening at ${f.listeningMs} ms, ` +
 		`${f.taken} sessions taken from ${fmt(f.firstTakenMs, 0)} to ${fmt(f.lastTakenMs, 0)} ms, ` +
 		`first client back at ${fmt(f.firstBackMs, 0)} ms, half the sessions at ${fmt(f.sessionP50Ms, 0)} ms, ` +
-		`every session at ${fmt(f.allBackMs, 0)} ms (${f.back} of ${f.clients} clients back; ` +
-		`at most ${f.maxAttempts} attempts to reconnect); ${f.acknowledged} grants acknowledged, ` +
+		`90 % at ${fmt(f.sessionP90Ms, 0)} ms, every session at ${fmt(f.allBackMs, 0)} ms ` +
+		`(${f.back} of ${f.clients} clients back; at most ${f.maxAttempts} attempts to reconnect, ` +
+		`${f.listenDrops} connections dropped by the kernel); the new process used ${fmt(f.cpuMs, 0)} ms of CPU ` +
+		`meanwhile, its PostgreSQL backends ${fmt(f.dbCpuMs, 0)} ms; ${f.acknowledged} grants acknowledged, ` +
 		`${f.lost} lost (${f.missingFromLog} not in the log, ${f.staleViews} sessions' first views ` +
 		`not showing their last)`
 	);
@@ -217,7 +223,7 @@ const rows: Row[] = [];
 const runStarted = performance.now();
 try {
 	for (const n of settings.sizes)
-		for (const kind of ['single', 'two'] as const)
+		for (const kind of ROUNDS)
 			rows.push(await leastDisturbed({ ...settings.quiet, log }, () => round(kind, n)));
 } catch (error) {
 	console.error(error);
@@ -244,15 +250,15 @@ for (const r of rows)
 			`${fmt(r.clientCpu, 0)} | ${fmt(r.dbCpu, 0)} | ${fmt(r.otherCpu, 0)} |`
 	);
 console.log(
-	'\n| N | lock taken ms | listening ms | sessions taken ms | first client back ms | half the sessions back ms | every session back ms | grants acknowledged | lost |'
+	'\n| N | lock taken ms | listening ms | sessions taken ms | first client back ms | half the sessions back ms | 90 % back ms | every session back ms | new process CPU ms | its PostgreSQL CPU ms | grants acknowledged | lost |'
 );
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const { n, failover: f } of rows)
 	if (f)
 		console.log(
 			`| ${n} | ${f.lockMs} | ${f.listeningMs} | ${fmt(f.firstTakenMs, 0)}–${fmt(f.lastTakenMs, 0)} | ` +
-				`${fmt(f.firstBackMs, 0)} | ${fmt(f.sessionP50Ms, 0)} | ${fmt(f.allBackMs, 0)} | ` +
-				`${f.acknowledged} | ${f.lost} |`
+				`${fmt(f.firstBackMs, 0)} | ${fmt(f.sessionP50Ms, 0)} | ${fmt(f.sessionP90Ms, 0)} | ${fmt(f.allBackMs, 0)} | ` +
+				`${fmt(f.cpuMs, 0)} | ${fmt(f.dbCpuMs, 0)} | ${f.acknowledged} | ${f.lost} |`
 		);
 const largest = settings.sizes.includes(500) ? 500 : Math.max(...settings.sizes);
 const single = rows.find((r) => r.kind === 'single' && r.n === largest);

@@ -22,7 +22,7 @@ import type { MediatorView } from '#lib/protocol/session-view.ts';
 import type { BenchClient } from './control-clients.ts';
 import type { ControlLoad, Grant } from './control-load.ts';
 import { RUNNING } from './control-mend.ts';
-import { percentile } from './proc-stats.ts';
+import { CLOCK_TICKS, cpuTicks, listenOverflows, percentile } from './proc-stats.ts';
 import type { Spawned } from './server-process.ts';
 
 /** The standby's log line once it holds the serving lock (LOG_LEVEL=info), with its time. */
@@ -43,8 +43,14 @@ export interface FailoverFigures {
 	firstBackMs: number;
 	sessionP50Ms: number;
 	allBackMs: number;
+	sessionP90Ms: number;
 	/** The most attempts one client made to connect again. */
 	maxAttempts: number;
+	/** Connections the kernel dropped meanwhile, its listening queue full (the whole machine). */
+	listenDrops: number;
+	/** CPU of the new process, and of its PostgreSQL backends, until every session was back. */
+	cpuMs: number;
+	dbCpuMs: number;
 	acknowledged: number;
 	/** Acknowledged grants the new process's log does not hold. */
 	missingFromLog: number;
@@ -68,6 +74,8 @@ export async function killAndTakeOver(options: {
 	timeoutMs: number;
 }): Promise<FailoverFigures> {
 	const { load, serving, standby } = options;
+	const standbyTicks = (await cpuTicks(standby.child.pid!)) ?? NaN;
+	const overflows = await listenOverflows();
 	const killedWall = Date.now();
 	const killedAt = performance.now();
 	load.stopGranting();
@@ -79,6 +87,9 @@ export async function killAndTakeOver(options: {
 	const deadline = killedAt + options.timeoutMs;
 	while (performance.now() < deadline && clients.some((c) => backAt(c, killedAt) === undefined))
 		await sleep(10);
+	const cpuMs =
+		(((await cpuTicks(standby.child.pid!)) ?? NaN) - standbyTicks) * (1000 / CLOCK_TICKS);
+	const listenDrops = (await listenOverflows()) - overflows;
 	const lockMs = new Date((await lock).match[1]!).getTime() - killedWall;
 	const listeningMs = (await listening).at - killedWall;
 
@@ -95,7 +106,17 @@ export async function killAndTakeOver(options: {
 	await database.connect();
 	let logged: Set<string>;
 	let taken: number[];
+	let dbCpuMs = 0;
 	try {
+		// The new process's backends all started after the kill: their whole CPU is the takeover's
+		// (and a little of the wait above).
+		const backends = await database.query<{ pid: number }>(
+			`select pid from pg_stat_activity
+			 where datname = current_database() and backend_start > $1 and pid <> pg_backend_pid()`,
+			[new Date(killedWall)]
+		);
+		for (const { pid } of backends.rows)
+			dbCpuMs += ((await cpuTicks(pid)) ?? 0) * (1000 / CLOCK_TICKS);
 		const events = await database.query<{ meeting_id: string; seq: number; to: string }>(
 			`select meeting_id, seq, command->>'participantId' as to from session_events
 			 where command->>'type' = 'grantFloor'`
@@ -159,8 +180,12 @@ export async function killAndTakeOver(options: {
 		taken: taken.length,
 		firstBackMs: Math.min(...clientsBack),
 		sessionP50Ms: percentile(sessionsBack, 0.5),
+		sessionP90Ms: percentile(sessionsBack, 0.9),
 		allBackMs: clientsBack.length === clients.length ? sessionsBack.at(-1)! : NaN,
 		maxAttempts: Math.max(...clients.map((c) => c.reconnectAttempts)),
+		listenDrops,
+		cpuMs,
+		dbCpuMs,
 		acknowledged,
 		missingFromLog,
 		staleViews,
