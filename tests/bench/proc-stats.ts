@@ -74,3 +74,18 @@ export function percentile(sorted: ArrayLike<number>, q: number): number {
 	if (sorted.length === 0) return NaN;
 	return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
+
+/** A figure for a table or a RESULT line: '–' when there is none. */
+export const fmt = (value: number | null | undefined, digits = 1): string =>
+	value === null || value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits);
+
+/**
+ * Connections the kernel dropped because a listening socket's queue was full (TcpExt
+ * ListenOverflows, the whole machine): a client whose SYN is dropped tries again after 1 s.
+ */
+export async function listenOverflows(): Promise<number> {
+	const lines = (await readFile('/proc/net/netstat', 'utf8')).split('\n');
+	const names = lines.find((line) => line.startsWith('TcpExt:'))!.split(/\s+/);
+	const values = lines.filter((line) => line.startsWith('TcpExt:'))[1]!.split(/\s+/);
+	return Number(values[names.indexOf('ListenOverflows')] ?? NaN);
+}

@@ -35,6 +35,11 @@ export interface Spawned {
 	/** The match of `ready` in its output. */
 	ready: RegExpMatchArray;
 	output(): string;
+	/**
+	 * The first match of `pattern` in its output (printed already or to come) and when it
+	 * arrived (Date.now()); rejects if the process exits first or nothing matches in time.
+	 */
+	waitFor(pattern: RegExp, timeoutMs?: number): Promise<{ match: RegExpMatchArray; at: number }>;
 }
 
 /**
@@ -58,25 +63,45 @@ export async function spawnServer(
 		stdio: ['ignore', 'pipe', 'pipe']
 	});
 	let output = '';
-	try {
-		const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
-			const timer = setTimeout(() => reject(new Error(`${script} did not start`)), timeoutMs);
-			const read = (chunk: Buffer) => {
-				output += chunk;
-				const found = output.match(ready);
-				if (found) {
-					clearTimeout(timer);
-					resolve(found);
-				}
-			};
-			child.stdout!.on('data', read);
-			child.stderr!.on('data', read);
-			child.once('exit', (code) => {
+	/** Where each chunk of output ends, and when it arrived: when a line was printed. */
+	const arrivals: { end: number; at: number }[] = [];
+	const watchers = new Set<() => void>();
+	const read = (chunk: Buffer) => {
+		output += chunk;
+		arrivals.push({ end: output.length, at: Date.now() });
+		for (const watcher of watchers) watcher();
+	};
+	child.stdout!.on('data', read);
+	child.stderr!.on('data', read);
+	const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+	const waitFor = (pattern: RegExp, timeoutMs = 60_000) =>
+		new Promise<{ match: RegExpMatchArray; at: number }>((resolve, reject) => {
+			const done = () => {
 				clearTimeout(timer);
+				watchers.delete(check);
+			};
+			const check = () => {
+				const match = output.match(pattern);
+				if (!match) return;
+				done();
+				const at = arrivals.find((a) => a.end > match.index!)!.at;
+				resolve({ match, at });
+			};
+			const timer = setTimeout(() => {
+				done();
+				reject(new Error(`${script} did not print ${pattern} within ${timeoutMs} ms`));
+			}, timeoutMs);
+			watchers.add(check);
+			check();
+			void exited.then((code) => {
+				if (!watchers.has(check)) return;
+				done();
 				reject(new Error(`${script} exited with ${code}`));
 			});
 		});
-		return { child, ready: match, output: () => output };
+	try {
+		const { match } = await waitFor(ready, timeoutMs);
+		return { child, ready: match, output: () => output, waitFor };
 	} catch (error) {
 		await stopChild(child);
 		throw new Error(`${(error as Error).message}:\n${output}`, { cause: error });
