@@ -1,7 +1,9 @@
+import { getTableColumns } from 'drizzle-orm';
 import type { Logger } from '../log.ts';
 import type { DatabaseAvailability } from './availability.ts';
 import { describeDatabaseError, isConnectionError } from './connection-errors.ts';
 import type { Fence } from './ownership.ts';
+import { collabUpdates, sessionEvents } from './schema.ts';
 
 /**
  * Writes to the append-only logs (live-session events, agreement updates): many small rows,
@@ -68,20 +70,23 @@ function buildInsert(table: string, columns: readonly string[], rows: number): s
 	return `insert into "${table}" (${columns.map((c) => `"${c}"`).join(',')}) values ${placeholders.join(',')}`;
 }
 
-/** Each log column's type, for the rows' VALUES (which are typed by nothing else). */
-const COLUMN_TYPES: Record<LogTable, Record<string, string>> = {
-	session_events: {
-		meeting_id: 'uuid',
-		seq: 'int4',
-		at: 'timestamptz',
-		actor: 'text',
-		command: 'jsonb',
-		prev_hash: 'text',
-		hash: 'text',
-		rules_version: 'int4'
-	},
-	collab_updates: { doc: 'text', update: 'bytea' }
-};
+/**
+ * Each log column's SQL type, for the rows' VALUES (which are typed by nothing else): read
+ * from the tables' Drizzle definitions, so a column added there needs nothing here.
+ */
+const COLUMN_TYPES: Record<LogTable, Record<string, string>> = Object.fromEntries(
+	Object.entries({ session_events: sessionEvents, collab_updates: collabUpdates }).map(
+		([table, definition]) => [
+			table,
+			Object.fromEntries(
+				Object.values(getTableColumns(definition)).map((column) => [
+					column.name,
+					column.getSQLType()
+				])
+			)
+		]
+	)
+) as Record<LogTable, Record<string, string>>;
 
 /**
  * The INSERT of `rows` rows, each stored only while the epoch it names is its resource's
