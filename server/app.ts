@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { provideDeps, type Deps } from '#lib/server/deps.ts';
 import { startSweeper, type Sweeper } from '#lib/server/notifications/sweeper.ts';
+import { joinCluster, type ClusterMember } from './cluster/cluster.ts';
+import { CaseOwners } from './cluster/owners.ts';
 import { applyAdapterEnvironment, type Config } from './config.ts';
 import { ADAPTER_HEADERS, createRequestListener } from './http.ts';
 import { attachRealtime, type Realtime } from './realtime.ts';
@@ -21,6 +23,8 @@ export interface RunningMend {
 	 * machine (tests). Links for people use `deps.publicUrl`.
 	 */
 	url: string;
+	/** In a cluster: which cases this process holds, and where the others are. */
+	owners: CaseOwners | null;
 	close(): Promise<void>;
 }
 
@@ -28,7 +32,12 @@ export interface RunningMend {
  * One http.Server for everything: the pages (SvelteKit's adapter-node build) and the realtime
  * planes on the same port. `deps` must already be booted; closing does not close them.
  */
-export async function startMend(config: Config, deps: Deps): Promise<RunningMend> {
+export async function startMend(
+	config: Config,
+	deps: Deps,
+	/** In a cluster: this process's id in it (server/active-role.ts). */
+	options: { processId?: number | null } = {}
+): Promise<RunningMend> {
 	if (!existsSync(BUILD_HANDLER))
 		throw new Error('Mend is not built: run `npm run build` first (`npm start` does both).');
 	applyAdapterEnvironment(config, ADAPTER_HEADERS);
@@ -40,7 +49,10 @@ export async function startMend(config: Config, deps: Deps): Promise<RunningMend
 	// Only a process that serves gets here (server/active-role.ts); before anyone can connect.
 	deps.media.start?.();
 	const server = http.createServer(createRequestListener(handler, config));
-	const realtime = attachRealtime(server, deps);
+	const owners =
+		config.cluster && options.processId != null ? new CaseOwners(deps.db, options.processId) : null;
+	const realtime = attachRealtime(server, deps, owners);
+	const cluster: ClusterMember | null = owners ? joinCluster(server, deps, realtime, owners) : null;
 	// First of all listeners, socket.io's included (it takes over those attached before it).
 	server.prependListener('request', (req, res) => addResponseHeaders(req, res, config));
 	await new Promise<void>((resolve, reject) => {
@@ -55,11 +67,14 @@ export async function startMend(config: Config, deps: Deps): Promise<RunningMend
 			}
 		});
 	});
+	// The others forward to this process from now on.
+	await cluster?.listening(server.address() as AddressInfo);
 	// The sweeper writes links into messages: it starts once the public address is known.
 	const sweeper = startSweeper(deps);
-	// Records a killed process left behind its sessions' logs are mended (session-host.ts).
+	// Records a killed process left behind its sessions' logs are mended (session-host.ts); in a
+	// cluster, those of the meetings no live process holds (cluster.ts, also every 2 s).
 	void realtime.sessions
-		.mendLiveMeetings()
+		.mendLiveMeetings(owners ? async () => [] : undefined)
 		.catch((error) => deps.log.error('session: mending live meetings failed', { error }));
 	const { port } = server.address() as AddressInfo;
 	const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -69,7 +84,9 @@ export async function startMend(config: Config, deps: Deps): Promise<RunningMend
 		realtime,
 		sweeper,
 		url: `http://${host}:${port}`,
+		owners,
 		close: async () => {
+			cluster?.stop();
 			server.closeAllConnections();
 			// A write waiting for a database that is gone is given up, not waited for forever.
 			deps.logWriter.stopRetrying();

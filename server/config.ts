@@ -45,6 +45,9 @@ const EnvSchema = z.object({
 		.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores')
 		.default('mend'),
 	AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+	PEER_URL: z
+		.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://10.0.0.5:3000' })
+		.optional(),
 	SEED_DEMO: flag.optional(),
 	INVITATION_GRACE_HOURS: positiveInt.default(24),
 	ACCESS_CODE_MAX_ATTEMPTS: positiveInt.default(5),
@@ -152,6 +155,11 @@ export interface Config {
 	 * together (src/lib/server/redis.ts). Null: each process counts on its own, in memory.
 	 */
 	redis: RedisConfig | null;
+	/**
+	 * Several processes serving one deployment together: PostgreSQL and Redis both configured
+	 * (server/cluster/). Null: this process serves alone, or stands by (server/active-role.ts).
+	 */
+	cluster: ClusterConfig | null;
 	authSecret: string;
 	/** True when no AUTH_SECRET was given outside production: sessions end when the process does. */
 	authSecretIsEphemeral: boolean;
@@ -164,6 +172,14 @@ export interface Config {
 	collabCompactAfterRows: number;
 	media: MediaConfig;
 	notifications: NotificationsConfig;
+}
+
+export interface ClusterConfig {
+	/**
+	 * PEER_URL: where the other processes reach this one, e.g. http://10.0.0.5:3000. Unset: the
+	 * address it listens on, 127.0.0.1 for all of them (processes on one machine).
+	 */
+	peerUrl: string | undefined;
 }
 
 export interface RedisConfig {
@@ -311,6 +327,10 @@ export function loadConfig(env: Env = process.env): Config {
 		trustProxy: e.TRUST_PROXY,
 		database,
 		redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : null,
+		cluster:
+			e.REDIS_URL && database.kind === 'postgres'
+				? { peerUrl: e.PEER_URL?.replace(/\/+$/, '') }
+				: null,
 		authSecret: e.AUTH_SECRET ?? randomBytes(32).toString('base64url'),
 		authSecretIsEphemeral: !e.AUTH_SECRET,
 		// The embedded database is for trying Mend out: seed it unless told otherwise (and never

@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { peerKey, peerOrigin } from './cluster/peer-auth.ts';
 import type { Config } from './config.ts';
 
 /**
@@ -52,6 +53,9 @@ export interface RequestOrigin {
  * not an IP address, a host or a protocol is ignored (the socket's is used).
  */
 export function requestOrigin(req: IncomingMessage, config: Config): RequestOrigin {
+	// Forwarded by another process of the cluster, which decided it already (cluster/).
+	const peer = config.cluster ? peerOrigin(req, peerKey(config.authSecret)) : null;
+	if (peer) return { protocol: peer.protocol, host: peer.host, address: peer.address };
 	const encrypted = Boolean((req.socket as TLSSocket).encrypted);
 	const direct: RequestOrigin = {
 		protocol: encrypted ? 'https' : 'http',

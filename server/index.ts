@@ -1,4 +1,5 @@
 import { DataDirInUseError } from '#lib/server/db/data-dir-lock.ts';
+import { PROCESS_NAME } from '#lib/server/db/ownership.ts';
 import { seedDemo } from '#lib/server/demo/seed-demo.ts';
 import { takeActiveRole } from './active-role.ts';
 import { startMend } from './app.ts';
@@ -33,9 +34,16 @@ async function main(): Promise<void> {
 		throw error;
 	}
 	const { deps, close: closeDeps } = booted;
-	// On PostgreSQL, one process serves at a time; this one may stand by here (active-role.ts).
-	const role = await takeActiveRole(config.database, deps.log, () => process.exit(1));
-	const mend = await startMend(config, deps);
+	// On PostgreSQL, one process serves at a time, or several with Redis (a cluster); this one
+	// may stand by here (active-role.ts).
+	const role = await takeActiveRole(
+		config.database,
+		deps.log,
+		() => process.exit(1),
+		config.cluster ? { cluster: { name: PROCESS_NAME } } : {}
+	);
+	const mend = await startMend(config, deps, { processId: role.processId });
+	role.onResume = async () => (await mend.owners?.stillHolds()) ?? true;
 	// After listening: the demo's invitations carry Mend's public address.
 	const demo = config.seedDemo ? await seedDemo(deps) : null;
 	const base = deps.publicUrl.href;

@@ -8,11 +8,12 @@ import { ok } from '#lib/protocol/result.ts';
 import { PROTOCOL_VERSION, REALTIME_PATH } from '#lib/protocol/version.ts';
 import { isConnectionError } from '#lib/server/db/connection-errors.ts';
 import type { Deps } from '#lib/server/deps.ts';
-import { providePlanes } from '#lib/server/planes.ts';
+import { providePlanes, type Planes } from '#lib/server/planes.ts';
 import { loadCasePreparation } from '#lib/server/preparation/case-preparation.ts';
 import { describeGaps } from '#lib/i18n/gate-gaps.ts';
 import { refuse } from '#lib/session/refusals.ts';
 import { ensureAgreementForMeeting } from '#lib/server/agreements/ensure-agreement.ts';
+import type { CaseOwners } from './cluster/owners.ts';
 import { attachCollab } from './collab/attach-collab.ts';
 import type { CollabHost } from './collab/collab-host.ts';
 import { attachControl } from './control/attach-control.ts';
@@ -42,6 +43,8 @@ export interface Realtime {
 	io: RealtimeServer;
 	sessions: SessionHost;
 	collab: CollabHost;
+	/** What this process's own sessions and documents answer the pages (planes.ts). */
+	planes: Planes;
 	close(): Promise<void>;
 }
 
@@ -57,7 +60,18 @@ function refusal(code: string): Error {
  * with media signalling) and the collaborative documents (WebSocket at /collab). The same
  * function runs under `vite dev` (through a Vite plugin) and in production.
  */
-export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
+export function attachRealtime(
+	httpServer: HttpServer,
+	deps: Deps,
+	owners: CaseOwners | null = null
+): Realtime {
+	/**
+	 * In a cluster, whether this process serves the case (holds it, or takes it now): a
+	 * connection for a case another process holds is sent there (cluster/dispatch.ts) — one
+	 * that got here all the same (a URL naming another meeting) is turned away.
+	 */
+	const servesHere = async (caseId: string | null) =>
+		!owners || (caseId !== null && (await owners.route(caseId)).local);
 	const io: RealtimeServer = new Server(httpServer, {
 		path: REALTIME_PATH,
 		serveClient: false,
@@ -113,6 +127,8 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 		try {
 			const identity = await resolveIdentity(deps, socket.request, handshake.data);
 			if (!identity) return next(refusal(ERROR_CODES.unauthenticated));
+			if (owners && !(await servesHere(await owners.caseOfMeeting(identity.meetingId))))
+				return next(refusal(ERROR_CODES.unavailable));
 			// Tabs and devices per person, and everyone's per meeting: refused before a seat.
 			if (!takePlace(identity, socket.conn)) return next(refusal(ERROR_CODES.tooManyConnections));
 			socket.data.identity = identity;
@@ -137,10 +153,15 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 	});
 	const sessions = attachControl(io, deps, deps.media);
 	attachSignalRelay(io, sessions, deps);
-	const collab = attachCollab(httpServer, deps, {
-		stepOf: (meetingId) => sessions.stepOf(meetingId),
-		load: (meetingId) => sessions.session(meetingId)
-	});
+	const collab = attachCollab(
+		httpServer,
+		deps,
+		{
+			stepOf: (meetingId) => sessions.stepOf(meetingId),
+			load: (meetingId) => sessions.session(meetingId)
+		},
+		servesHere
+	);
 	sessions.onStepChange(async (setup, step, actorUserId) => {
 		// The agreement is drafted at the drafting step: it exists before anyone sees the step.
 		if (step === 'drafting') {
@@ -160,20 +181,23 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps): Realtime {
 		if (!preparation || preparation.mayStartJoint) return null;
 		return refuse('gateClosed', { missing: describeGaps(preparation.gate.gaps) });
 	});
-	providePlanes({
+	const planes: Planes = {
 		agreements: collab,
 		sessions: {
-			stepOf: (meetingId) => sessions.stepOf(meetingId),
+			stepOf: async (meetingId) => sessions.stepOf(meetingId),
 			logHead: (meetingId) => sessions.logHead(meetingId),
 			withdrawEverywhere: (meetingIds, partyId) => sessions.withdrawEverywhere(meetingIds, partyId),
-			letGo: (meetingId, partyId) => sessions.letGo(meetingId, partyId)
+			letGo: async (meetingId, partyId) => sessions.letGo(meetingId, partyId)
 		}
-	});
+	};
+	// In a cluster, the pages reach these through the process holding each case (app.ts).
+	providePlanes(planes);
 
 	return {
 		io,
 		sessions,
 		collab,
+		planes,
 		close: async () => {
 			// socket.io's close stops the HTTP server listening at once, but answers only once
 			// every connection is gone — the drafts' WebSockets too, which collab closes: waiting

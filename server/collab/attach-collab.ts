@@ -13,7 +13,8 @@ const REASONS: Record<number, string> = {
 	400: 'Bad Request',
 	401: 'Unauthorized',
 	403: 'Forbidden',
-	500: 'Internal Server Error'
+	500: 'Internal Server Error',
+	503: 'Service Unavailable'
 };
 
 function parseUrl(target: string | undefined): URL | null {
@@ -40,7 +41,9 @@ function refuse(socket: Duplex, status: number): void {
 export function attachCollab(
 	httpServer: HttpServer,
 	deps: Deps,
-	sessions: SessionSteps
+	sessions: SessionSteps,
+	/** Whether this process serves the case (in a cluster, another may: realtime.ts). */
+	servesHere: (caseId: string) => Promise<boolean> = async () => true
 ): CollabHost {
 	const host = new CollabHost(deps, sessions);
 	const wss = new WebSocketServer({ noServer: true, maxPayload: COLLAB_MAX_MESSAGE_BYTES });
@@ -64,18 +67,24 @@ export function attachCollab(
 			meetingId,
 			ip: requestOrigin(req, deps.config).address
 		};
-		accessDocument(deps, target, credentials).then(
-			(access) => {
-				if (!access.ok) return refuse(socket, access.status);
-				wss.handleUpgrade(req, socket, head, (ws) => {
-					void host.open(ws, name, access.viewer, credentials);
-				});
-			},
-			(error) => {
-				deps.log.error('collab: access check failed', { error });
-				refuse(socket, 500);
-			}
-		);
+		accessDocument(deps, target, credentials)
+			.then(async (access) =>
+				access.ok && !(await servesHere(access.caseId))
+					? ({ ok: false, status: 503 } as const)
+					: access
+			)
+			.then(
+				(access) => {
+					if (!access.ok) return refuse(socket, access.status);
+					wss.handleUpgrade(req, socket, head, (ws) => {
+						void host.open(ws, name, access.viewer, credentials);
+					});
+				},
+				(error) => {
+					deps.log.error('collab: access check failed', { error });
+					refuse(socket, 500);
+				}
+			);
 	};
 	httpServer.on('upgrade', guarded(deps.log, 'collab: upgrade', upgrade));
 	return host;

@@ -12,7 +12,7 @@ import { notesSideOf } from '#lib/server/collab/notes-side.ts';
 export type DocumentAccess =
 	| { ok: true; viewer: CaseViewer; caseId: string }
 	/** 401: no valid session at all; 403: a session, not for this document. */
-	| { ok: false; status: 401 | 403 };
+	| { ok: false; status: 401 | 403 | 503 };
 
 /**
  * Whether the credentials may open the document, decided before the WebSocket is accepted.

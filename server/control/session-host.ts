@@ -312,8 +312,11 @@ export class SessionHost {
 	 * withdrawal's log entry and the link's revocation leaves the link working only until the
 	 * next process starts serving. Loaded sessions leave memory again when idle.
 	 */
-	async mendLiveMeetings(): Promise<void> {
-		const ids = await liveMeetingIds(this.#deps.db);
+	async mendLiveMeetings(
+		/** In a cluster: those of the live meetings this process should load (cluster/). */
+		choose: (meetingIds: string[]) => Promise<string[]> = async (ids) => ids
+	): Promise<void> {
+		const ids = await choose(await liveMeetingIds(this.#deps.db));
 		for (const meetingId of ids)
 			try {
 				const session = await this.session(meetingId);

@@ -9,6 +9,8 @@ export function connectRealtime(meetingId: string, as: 'party' | 'staff'): Realt
 	return io({
 		path: REALTIME_PATH,
 		auth: { protocol: PROTOCOL_VERSION, meetingId, as },
+		// In a cluster, the process this lands on sends it to the one holding the meeting.
+		query: { meeting: meetingId },
 		// Rural links drop often: keep trying, never give up on the person.
 		reconnectionDelayMax: 5_000
 	});

@@ -4,7 +4,8 @@ import type { AgendaStep } from '#lib/session/model.ts';
 /**
  * What the pages and use cases need from the realtime planes, which live in the host process
  * (server/): the agreement documents held in memory by the collab server, and the live
- * sessions held by the control plane. Provided by `attachRealtime`.
+ * sessions held by the control plane. Provided by `attachRealtime`; in a cluster, each call is
+ * made on the process that holds the case (server/cluster/peer-calls.ts).
  */
 export interface AgreementDocuments {
 	/** The draft as the server holds it: exactly what every peer has been sent. */
@@ -17,7 +18,7 @@ export interface AgreementDocuments {
 	/** The agreement's records changed (status, acceptances, signatures): tell everyone. */
 	changed(agreementId: string): Promise<void>;
 	/** Closes a party's connections to every document (they withdrew from the mediation). */
-	closeParty(partyId: string): void;
+	closeParty(partyId: string): void | Promise<void>;
 	/**
 	 * Who may open what changed (a link revoked or replaced, a meeting ended): every open
 	 * connection is checked again now, and those no longer allowed close.
@@ -26,8 +27,8 @@ export interface AgreementDocuments {
 }
 
 export interface LiveSessions {
-	/** The agenda step of a meeting's live session; null when it is not live here. */
-	stepOf(meetingId: string): AgendaStep | null;
+	/** The agenda step of a meeting's live session; null when it is not live. */
+	stepOf(meetingId: string): Promise<AgendaStep | null>;
 	/** The last hash of the session's log, everything logged so far included. */
 	logHead(meetingId: string): Promise<string | null>;
 	/** A party withdrew from the mediation: out of these meetings' live sessions at once. */
@@ -36,7 +37,7 @@ export interface LiveSessions {
 	 * A party's link to a meeting stopped working (revoked, replaced): the browsers connected
 	 * with it are let go at once, and cannot come back with it.
 	 */
-	letGo(meetingId: string, partyId: string): void;
+	letGo(meetingId: string, partyId: string): Promise<void>;
 }
 
 export interface Planes {

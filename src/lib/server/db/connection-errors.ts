@@ -43,8 +43,9 @@ const DRIVER_MESSAGES = [
 export class DatabaseUnavailableError extends Error {
 	readonly code = UNAVAILABLE;
 
-	constructor() {
-		super('the database does not answer');
+	/** Also: what holds the data does not answer — another process of the cluster. */
+	constructor(message = 'the database does not answer') {
+		super(message);
 		this.name = 'DatabaseUnavailableError';
 	}
 }

@@ -10,6 +10,7 @@ import {
 	numeric,
 	pgTable,
 	primaryKey,
+	serial,
 	text,
 	timestamp,
 	unique,
@@ -670,5 +671,32 @@ export const liveOwners = pgTable('live_owners', {
 	epoch: integer('epoch').notNull(),
 	/** The process that took it last (host, pid and a random part): for people reading it. */
 	process: text('process').notNull(),
+	since: timestamp('since', { withTimezone: true }).defaultNow().notNull()
+});
+
+/**
+ * The processes of a clustered deployment (DATABASE_URL and REDIS_URL): one row per process
+ * started, with the address its peers reach it at. A process is alive while it holds the
+ * advisory lock (PROCESS_LOCK_SPACE, id) on a connection of its own (server/cluster/).
+ */
+export const clusterProcesses = pgTable('cluster_processes', {
+	id: serial('id').primaryKey(),
+	/** Host, pid and a random part (ownership.ts PROCESS_NAME): for people reading it. */
+	name: text('name').notNull(),
+	/** e.g. http://10.0.0.5:3000 — where the other processes forward to this one. */
+	address: text('address').notNull(),
+	startedAt: timestamp('started_at', { withTimezone: true }).defaultNow().notNull()
+});
+
+/**
+ * Which process holds each case's live sessions and documents: connections and page actions
+ * for the case that reach another process are forwarded to it. A row naming a process that is
+ * no longer alive is taken over by the next process that needs the case.
+ */
+export const caseOwners = pgTable('case_owners', {
+	caseId: uuid('case_id')
+		.primaryKey()
+		.references(() => cases.id, { onDelete: 'cascade' }),
+	processId: integer('process_id').notNull(),
 	since: timestamp('since', { withTimezone: true }).defaultNow().notNull()
 });

@@ -56,6 +56,6 @@ export async function letGoOfLink(
 	planes: Pick<Planes, 'sessions' | 'agreements'>,
 	link: { meetingId: string; partyId: string }
 ): Promise<void> {
-	planes.sessions.letGo(link.meetingId, link.partyId);
+	await planes.sessions.letGo(link.meetingId, link.partyId);
 	await planes.agreements.recheckAccess();
 }

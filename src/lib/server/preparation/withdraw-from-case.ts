@@ -104,7 +104,7 @@ async function withdraw(
 	});
 	for (const partyId of meetingIds.side) {
 		await planes.sessions.withdrawEverywhere(meetingIds.meetings, partyId);
-		planes.agreements.closeParty(partyId);
+		await planes.agreements.closeParty(partyId);
 	}
 }
 

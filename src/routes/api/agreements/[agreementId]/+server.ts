@@ -16,7 +16,7 @@ export const GET: RequestHandler = (event) =>
 			state: agreementStateFor(
 				record,
 				viewer,
-				planes.sessions.stepOf(record.agreement.meetingId),
+				await planes.sessions.stepOf(record.agreement.meetingId),
 				deps.clock.now()
 			),
 			content: await planes.agreements.content(agreementId)

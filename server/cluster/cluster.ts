@@ -1,0 +1,76 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Deps } from '#lib/server/deps.ts';
+import { providePlanes } from '#lib/server/planes.ts';
+import type { Realtime } from '../realtime.ts';
+import { routeToOwners } from './dispatch.ts';
+import type { CaseOwners } from './owners.ts';
+import { peerKey } from './peer-auth.ts';
+import { PeerCalls } from './peer-calls.ts';
+
+/**
+ * How often a process looks for live meetings whose process died with nobody coming back to
+ * them (their records are mended from their logs once another process loads them).
+ */
+export const ADOPT_INTERVAL_MS = 2_000;
+
+export interface ClusterMember {
+	/** Once listening: the others may forward to this process from now on. */
+	listening(address: AddressInfo): Promise<void>;
+	stop(): void;
+}
+
+/**
+ * This process as one of several serving a deployment (REDIS_URL and DATABASE_URL): the
+ * pages' calls made where each case is held, connections sent on to it, and live meetings
+ * left by a dead process taken up. Attached before the server listens.
+ */
+export function joinCluster(
+	server: Server,
+	deps: Deps,
+	realtime: Realtime,
+	owners: CaseOwners
+): ClusterMember {
+	const { config, log } = deps;
+	const key = peerKey(config.authSecret);
+	const calls = new PeerCalls(owners, key, realtime.planes, log);
+	providePlanes(calls.planes());
+	routeToOwners(server, config, owners, calls, key);
+
+	/** Live meetings no live process holds: taken here, loaded, their records mended. */
+	const adopt = () =>
+		realtime.sessions.mendLiveMeetings(async (meetingIds) => {
+			const chosen: string[] = [];
+			for (const meetingId of await owners.orphanedMeetings(meetingIds)) {
+				const caseId = await owners.caseOfMeeting(meetingId);
+				if (caseId && (await owners.route(caseId)).local) chosen.push(meetingId);
+			}
+			return chosen;
+		});
+	let adopting: Promise<void> = Promise.resolve();
+	const timer = setInterval(() => {
+		adopting = adopting
+			.then(adopt)
+			.catch((error) => log.warn('cluster: taking up live meetings failed', { error }));
+	}, ADOPT_INTERVAL_MS);
+	timer.unref();
+
+	return {
+		async listening(address) {
+			const configured = config.cluster?.peerUrl;
+			const host =
+				address.address === '0.0.0.0' || address.address === '::'
+					? '127.0.0.1'
+					: address.family === 'IPv6'
+						? `[${address.address}]`
+						: address.address;
+			await owners.announce(configured ?? `http://${host}:${address.port}`);
+			adopting = adopting
+				.then(adopt)
+				.catch((error) => log.warn('cluster: taking up live meetings failed', { error }));
+		},
+		stop() {
+			clearInterval(timer);
+		}
+	};
+}
