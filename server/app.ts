@@ -46,8 +46,6 @@ export async function startMend(
 		handler: Parameters<typeof createRequestListener>[0];
 	};
 
-	// Only a process that serves gets here (server/active-role.ts); before anyone can connect.
-	deps.media.start?.();
 	const server = http.createServer(createRequestListener(handler, config));
 	const owners =
 		config.cluster && options.processId != null ? new CaseOwners(deps.db, options.processId) : null;

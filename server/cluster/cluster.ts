@@ -33,8 +33,16 @@ export function joinCluster(
 ): ClusterMember {
 	const { config, log } = deps;
 	const key = peerKey(config.authSecret);
-	const calls = new PeerCalls(owners, key, realtime.planes, log);
+	const calls = new PeerCalls(owners, key, realtime.planes, deps.media, log);
 	providePlanes(calls.planes());
+	// LiveKit: rooms another live process created are its own to clear up; their webhooks go
+	// to it (livekit.ts).
+	deps.media.joinCluster?.({
+		processId: owners.processId,
+		isAlive: (processId) => owners.isAlive(processId),
+		forwardWebhook: (processId, body, authorization) =>
+			calls.onProcess(processId, 'media.webhook', [body, authorization])
+	});
 	routeToOwners(server, config, owners, calls, key);
 
 	/** Live meetings no live process holds: taken here, loaded, their records mended. */

@@ -138,6 +138,14 @@ export class CaseOwners {
 		return Number(row?.lost ?? 0) === 0;
 	}
 
+	/** Whether the process with this id is alive (holds its lock). */
+	async isAlive(processId: number): Promise<boolean> {
+		const [row] = rowsOf<{ alive: boolean }>(
+			await this.#db.execute(sql`select ${alive(processId)} as alive`)
+		);
+		return Boolean(row?.alive);
+	}
+
 	/** The other processes alive now, with their addresses. */
 	async peers(): Promise<{ processId: number; address: string }[]> {
 		const rows = rowsOf<{ id: number; address: string }>(

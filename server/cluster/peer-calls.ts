@@ -5,6 +5,7 @@ import type { AgreementContent } from '#lib/agreement/model.ts';
 import { DatabaseUnavailableError } from '#lib/server/db/connection-errors.ts';
 import type { Logger } from '#lib/server/log.ts';
 import type { Planes } from '#lib/server/planes.ts';
+import type { MediaBackend } from '../media/backend.ts';
 import type { CaseOwners, Route } from './owners.ts';
 import { PEER_HEADERS, signPeer, verifyPeer } from './peer-auth.ts';
 
@@ -34,7 +35,7 @@ const CallSchema = z.object({ method: z.string().max(64), args: z.array(z.unknow
 type Handler = (...args: never[]) => Promise<unknown>;
 
 /** The calls a process answers for the cases it holds, and its own copies of the broadcasts. */
-function handlersOf(local: Planes) {
+function handlersOf(local: Planes, media: MediaBackend) {
 	const held = new Map<string, { release(): Promise<void> }>();
 	const handlers = {
 		'agreements.content': (agreementId: string) => local.agreements.content(agreementId),
@@ -63,6 +64,9 @@ function handlersOf(local: Planes) {
 			}),
 		'agreements.release': async (token: string) => {
 			await held.get(token)?.release();
+		},
+		'media.webhook': async (body: string, authorization: string | null) => {
+			await media.handleWebhook?.(body, authorization);
 		},
 		'sessions.stepOf': (meetingId: string) => local.sessions.stepOf(meetingId),
 		'sessions.logHead': (meetingId: string) => local.sessions.logHead(meetingId),
@@ -95,12 +99,23 @@ export class PeerCalls {
 	readonly #handlers: Handlers;
 	readonly #local: Planes;
 
-	constructor(owners: CaseOwners, key: Buffer, local: Planes, log: Logger) {
+	constructor(owners: CaseOwners, key: Buffer, local: Planes, media: MediaBackend, log: Logger) {
 		this.#owners = owners;
 		this.#key = key;
 		this.#local = local;
 		this.#log = log;
-		this.#handlers = handlersOf(local);
+		this.#handlers = handlersOf(local, media);
+	}
+
+	/** Calls `method` on the live process `processId` (what concerns it, not a case). */
+	async onProcess<M extends Method>(
+		processId: number,
+		method: M,
+		args: Parameters<Handlers[M]>
+	): Promise<Awaited<ReturnType<Handlers[M]>>> {
+		const peer = (await this.#owners.peers()).find((p) => p.processId === processId);
+		if (!peer) throw new Error(`cluster: process ${processId} is gone`);
+		return this.#call({ local: false, ...peer }, method, args);
 	}
 
 	/** Answers a call from a peer (dispatch.ts): refused unless signed for this very process. */

@@ -31,5 +31,16 @@ export interface MediaBackend {
 	start?(): void;
 	/** A webhook from the media server (LiveKit only). */
 	handleWebhook?(body: string, authorization: string | null): Promise<'accepted' | 'refused'>;
+	/** This process is one of a cluster: media the others hold is left to them (LiveKit). */
+	joinCluster?(cluster: MediaCluster): void;
 	stop?(): void;
+}
+
+/** What a media backend needs to know of the other processes of a cluster (server/cluster/). */
+export interface MediaCluster {
+	processId: number;
+	/** Whether the process with this id is alive. */
+	isAlive(processId: number): Promise<boolean>;
+	/** Hands a media server's webhook to the process it concerns. */
+	forwardWebhook(processId: number, body: string, authorization: string | null): Promise<void>;
 }

@@ -45,9 +45,25 @@ export function deploymentTag(config: Pick<Config, 'publicUrl' | 'database'>): s
 		.slice(0, 32);
 }
 
-/** The metadata of every room the deployment tagged `tag` creates. */
-export function roomMetadata(tag: string): string {
-	return JSON.stringify({ mendDeployment: tag });
+/**
+ * The metadata of every room the deployment tagged `tag` creates; in a cluster, with the id of
+ * the process that created it (server/cluster/): the one that holds its case, which the
+ * others leave it to.
+ */
+export function roomMetadata(tag: string, processId: number | null = null): string {
+	return JSON.stringify(
+		processId === null ? { mendDeployment: tag } : { mendDeployment: tag, mendProcess: processId }
+	);
+}
+
+/** The cluster process that created a room, from its metadata; null outside a cluster. */
+export function roomProcess(room: { metadata: string }): number | null {
+	try {
+		const metadata = JSON.parse(room.metadata) as { mendProcess?: unknown } | null;
+		return Number.isSafeInteger(metadata?.mendProcess) ? (metadata!.mendProcess as number) : null;
+	} catch {
+		return null;
+	}
 }
 
 /** Whether a room on the LiveKit server is one the deployment tagged `tag` created. */

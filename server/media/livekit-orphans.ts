@@ -6,8 +6,8 @@ import { isRoomOf, ROOM_PREFIX } from './livekit-deployment.ts';
 export const isGone = (error: unknown) => /not.?found|does not exist/i.test(String(error));
 
 /**
- * Orphans: rooms of this deployment that this process did not create. The process that
- * created one died, and left it with people in it — perhaps a victim and an offender who
+ * Orphans: rooms of this deployment that this process did not create — and, in a cluster, that
+ * no other live process did. The process that created one died, and left it with people in it — perhaps a victim and an offender who
  * still hear each other, while the session, restored from its log, has separated everyone
  * until the mediator is back. Deleting a room disconnects everyone in it at once.
  */
@@ -27,14 +27,15 @@ export function createOrphanSweeper(
 	rooms: Pick<RoomServiceClient, 'listRooms' | 'deleteRoom'>,
 	deployment: string,
 	/**
-	 * Whether this process created the room: true from before it asks LiveKit for it, so a
-	 * room being created during a sweep is never taken for an orphan.
+	 * Whether a live process holds the room: this one from before it asks LiveKit for it, so a
+	 * room being created during a sweep is never taken for an orphan; in a cluster, also the
+	 * live process named in its metadata.
 	 */
-	known: (roomName: string) => boolean,
+	held: (room: { name: string; metadata: string }) => boolean | Promise<boolean>,
 	log: Logger
 ): OrphanSweeper {
-	const isOrphan = (room: { name: string; metadata: string }) =>
-		isRoomOf(deployment, room) && !known(room.name);
+	const isOrphan = async (room: { name: string; metadata: string }) =>
+		isRoomOf(deployment, room) && !(await held(room));
 
 	async function deleteOrphan(name: string): Promise<void> {
 		log.info('livekit: deleting a room of this deployment that no process serves', {
@@ -48,7 +49,9 @@ export function createOrphanSweeper(
 	}
 
 	async function sweepNow(): Promise<void> {
-		const orphans = (await rooms.listRooms()).filter(isOrphan);
+		const listed = await rooms.listRooms();
+		const orphaned = await Promise.all(listed.map(isOrphan));
+		const orphans = listed.filter((_, i) => orphaned[i]);
 		await Promise.all(orphans.map((room) => deleteOrphan(room.name)));
 	}
 
@@ -78,7 +81,7 @@ export function createOrphanSweeper(
 			try {
 				// The tag as LiveKit holds it: a webhook's copy of the room may lack its metadata.
 				const [room] = await rooms.listRooms([name]);
-				if (room && isOrphan(room)) await deleteOrphan(name);
+				if (room && (await isOrphan(room))) await deleteOrphan(name);
 			} catch (error) {
 				log.warn('livekit: checking an unknown room failed (the next sweep will)', {
 					room: name,

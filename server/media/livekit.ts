@@ -10,8 +10,8 @@ import type { MediaTransport } from '#lib/protocol/media.ts';
 import type { Logger } from '#lib/server/log.ts';
 import type { MediaAssignment } from '#lib/session/media-policy.ts';
 import type { MediaConfig } from '../config.ts';
-import type { MediaBackend } from './backend.ts';
-import { ROOM_PREFIX, roomMetadata } from './livekit-deployment.ts';
+import type { MediaBackend, MediaCluster } from './backend.ts';
+import { ROOM_PREFIX, roomMetadata, roomProcess } from './livekit-deployment.ts';
 import { createOrphanSweeper, isGone } from './livekit-orphans.ts';
 
 /**
@@ -124,9 +124,32 @@ export function createLiveKitBackend(
 	const seats = new Map<string, Seat>();
 	const queues = new Map<string, Promise<unknown>>();
 	const seenEvents = new Set<string>();
-	const orphans = createOrphanSweeper(rooms, deployment, (name) => byName.has(name), log);
+	/** Set when this process is one of a cluster (server/cluster/cluster.ts). */
+	let cluster: MediaCluster | null = null;
+	/** The live process other than this one that created the room, if any. */
+	const heldElsewhere = async (room: { metadata: string }): Promise<number | null> => {
+		const creator = roomProcess(room);
+		if (!cluster || creator === null || creator === cluster.processId) return null;
+		return (await cluster.isAlive(creator)) ? creator : null;
+	};
+	const orphans = createOrphanSweeper(
+		rooms,
+		deployment,
+		async (room) => byName.has(room.name) || (await heldElsewhere(room)) !== null,
+		log
+	);
 
 	const seatKey = (meetingId: string, participantId: string) => `${meetingId}|${participantId}`;
+
+	/** The metadata LiveKit holds for a room: a webhook's copy of the room may lack it. */
+	const roomMetadataOf = async (name: string): Promise<string | null> => {
+		try {
+			return (await rooms.listRooms([name]))[0]?.metadata ?? null;
+		} catch (error) {
+			log.warn('livekit: looking up a room failed', { room: name, error });
+			return null;
+		}
+	};
 
 	/** One person's media changes are applied in order. */
 	function serialize<T>(key: string, task: () => Promise<T>): Promise<T> {
@@ -156,7 +179,7 @@ export function createLiveKitBackend(
 					emptyTimeout: EMPTY_TIMEOUT_S,
 					departureTimeout: DEPARTURE_TIMEOUT_S,
 					maxParticipants: MAX_PARTICIPANTS_PER_ROOM,
-					metadata: roomMetadata(deployment)
+					metadata: roomMetadata(deployment, cluster?.processId ?? null)
 					// No egress: sessions are never recorded.
 				})
 				.then(() => undefined)
@@ -312,6 +335,15 @@ export function createLiveKitBackend(
 				if (seenEvents.size > 10_000) seenEvents.delete(seenEvents.values().next().value!);
 			}
 			const roomName = event.room?.name ?? '';
+			// In a cluster: a room another live process created is that process's to look after.
+			if (cluster && roomName.startsWith(ROOM_PREFIX) && !byName.has(roomName)) {
+				const metadata = event.room?.metadata || (await roomMetadataOf(roomName));
+				const holder = metadata ? await heldElsewhere({ metadata }) : null;
+				if (holder !== null) {
+					await cluster.forwardWebhook(holder, body, authorization);
+					return 'accepted';
+				}
+			}
 			if (event.event === 'participant_joined' && event.participant) {
 				const identity = event.participant.identity;
 				if (!byName.has(roomName)) await orphans.deleteIfOrphan(roomName);
@@ -325,6 +357,10 @@ export function createLiveKitBackend(
 		},
 
 		reconcile,
+
+		joinCluster(member) {
+			cluster = member;
+		},
 
 		start() {
 			if (timer) return;
