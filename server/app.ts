@@ -51,6 +51,9 @@ export async function startMend(
 		config.cluster && options.processId != null ? new CaseOwners(deps.db, options.processId) : null;
 	const realtime = attachRealtime(server, deps, owners);
 	const cluster: ClusterMember | null = owners ? joinCluster(server, deps, realtime, owners) : null;
+	// Only a process that serves gets here (server/active-role.ts); before anyone can connect,
+	// and after joinCluster: its first sweep must know the rooms the other live processes hold.
+	deps.media.start?.();
 	// First of all listeners, socket.io's included (it takes over those attached before it).
 	server.prependListener('request', (req, res) => addResponseHeaders(req, res, config));
 	await new Promise<void>((resolve, reject) => {
