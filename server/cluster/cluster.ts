@@ -43,7 +43,14 @@ export function joinCluster(
 		forwardWebhook: (processId, body, authorization) =>
 			calls.onProcess(processId, 'media.webhook', [body, authorization])
 	});
-	routeToOwners(server, config, owners, calls, key);
+	// A case taken from a dead process: what it left in the media server goes at once.
+	const gone = new Set<number>();
+	owners.onTakeover = (from) => {
+		if (gone.has(from)) return;
+		gone.add(from);
+		deps.media.processGone?.();
+	};
+	const routing = routeToOwners(server, config, owners, calls, key);
 
 	/** Live meetings no live process holds: taken here, loaded, their records mended. */
 	const adopt = () =>
@@ -79,6 +86,7 @@ export function joinCluster(
 		},
 		stop() {
 			clearInterval(timer);
+			routing.close();
 		}
 	};
 }

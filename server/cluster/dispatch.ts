@@ -26,7 +26,10 @@ export function routeToOwners(
 	owners: CaseOwners,
 	calls: PeerCalls,
 	key: Buffer
-): void {
+): { close(): void } {
+	/** Connections piped to another process: neither socket.io's nor the documents' to close. */
+	const piped = new Set<Duplex>();
+	let closing = false;
 	const requests = server.listeners('request') as ((...args: unknown[]) => void)[];
 	const upgrades = server.listeners('upgrade') as ((...args: unknown[]) => void)[];
 	server.removeAllListeners('request');
@@ -73,12 +76,24 @@ export function routeToOwners(
 		decide(req).then(
 			(decision) => {
 				if (decision === null) serveHere(upgrades, [req, socket, head]);
-				else if (decision === 'misrouted') refuse503(socket);
-				else forwardUpgrade(req, socket, head, decision.to, decision.headers);
+				else if (decision === 'misrouted' || closing) refuse503(socket);
+				else {
+					piped.add(socket);
+					socket.once('close', () => piped.delete(socket));
+					forwardUpgrade(req, socket, head, decision.to, decision.headers);
+				}
 			},
 			() => refuse503(socket)
 		);
 	});
+
+	return {
+		/** Stopping: the pipes end, and their people reconnect to another process. */
+		close() {
+			closing = true;
+			for (const socket of piped) socket.destroy();
+		}
+	};
 }
 
 const isRouted = (url: string | undefined) =>

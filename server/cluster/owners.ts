@@ -51,6 +51,9 @@ export class CaseOwners {
 	readonly #held = new Set<string>();
 	readonly #cases = new Map<string, string | null>();
 
+	/** Called when this process took a case from a process that died. */
+	onTakeover: (from: number) => void = () => {};
+
 	constructor(db: Database, processId: number) {
 		this.#db = db;
 		this.processId = processId;
@@ -90,6 +93,7 @@ export class CaseOwners {
 				return { local: false, processId: owner.process_id, address: owner.address };
 			if (await this.#take(caseId, owner?.process_id ?? null)) {
 				this.#held.add(caseId);
+				if (owner) this.onTakeover(owner.process_id);
 				return LOCAL;
 			}
 			// Another process took it meanwhile: it serves it.

@@ -33,6 +33,8 @@ export interface MediaBackend {
 	handleWebhook?(body: string, authorization: string | null): Promise<'accepted' | 'refused'>;
 	/** This process is one of a cluster: media the others hold is left to them (LiveKit). */
 	joinCluster?(cluster: MediaCluster): void;
+	/** A process of the cluster died: what it held in the media server is nobody's now. */
+	processGone?(): void;
 	stop?(): void;
 }
 

@@ -17,6 +17,11 @@ export interface OrphanSweeper {
 	 * waits for it. A first sweep that failed is tried again by the next caller.
 	 */
 	sweptOnce(): Promise<void>;
+	/**
+	 * Resolves once a sweep that started after this call has finished (callers meanwhile share
+	 * it): in a cluster, after a process died, the rooms it left are orphans only from then on.
+	 */
+	sweptSinceNow(): Promise<void>;
 	/** Deletes the orphans there are now (reconciliation); a failure is logged, not thrown. */
 	sweep(): Promise<void>;
 	/** Someone joined `name`, a room this process does not know: deleted if an orphan. */
@@ -64,8 +69,26 @@ export function createOrphanSweeper(
 		return first;
 	}
 
+	/** The sweep running now, and the one that will run after it for those who came since. */
+	let running: Promise<void> | null = null;
+	let next: Promise<void> | null = null;
+	function sweptSinceNow(): Promise<void> {
+		if (!running) {
+			running = sweepNow().finally(() => (running = null));
+			return running;
+		}
+		next ??= running
+			.catch(() => {})
+			.then(() => {
+				next = null;
+				return sweptSinceNow();
+			});
+		return next;
+	}
+
 	return {
 		sweptOnce,
+		sweptSinceNow,
 
 		async sweep() {
 			try {

@@ -288,8 +288,11 @@ export function createLiveKitBackend(
 					if (previous) await revokeAndRemove(previous.roomName, participantId);
 					return null;
 				}
-				// Nobody is given a room while an orphan may still hold them with others.
+				// Nobody is given a room while an orphan may still hold them with others. In a
+				// cluster, a meeting new to this process may come from a process that died since
+				// the last sweep, which spared its rooms then.
 				await orphans.sweptOnce();
+				if (cluster && !byMeeting.has(meetingId)) await orphans.sweptSinceNow();
 				const room = roomFor(meetingId, assignment.room);
 				await room.created;
 				const permission = permissionFor(assignment);
@@ -340,7 +343,13 @@ export function createLiveKitBackend(
 				const metadata = event.room?.metadata || (await roomMetadataOf(roomName));
 				const holder = metadata ? await heldElsewhere({ metadata }) : null;
 				if (holder !== null) {
-					await cluster.forwardWebhook(holder, body, authorization);
+					try {
+						await cluster.forwardWebhook(holder, body, authorization);
+					} catch (error) {
+						// Not handled: LiveKit's retry of the same event must not be taken as a repeat.
+						if (event.id) seenEvents.delete(event.id);
+						throw error;
+					}
 					return 'accepted';
 				}
 			}
@@ -360,6 +369,16 @@ export function createLiveKitBackend(
 
 		joinCluster(member) {
 			cluster = member;
+		},
+
+		processGone() {
+			// Its rooms are orphans now: deleted at once, not at the next reconciliation — the
+			// people in one may be a victim and an offender the session has separated.
+			orphans
+				.sweptSinceNow()
+				.catch((error: unknown) =>
+					log.warn('livekit: sweeping a dead process’s rooms failed (tried again)', { error })
+				);
 		},
 
 		start() {
