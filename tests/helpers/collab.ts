@@ -152,6 +152,64 @@ export class CollabClient {
 	}
 }
 
+/**
+ * A document open in a browser page, as the page keeps it (src/lib/client/collab/
+ * collab-document.svelte.ts): when the server refuses an edit — the copy holds something the
+ * server never took, as when the process holding the document died before storing it — the
+ * copy is thrown away and a fresh one is loaded from the server. `client` is the copy of the
+ * moment.
+ */
+export class CollabPage {
+	client: CollabClient;
+	/** The refusals that made the page start again, in order. */
+	readonly refusals: string[] = [];
+	readonly #open: () => CollabClient;
+	#destroyed = false;
+
+	constructor(baseUrl: string, docName: string, credentials: CollabCredentials) {
+		this.#open = () => {
+			const client = new CollabClient(baseUrl, docName, credentials);
+			const keep = client.provider.messageHandlers[COLLAB_MESSAGES.auth]!;
+			client.provider.messageHandlers[COLLAB_MESSAGES.auth] = (
+				...args: Parameters<typeof keep>
+			) => {
+				keep(...args);
+				// Once y-websocket has handled the message, not from inside its handler.
+				setTimeout(() => this.#startAgain(client));
+			};
+			return client;
+		};
+		this.client = this.#open();
+	}
+
+	#startAgain(client: CollabClient): void {
+		if (this.#destroyed || client !== this.client || client.refusals.length === 0) return;
+		this.refusals.push(...client.refusals);
+		client.destroy();
+		this.client = this.#open();
+	}
+
+	text(name: string): string {
+		return this.client.text(name);
+	}
+
+	/** Types at the end of a Y.Text of the copy on screen now. */
+	type(name: string, text: string): void {
+		this.client.type(name, text);
+	}
+
+	/** Resolves once the copy on screen is synced with the server. */
+	async synced(timeoutMs = 5000): Promise<this> {
+		await this.client.synced(timeoutMs);
+		return this;
+	}
+
+	destroy(): void {
+		this.#destroyed = true;
+		this.client.destroy();
+	}
+}
+
 const WORDS = 'the offender agrees to repay the victim for the window and to write a letter'.split(
 	' '
 );

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -11,9 +12,10 @@ import {
 	ParticipantInfo_State,
 	RoomParticipantIdentity,
 	Room,
-	UpdateParticipantRequest
+	UpdateParticipantRequest,
+	type WebhookEvent
 } from '@livekit/protocol';
-import { TokenVerifier, type ClaimGrants, type VideoGrant } from 'livekit-server-sdk';
+import { AccessToken, TokenVerifier, type ClaimGrants, type VideoGrant } from 'livekit-server-sdk';
 
 /**
  * A stand-in for LiveKit's RoomService at its HTTP boundary (twirp over JSON), for contract
@@ -21,7 +23,7 @@ import { TokenVerifier, type ClaimGrants, type VideoGrant } from 'livekit-server
  * — the request's JWT, signed with the API secret — and parses each body with LiveKit's own
  * protocol classes, strictly (an unknown field is an error, as it would be a bug on our side).
  * Like LiveKit, it holds the rooms created and deleted, and refuses a call whose token lacks
- * the grant LiveKit asks of it.
+ * the grant LiveKit asks of it. It sends webhooks as LiveKit does (`sendWebhook`).
  */
 
 const PARSERS = {
@@ -46,6 +48,8 @@ const ALLOWED: Record<StubMethod, (video: VideoGrant, body: { room?: string }) =
 
 export interface StubCall {
 	method: StubMethod;
+	/** The stub's address the call came to: `url`, or one of `anotherAddress()`. */
+	via: string;
 	grants: ClaimGrants;
 	body: InstanceType<(typeof PARSERS)[StubMethod]>;
 }
@@ -69,25 +73,57 @@ export class LiveKitStub {
 	 */
 	readonly visits: string[] = [];
 	readonly #verifier = new TokenVerifier(this.apiKey, this.apiSecret);
-	#server = http.createServer((req, res) => void this.#handle(req, res));
+	readonly #servers: http.Server[] = [];
 	url = '';
 
 	async start(): Promise<this> {
-		this.#server.on('upgrade', (req, socket) => {
-			this.visits.push(`upgrade ${req.url}`);
-			socket.destroy();
-		});
-		await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-		this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+		this.url = await this.anotherAddress();
 		return this;
 	}
 
-	stop(): Promise<void> {
-		return new Promise((resolve) => {
-			this.#server.close(() => resolve());
-			// A browser's kept-alive connections would hold the close open.
-			this.#server.closeAllConnections();
+	/**
+	 * One more address of this same LiveKit, e.g. one per Mend process of a cluster: each
+	 * call records the address it came to (`via`), which tells apart the processes making them.
+	 */
+	async anotherAddress(): Promise<string> {
+		const server = http.createServer((req, res) => void this.#handle(req, res));
+		server.on('upgrade', (req, socket) => {
+			this.visits.push(`upgrade ${req.url}`);
+			socket.destroy();
 		});
+		this.#servers.push(server);
+		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+		return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+	}
+
+	async stop(): Promise<void> {
+		await Promise.all(
+			this.#servers.map(
+				(server) =>
+					new Promise<void>((resolve) => {
+						server.close(() => resolve());
+						// A browser's kept-alive connections would hold the close open.
+						server.closeAllConnections();
+					})
+			)
+		);
+	}
+
+	/**
+	 * Posts `event` to Mend's webhook endpoint at `mendUrl` as LiveKit does: its JSON, signed
+	 * with the API key over the body's hash. Resolves with the HTTP status of the answer.
+	 */
+	async sendWebhook(mendUrl: string, event: WebhookEvent): Promise<number> {
+		const body = event.toJsonString();
+		const token = new AccessToken(this.apiKey, this.apiSecret, { ttl: '5m' });
+		token.sha256 = createHash('sha256').update(body).digest('base64');
+		const response = await fetch(new URL('/api/livekit/webhook', mendUrl), {
+			method: 'POST',
+			headers: { 'content-type': 'application/webhook+json', authorization: await token.toJwt() },
+			body
+		});
+		await response.arrayBuffer();
+		return response.status;
 	}
 
 	/**
@@ -133,7 +169,8 @@ export class LiveKitStub {
 			return reply(401, { code: 'unauthenticated', msg: 'invalid authorization token' });
 		}
 		const body = PARSERS[method].fromJson(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-		this.calls.push({ method, grants, body } as StubCall);
+		const via = `http://127.0.0.1:${req.socket.localPort}`;
+		this.calls.push({ method, via, grants, body } as StubCall);
 		if (!ALLOWED[method](grants.video ?? {}, body as { room?: string }))
 			return reply(403, { code: 'permission_denied', msg: 'permissions denied' });
 		const json = { useProtoFieldName: true, emitDefaultValues: true };

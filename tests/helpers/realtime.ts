@@ -25,6 +25,9 @@ export function connect(
 		reconnection: false,
 		forceNew: true,
 		extraHeaders: headers,
+		// The meeting, in the handshake's URL, for the process that forwards it to its case's
+		// owner (session-client.ts).
+		query: { meeting: options.meetingId },
 		auth: (options.auth ?? {
 			protocol: options.protocol ?? PROTOCOL_VERSION,
 			meetingId: options.meetingId,

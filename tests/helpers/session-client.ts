@@ -30,6 +30,10 @@ export class SessionClient<V extends SessionView = SessionView> {
 			reconnectionDelay: 100,
 			reconnectionDelayMax: 500,
 			extraHeaders: { cookie: options.cookie },
+			// Names the meeting in the handshake's URL, as the browser's client does: a process
+			// that does not hold the meeting's case forwards the connection to the one that does
+			// (the auth below reaches the server only once the connection is made).
+			query: { meeting: options.meetingId },
 			auth: { protocol: PROTOCOL_VERSION, meetingId: options.meetingId, as: options.as }
 		});
 		this.socket.on('media', (update) => this.media.push(update));
