@@ -53,6 +53,8 @@ export interface Deployment {
 	links: Record<DemoParty, string>;
 	/** Reads the deployment's database, as someone looking into it would. */
 	query<R extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+	/** One more process of the deployment (not seeding), once it serves. */
+	startAnother(): Promise<Member>;
 }
 
 /** What a test undoes after it, last first, whatever happened to it (a failure, a timeout). */
@@ -75,9 +77,14 @@ async function serve(cleanups: Cleanups, env: Record<string, string>): Promise<M
 /**
  * `count` clustered processes on a fresh database: the first alone (it migrates the database
  * and seeds the demo, which issues every party a new link — so only it may), then the others
- * together, not seeding. Everything is stopped and removed when `cleanups` run.
+ * together, not seeding; with `together`, all at the same instant (the first still the only
+ * one seeding). Everything is stopped and removed when `cleanups` run.
  */
-export async function startDeployment(cleanups: Cleanups, count: number): Promise<Deployment> {
+export async function startDeployment(
+	cleanups: Cleanups,
+	count: number,
+	options: { together?: boolean } = {}
+): Promise<Deployment> {
 	const database = await createPostgresDatabase(testEnv.postgresUrl);
 	cleanups.push(() => database.drop());
 	const prefix = testRedisPrefix();
@@ -90,7 +97,8 @@ export async function startDeployment(cleanups: Cleanups, count: number): Promis
 		AUTH_SECRET: TEST_AUTH_SECRET,
 		LOG_LEVEL: 'warn'
 	};
-	const first = await serve(cleanups, { ...env, SEED_DEMO: 'true' });
+	const seeding = serve(cleanups, { ...env, SEED_DEMO: 'true' });
+	const first = options.together ? null : await seeding;
 	const others = await Promise.all(
 		Array.from({ length: count - 1 }, () => serve(cleanups, { ...env, SEED_DEMO: 'false' }))
 	);
@@ -98,12 +106,14 @@ export async function startDeployment(cleanups: Cleanups, count: number): Promis
 	reader.on('error', () => {});
 	await reader.connect();
 	cleanups.push(() => reader.end());
+	const seeded = first ?? (await seeding);
 	return {
 		databaseUrl,
-		members: [first, ...others],
-		links: demoLinks(first.mend.output()),
+		members: [seeded, ...others],
+		links: demoLinks(seeded.mend.output()),
 		query: async <R extends Record<string, unknown>>(sql: string, params: unknown[] = []) =>
-			(await reader.query(sql, params)).rows as R[]
+			(await reader.query(sql, params)).rows as R[],
+		startAnother: () => serve(cleanups, { ...env, SEED_DEMO: 'false' })
 	};
 }
 

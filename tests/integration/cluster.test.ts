@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -42,6 +43,7 @@ import {
 	togetherWithoutMediator,
 	watch,
 	type Cleanups,
+	type Deployment,
 	type Member
 } from '../helpers/cluster.ts';
 import { CollabClient, CollabPage } from '../helpers/collab.ts';
@@ -575,191 +577,258 @@ describe('page actions made on one process while another holds the meeting', () 
 	);
 });
 
+/**
+ * What happens to the processes under a meeting: returns the processes that serve after it,
+ * and when a process went. `current`: those serving before it, the meeting's holder among them.
+ */
+type Interruption = {
+	what: string;
+	run(
+		current: Member[],
+		holder: Member,
+		balancer: Balancer
+	): Promise<{ after: Member[]; at: number }>;
+};
+
+/** kill -9 of the process holding the meeting. */
+const killHolder: Interruption = {
+	what: 'kill -9 of the process holding the meeting',
+	async run(current, holder) {
+		const at = Date.now();
+		expect(await holder.mend.stop('SIGKILL')).toBeNull();
+		return { after: current.filter((member) => member !== holder), at };
+	}
+};
+
+/** An upgrade's step: a new process started and given to the balancer, then `which` stopped. */
+const replace = (deployment: Deployment, which: 'holder' | 'other'): Interruption => ({
+	what: `the ${which === 'holder' ? 'process holding the meeting' : 'other process'} stopped (SIGTERM) for a new one`,
+	async run(current, holder, balancer) {
+		const fresh = await deployment.startAnother();
+		const old = which === 'holder' ? holder : current.find((member) => member !== holder)!;
+		const after = [...current.filter((member) => member !== old), fresh];
+		balancer.targets = after.map((member) => member.port);
+		// It writes what it has, lets its people go, and exits within its 15 s.
+		const at = Date.now();
+		expect(await old.mend.stop('SIGTERM'), old.mend.output()).toBe(0);
+		return { after, at };
+	}
+});
+
+/**
+ * A meeting under way through a round-robin balancer in front of `deployment`: both sides in
+ * the joint room at the drafting step, the victim and the mediator typing, the mediator
+ * lengthening the turn as fast as each change is acknowledged. Then each interruption in
+ * turn; after each, everyone is back on a process that serves, nothing acknowledged or shown
+ * is lost, and no party's view ever puts the two sides together without the mediator.
+ */
+async function interruptedMeeting(deployment: Deployment, interruptions: Interruption[]) {
+	const balancer = await Balancer.start(deployment.members.map((member) => member.port));
+	cleanups.push(() => balancer.close());
+	const url = balancer.url;
+	const { links } = deployment;
+
+	const staff = await demoMediator(url);
+	const browsers = {
+		victim: await openDemoLink(url, links.victim),
+		offender: await openDemoLink(url, links.offender)
+	};
+	const meetingId = browsers.victim.meetingId;
+	const mediator = await join<MediatorView>(url, staff.cookieHeader, meetingId, 'staff', true);
+	const parties = {
+		victim: await join<PartyView>(url, browsers.victim.http.cookieHeader, meetingId, 'party', true),
+		offender: await join<PartyView>(
+			url,
+			browsers.offender.http.cookieHeader,
+			meetingId,
+			'party',
+			true
+		)
+	};
+	const clients = [mediator, parties.victim, parties.offender];
+	const idOf = (role: string) => mediator.view.participants.find((p) => p.role === role)!.id;
+	await mediator.until((v) => v.participants.filter((p) => p.present).length === 3, PATIENT);
+	await mediator.do({ type: 'startSession' });
+	for (const role of ['victim', 'offender'] as const) {
+		await mediator.do({ type: 'admit', participantId: idOf(role) });
+		await parties[role].until((v) => v.place.kind === 'joint', PATIENT);
+		await parties[role].do({ type: 'confirmVoluntary' });
+	}
+	await mediator.do({ type: 'setSpeakingMode', mode: 'turns', turnSeconds: 60 });
+	await mediator.do({ type: 'goToStep', step: 'drafting' });
+	const docName = agreementDocName((await agreementOfMeeting(staffActor(staff), meetingId))!);
+
+	// The victim and the mediator type, each a marker every 20 ms, in pages that start
+	// again from the server's copy when it refuses an edit (what the killed process had
+	// not stored yet, it never took).
+	const typists = {
+		v: new CollabPage(url, docName, credentialsOf({ http: browsers.victim.http, meetingId })),
+		m: new CollabPage(url, docName, credentialsOf(staffActor(staff)))
+	};
+	cleanups.push(() => Object.values(typists).forEach((page) => page.destroy()));
+	await Promise.all(Object.values(typists).map((client) => client.synced(PATIENT)));
+	let count = 0;
+	const typing = Object.entries(typists).map(([who, client]) =>
+		setInterval(() => client.type('harm', `${who}${count++};`), 20)
+	);
+	cleanups.push(() => typing.forEach((interval) => clearInterval(interval)));
+	// What each typist's page shows of the other's typing.
+	const seenBy = (who: 'v' | 'm') =>
+		[...markers(typists[who].text('harm'))].filter((m) => !m.startsWith(who));
+
+	// The mediator lengthens the turn, one command after the other, as fast as each is
+	// acknowledged; every acknowledged length is kept.
+	const acknowledged: number[] = [];
+	let changing = true;
+	const changes = (async () => {
+		let seconds = 61;
+		while (changing) {
+			const answer = await mediator
+				.send({ type: 'setTurnLength', turnSeconds: seconds })
+				.catch(() => null);
+			if (answer?.ok) acknowledged.push(seconds++);
+			else await sleep(50);
+		}
+	})();
+	cleanups.push(() => {
+		changing = false;
+		return changes;
+	});
+	const lastAcknowledged = () => acknowledged.at(-1) ?? 60;
+	await vi.waitFor(
+		() => {
+			expect(seenBy('m').length).toBeGreaterThan(40);
+			expect(seenBy('v').length).toBeGreaterThan(40);
+		},
+		{ timeout: PATIENT }
+	);
+	await vi.waitFor(() => expect(acknowledged.length).toBeGreaterThan(10), {
+		timeout: PATIENT
+	});
+
+	// The balancer spread the connections over all three processes.
+	expect([...balancer.given.keys()].sort()).toEqual(
+		deployment.members.map((member) => member.port).sort()
+	);
+	let current = deployment.members;
+	for (const interruption of interruptions) {
+		const watched = clients.map(watch);
+		const holder = await ownerOf(deployment, meetingId, current);
+		const interrupted = await interruption.run(current, holder, balancer);
+		current = interrupted.after;
+		const interruptedAt = interrupted.at;
+		const ackedBefore = lastAcknowledged();
+		const countBefore = count;
+		const shown = new Set([...seenBy('m'), ...seenBy('v')]);
+		// Whatever the old process sent before it went has arrived by then; a view after it
+		// comes from the process that holds the meeting now.
+		const settled = Date.now() + 300;
+
+		// Everyone back: each connection holds a view sent since, and each typist sees what
+		// the other typed after the interruption.
+		const backAt = await Promise.all([
+			...clients.map(
+				async (client, index) => (await backAfter(client, watched[index]!, settled)) - interruptedAt
+			),
+			...(['v', 'm'] as const).map(async (who) => {
+				await vi.waitFor(
+					() =>
+						expect(seenBy(who).some((marker) => numberOf(marker) > countBefore + 10)).toBe(true),
+					{ timeout: 90_000, interval: 20 }
+				);
+				return Date.now() - interruptedAt;
+			})
+		]);
+		console.log(
+			`${interruption.what}: everyone back ${Math.max(...backAt)} ms after it (mediator, victim, offender, victim's draft, mediator's draft: ${backAt.join(', ')} ms)`
+		);
+
+		// Back where they were: the joint room, the drafting step, the last acknowledged length.
+		for (const party of Object.values(parties))
+			await party.until((v) => v.place.kind === 'joint' && v.step === 'drafting', PATIENT);
+		const resumedView = await mediator.until(
+			(v) => v.step === 'drafting' && v.speaking?.mode === 'turns',
+			PATIENT
+		);
+		expect(
+			resumedView.speaking?.mode === 'turns' && resumedView.speaking.turnSeconds
+		).toBeGreaterThanOrEqual(ackedBefore);
+		// The database names a process that serves now as the case's owner.
+		await ownerOf(deployment, meetingId, current);
+		// Going on: more changes acknowledged by the process that holds it now.
+		const resumed = acknowledged.length;
+		await vi.waitFor(() => expect(acknowledged.length).toBeGreaterThan(resumed + 5), {
+			timeout: PATIENT
+		});
+		// Every edit one typist's page had shown of the other's is in the draft.
+		const fresh = openDoc(url, docName, staffActor(staff));
+		await fresh.synced(PATIENT);
+		const recovered = markers(fresh.text('harm'));
+		expect([...shown].filter((marker) => !recovered.has(marker))).toEqual([]);
+		fresh.destroy();
+	}
+	changing = false;
+	for (const interval of typing) clearInterval(interval);
+	await changes;
+
+	// Every acknowledged change is in the session's log, and in what the mediator sees.
+	const logged = new Set(
+		(
+			await deployment.query<{ seconds: number }>(
+				`select (command->>'turnSeconds')::int as seconds from session_events
+				 where meeting_id = $1 and command->>'type' = 'setTurnLength'`,
+				[meetingId]
+			)
+		).map((row) => row.seconds)
+	);
+	expect(acknowledged.filter((seconds) => !logged.has(seconds))).toEqual([]);
+	await mediator.until(
+		(v) => v.speaking?.mode === 'turns' && v.speaking.turnSeconds === lastAcknowledged(),
+		PATIENT
+	);
+	// Both pages end with the same text as a page opened now.
+	await vi.waitFor(() => expect(typists.v.text('harm')).toBe(typists.m.text('harm')), {
+		timeout: PATIENT,
+		interval: 50
+	});
+	const fresh = openDoc(url, docName, staffActor(staff));
+	await fresh.synced(PATIENT);
+	await vi.waitFor(() => expect(fresh.text('harm')).toBe(typists.m.text('harm')), {
+		timeout: PATIENT
+	});
+
+	// No view ever put a side with the other while no mediator was connected.
+	for (const party of Object.values(parties))
+		expect(togetherWithoutMediator(party.views)).toEqual([]);
+}
+
 describe('the process holding a meeting killed (-9) in the middle of it', () => {
 	it.runIf(clustered)(
 		'everyone is back through the balancer on another process, nothing acknowledged is lost, the sides are never together alone',
 		async () => {
 			const deployment = await startDeployment(3);
-			const balancer = await Balancer.start(deployment.members.map((member) => member.port));
-			cleanups.push(() => balancer.close());
-			const url = balancer.url;
-			const { links } = deployment;
-
-			const staff = await demoMediator(url);
-			const browsers = {
-				victim: await openDemoLink(url, links.victim),
-				offender: await openDemoLink(url, links.offender)
-			};
-			const meetingId = browsers.victim.meetingId;
-			const mediator = await join<MediatorView>(url, staff.cookieHeader, meetingId, 'staff', true);
-			const parties = {
-				victim: await join<PartyView>(
-					url,
-					browsers.victim.http.cookieHeader,
-					meetingId,
-					'party',
-					true
-				),
-				offender: await join<PartyView>(
-					url,
-					browsers.offender.http.cookieHeader,
-					meetingId,
-					'party',
-					true
-				)
-			};
-			const clients = [mediator, parties.victim, parties.offender];
-			const idOf = (role: string) => mediator.view.participants.find((p) => p.role === role)!.id;
-			await mediator.until((v) => v.participants.filter((p) => p.present).length === 3, PATIENT);
-			await mediator.do({ type: 'startSession' });
-			for (const role of ['victim', 'offender'] as const) {
-				await mediator.do({ type: 'admit', participantId: idOf(role) });
-				await parties[role].until((v) => v.place.kind === 'joint', PATIENT);
-				await parties[role].do({ type: 'confirmVoluntary' });
-			}
-			await mediator.do({ type: 'setSpeakingMode', mode: 'turns', turnSeconds: 60 });
-			await mediator.do({ type: 'goToStep', step: 'drafting' });
-			const docName = agreementDocName((await agreementOfMeeting(staffActor(staff), meetingId))!);
-
-			// The victim and the mediator type, each a marker every 20 ms, in pages that start
-			// again from the server's copy when it refuses an edit (what the killed process had
-			// not stored yet, it never took).
-			const typists = {
-				v: new CollabPage(url, docName, credentialsOf({ http: browsers.victim.http, meetingId })),
-				m: new CollabPage(url, docName, credentialsOf(staffActor(staff)))
-			};
-			cleanups.push(() => Object.values(typists).forEach((page) => page.destroy()));
-			await Promise.all(Object.values(typists).map((client) => client.synced(PATIENT)));
-			let count = 0;
-			const typing = Object.entries(typists).map(([who, client]) =>
-				setInterval(() => client.type('harm', `${who}${count++};`), 20)
-			);
-			cleanups.push(() => typing.forEach((interval) => clearInterval(interval)));
-			// What each typist's page shows of the other's typing.
-			const seenBy = (who: 'v' | 'm') =>
-				[...markers(typists[who].text('harm'))].filter((m) => !m.startsWith(who));
-
-			// The mediator lengthens the turn, one command after the other, as fast as each is
-			// acknowledged; every acknowledged length is kept.
-			const acknowledged: number[] = [];
-			let changing = true;
-			const changes = (async () => {
-				let seconds = 61;
-				while (changing) {
-					const answer = await mediator
-						.send({ type: 'setTurnLength', turnSeconds: seconds })
-						.catch(() => null);
-					if (answer?.ok) acknowledged.push(seconds++);
-					else await sleep(50);
-				}
-			})();
-			cleanups.push(() => {
-				changing = false;
-				return changes;
-			});
-			const lastAcknowledged = () => acknowledged.at(-1) ?? 60;
-			await vi.waitFor(
-				() => {
-					expect(seenBy('m').length).toBeGreaterThan(40);
-					expect(seenBy('v').length).toBeGreaterThan(40);
-				},
-				{ timeout: PATIENT }
-			);
-			await vi.waitFor(() => expect(acknowledged.length).toBeGreaterThan(10), {
-				timeout: PATIENT
-			});
-
-			// The balancer spread the connections over all three processes.
-			expect([...balancer.given.keys()].sort()).toEqual(
-				deployment.members.map((member) => member.port).sort()
-			);
-			const watched = clients.map(watch);
-			const owner = await ownerOf(deployment, meetingId);
-			const survivors = deployment.members.filter((member) => member !== owner);
-			const killedAt = Date.now();
-			expect(await owner.mend.stop('SIGKILL')).toBeNull();
-			const ackedAtKill = lastAcknowledged();
-			const countAtKill = count;
-			const shown = new Set([...seenBy('m'), ...seenBy('v')]);
-			// Whatever the killed process sent before it died has arrived by then; a view after
-			// it comes from the process that took the meeting over.
-			const settled = Date.now() + 300;
-
-			// Everyone back: each connection holds a view sent since, and each typist sees what
-			// the other typed after the kill.
-			const backAt = await Promise.all([
-				...clients.map(
-					async (client, index) => (await backAfter(client, watched[index]!, settled)) - killedAt
-				),
-				...(['v', 'm'] as const).map(async (who) => {
-					await vi.waitFor(
-						() =>
-							expect(seenBy(who).some((marker) => numberOf(marker) > countAtKill + 10)).toBe(true),
-						{ timeout: 90_000, interval: 20 }
-					);
-					return Date.now() - killedAt;
-				})
-			]);
-			console.log(
-				`kill -9 of the process holding the meeting: everyone back ${Math.max(...backAt)} ms after the kill (mediator, victim, offender, victim's draft, mediator's draft: ${backAt.join(', ')} ms)`
-			);
-
-			// Back where they were: the joint room, the drafting step, the last acknowledged turn length.
-			for (const party of Object.values(parties))
-				await party.until((v) => v.place.kind === 'joint' && v.step === 'drafting', PATIENT);
-			const resumedView = await mediator.until(
-				(v) => v.step === 'drafting' && v.speaking?.mode === 'turns',
-				PATIENT
-			);
-			expect(
-				resumedView.speaking?.mode === 'turns' && resumedView.speaking.turnSeconds
-			).toBeGreaterThanOrEqual(ackedAtKill);
-			// The database names a surviving process as the case's owner.
-			await ownerOf(deployment, meetingId, survivors);
-			// Going on: more changes acknowledged by the process that holds it now.
-			const resumed = acknowledged.length;
-			await vi.waitFor(() => expect(acknowledged.length).toBeGreaterThan(resumed + 5), {
-				timeout: PATIENT
-			});
-			changing = false;
-			for (const interval of typing) clearInterval(interval);
-			await changes;
-
-			// Every acknowledged change is in the session's log, and in what the mediator sees.
-			const logged = new Set(
-				(
-					await deployment.query<{ seconds: number }>(
-						`select (command->>'turnSeconds')::int as seconds from session_events
-						 where meeting_id = $1 and command->>'type' = 'setTurnLength'`,
-						[meetingId]
-					)
-				).map((row) => row.seconds)
-			);
-			expect(acknowledged.filter((seconds) => !logged.has(seconds))).toEqual([]);
-			await mediator.until(
-				(v) => v.speaking?.mode === 'turns' && v.speaking.turnSeconds === lastAcknowledged(),
-				PATIENT
-			);
-
-			// Every edit one typist's page had shown of the other's is in the draft, and both
-			// pages end with the same text as a page opened now.
-			await vi.waitFor(() => expect(typists.v.text('harm')).toBe(typists.m.text('harm')), {
-				timeout: PATIENT,
-				interval: 50
-			});
-			const fresh = openDoc(url, docName, staffActor(staff));
-			await fresh.synced(PATIENT);
-			const recovered = markers(fresh.text('harm'));
-			expect([...shown].filter((marker) => !recovered.has(marker))).toEqual([]);
-			await vi.waitFor(() => expect(fresh.text('harm')).toBe(typists.m.text('harm')), {
-				timeout: PATIENT
-			});
-
-			// No view ever put a side with the other while no mediator was connected.
-			for (const party of Object.values(parties))
-				expect(togetherWithoutMediator(party.views)).toEqual([]);
+			await interruptedMeeting(deployment, [killHolder]);
 		},
 		240_000
+	);
+});
+
+describe('a rolling restart of a cluster started at once on an empty database', () => {
+	it.runIf(clustered)(
+		'both processes come up on one migration; each replaced in turn under a live meeting, nothing is lost',
+		async () => {
+			const deployment = await startClusterDeployment(cleanups, 2, { together: true });
+			const [{ n }] = await deployment.query<{ n: number }>(
+				'select count(*)::int as n from drizzle.__drizzle_migrations'
+			);
+			const files = (await readdir('drizzle')).filter((file) => file.endsWith('.sql'));
+			expect(n).toBe(files.length);
+			await interruptedMeeting(deployment, [
+				replace(deployment, 'holder'),
+				replace(deployment, 'other')
+			]);
+		},
+		300_000
 	);
 });
 
