@@ -33,6 +33,9 @@ export interface Reconnection {
  * (~1 KB for Mend) kept 4 MB alive through every young collection of the load generator — its
  * own 7–9 ms pauses every half second and a full collection every ~12 s, counted as latency.
  * After a reconnection it keeps the first view whole, once: what a failover is judged by.
+ *
+ * It connects with `?meeting=<id>`, as the app's client does: in a cluster, a process that does
+ * not hold the meeting's case forwards the connection to the one that does.
  */
 export class BenchClient {
 	readonly socket: Socket;
@@ -42,6 +45,10 @@ export class BenchClient {
 	readonly reconnections: Reconnection[] = [];
 	/** Attempts to connect again, refused ones included. */
 	reconnectAttempts = 0;
+	/** Why attempts to connect again failed: the server's answer, or the socket's error code. */
+	readonly reconnectErrors: string[] = [];
+	/** Where it connects: first the address it was given, from the first reconnection `reconnectTo`. */
+	url: string;
 	#lastSeq = -1;
 	#lastPlace: string | undefined;
 	dropped = false;
@@ -50,14 +57,16 @@ export class BenchClient {
 	/**
 	 * `reconnection`: the client comes back by itself after its connection drops, as a browser
 	 * does — soon, as tests/helpers/session-client.ts does (the first try 50–150 ms after the
-	 * drop, then at most every 500 ms).
+	 * drop, then at most every 500 ms) — to `reconnectTo` if given: the deployment's address
+	 * (a balancer in front of a cluster's processes), where it first connected otherwise.
 	 */
 	constructor(
 		url: string,
 		meetingId: string,
 		member: Member,
-		options: { reconnection?: boolean } = {}
+		options: { reconnection?: boolean; reconnectTo?: string } = {}
 	) {
+		this.url = url;
 		this.socket = io(url, {
 			path: REALTIME_PATH,
 			transports: ['websocket'],
@@ -67,6 +76,7 @@ export class BenchClient {
 			reconnectionDelayMax: 500,
 			timeout: 60_000,
 			extraHeaders: member.cookie ? { cookie: member.cookie } : {},
+			query: { meeting: meetingId },
 			auth: { protocol: PROTOCOL_VERSION, meetingId, as: member.as }
 		});
 		let connectedBefore = false;
@@ -74,7 +84,23 @@ export class BenchClient {
 			if (connectedBefore) this.reconnections.push({ at: performance.now() });
 			connectedBefore = true;
 		});
-		this.socket.io.on('reconnect_attempt', () => this.reconnectAttempts++);
+		this.socket.io.on('reconnect_error', (error) => {
+			const cause = (error as { description?: { message?: string; error?: { code?: string } } })
+				.description;
+			this.reconnectErrors.push(
+				cause?.error?.code ??
+					cause?.message?.replace(/^Unexpected server response: /, '') ??
+					error.message
+			);
+		});
+		const { reconnectTo } = options;
+		this.socket.io.on('reconnect_attempt', () => {
+			this.reconnectAttempts++;
+			if (!reconnectTo || this.url === reconnectTo) return;
+			// socket.io-client has no setting for it: its manager reads its address at every attempt.
+			(this.socket.io as unknown as { uri: string }).uri = reconnectTo;
+			this.url = reconnectTo;
+		});
 		this.socket.on('view', (view: View) => {
 			const at = performance.now();
 			this.seqs.push(view.seq);

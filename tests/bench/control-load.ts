@@ -32,6 +32,9 @@ export interface Grant {
 	refused: boolean;
 }
 
+/** Where a session's member first connects (`member`: 0 the mediator, then the parties). */
+export type Placement = (session: number, member: number) => string;
+
 /** Every client any load opened and did not close: closed at once when a bench is stopped. */
 const openClients = new Set<BenchClient>();
 
@@ -64,22 +67,38 @@ export class ControlLoad {
 		this.connectS = connectS;
 	}
 
-	/** Connects every member of every session to `url`, `connectBatch` at once, and prepares them. */
+	/**
+	 * Connects every member of every session to `place` (one address, or each member's own),
+	 * `connectBatch` at once, and prepares them; they reconnect to `reconnectTo` if given. Every mediator is seated before any party: in
+	 * a cluster a case is held by the process its first connection reaches — the mediator's.
+	 */
 	static async seat(
-		url: string,
+		place: string | Placement,
 		sessions: SessionSpec[],
-		options: { connectBatch: number; reconnection?: boolean }
+		options: { connectBatch: number; reconnection?: boolean; reconnectTo?: string }
 	): Promise<ControlLoad> {
 		const started = performance.now();
+		const where: Placement = typeof place === 'string' ? () => place : place;
 		const clients: BenchClient[][] = sessions.map(() => []);
-		const seats = sessions.flatMap((spec, i) => spec.members.map((member) => ({ i, member })));
-		// Clients are made in `seats` order (synchronously, before any await): mediator first.
-		await inBatches(seats, options.connectBatch, async ({ i, member }) => {
-			const client = new BenchClient(url, sessions[i]!.meetingId, member, options);
+		const seats = sessions.flatMap((spec, i) =>
+			spec.members.map((member, m) => ({ i, m, member }))
+		);
+		const seatOne = async ({ i, m, member }: (typeof seats)[number]) => {
+			const client = new BenchClient(where(i, m), sessions[i]!.meetingId, member, options);
 			openClients.add(client);
-			clients[i]!.push(client);
+			clients[i]![m] = client;
 			await client.opened();
-		});
+		};
+		await inBatches(
+			seats.filter((seat) => seat.m === 0),
+			options.connectBatch,
+			seatOne
+		);
+		await inBatches(
+			seats.filter((seat) => seat.m > 0),
+			options.connectBatch,
+			seatOne
+		);
 		await inBatches([...sessions.keys()], PREPARE_BATCH, async (i) => {
 			await sessions[i]!.prepare?.(clients[i]!);
 		});

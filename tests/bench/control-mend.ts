@@ -16,31 +16,37 @@ import { NODE_OPTIONS, spawnServer, type Spawned } from './server-process.ts';
 
 /** Printed once a process serves and listens, with its public address. */
 export const RUNNING = /Mend is running at (\S+)/;
-/** Printed by a process that found another serving the database. */
-export const STANDING_BY = /this one stands by/;
 
 /**
- * The settings of a Mend process on `databaseUrl`, listening on `port`. Every process of one
- * deployment gets the same (a standby shares the serving one's port and secret).
+ * The settings of a Mend process on `databaseUrl`, listening on `port`. The processes of one
+ * deployment share the secret, the public address and Redis; each of a cluster listens on its
+ * own port (a standby on the serving one's).
  */
 export function mendEnv(options: {
 	databaseUrl: string;
 	port: number;
 	authSecret?: string;
+	/** The deployment's address; unset, the one this process listens on. */
+	publicUrl?: string;
+	/** REDIS_URL and REDIS_KEY_PREFIX: with PostgreSQL, this process serves in a cluster. */
+	redis?: { url: string; keyPrefix: string };
 	logLevel?: 'warn' | 'info';
 	/** Extra NODE_OPTIONS (--cpu-prof …). */
 	nodeOptions?: string;
 }): Record<string, string> {
-	// In production Mend is told its public address: here, the one it will listen on.
+	// In production Mend is told its public address: here, by default, the one it listens on.
 	return {
 		NODE_ENV: 'production',
 		PORT: String(options.port),
 		HOST: '127.0.0.1',
-		PUBLIC_URL: `http://127.0.0.1:${options.port}`,
+		PUBLIC_URL: options.publicUrl ?? `http://127.0.0.1:${options.port}`,
 		AUTH_SECRET: options.authSecret ?? randomBytes(32).toString('base64url'),
 		SEED_DEMO: 'false',
 		LOG_LEVEL: options.logLevel ?? 'warn',
 		DATABASE_URL: options.databaseUrl,
+		...(options.redis
+			? { REDIS_URL: options.redis.url, REDIS_KEY_PREFIX: options.redis.keyPrefix }
+			: {}),
 		NODE_OPTIONS: [NODE_OPTIONS, options.nodeOptions ?? ''].join(' ').trim()
 	};
 }

@@ -1,19 +1,23 @@
 /**
- * A failover under load (tests/bench/cluster.ts): the serving Mend process is killed (SIGKILL)
- * while every session's mediator grants the floor; the standby, started with the same settings
- * on the same port, takes over, and the clients come back to it by themselves.
+ * A failover under load in a cluster (tests/bench/cluster.ts): one of the two Mend processes is
+ * killed (SIGKILL) while every session's mediator grants the floor; the survivor takes its
+ * cases over, and the clients come back by themselves.
  *
- * Measured from the kill: when the standby took the serving lock (its own log line), when it
- * listened (its "running" line), when it took the sessions (`live_owners.since` of each, the
- * start of its load from the log), and when each client held a view from it (the first view
- * after the client connected again). A client is back then; a session is back when its four
- * are; the failover is over when every session is.
+ * Affected are the sessions whose case the killed process held — every client of theirs loses
+ * its connection, those it served and those the survivor forwarded to it — and the clients of
+ * the survivor's sessions that were connected to the killed process (forwarded from there).
+ * A client is back once it holds a view on a connection made after the kill — from the
+ * survivor, the case's owner now, the only process left; a session once its affected clients
+ * are; the failover is over when every affected client is. Its parts: when the survivor took
+ * each case (`case_owners.since`) and loaded its session (`live_owners.since`, the start of its
+ * load from the log), the first client, half and 90 % of the affected sessions back.
  *
- * Lost: an acknowledged grant is lost if the log the new process loads does not hold it (the
- * same seq, to the same person), or if it was its session's last acknowledged grant and the
- * first view the new process sends the mediator does not show it — a seq below it, or the
- * floor held by someone neither it nor a later grant (sent, not yet answered at the kill)
- * named. Grants stop at the kill: nothing sent afterwards could blur what was acknowledged.
+ * Lost: an acknowledged grant is lost if the log does not hold it (the same seq, to the same
+ * person), or if it was its session's last acknowledged grant and the mediator's view does not
+ * show it — the first view the survivor sends a mediator that came back (a seq below it, or the
+ * floor held by someone neither it nor a later grant, sent and not yet answered at the kill,
+ * named), or the last view of a mediator that never lost its connection (a seq below it).
+ * Grants stop at the kill: nothing sent afterwards could blur what was acknowledged.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,117 +25,200 @@ import pg from 'pg';
 import type { MediatorView } from '#lib/protocol/session-view.ts';
 import type { BenchClient } from './control-clients.ts';
 import type { ControlLoad, Grant } from './control-load.ts';
-import { RUNNING } from './control-mend.ts';
 import { CLOCK_TICKS, cpuTicks, listenOverflows, percentile } from './proc-stats.ts';
 import type { Spawned } from './server-process.ts';
 
-/** The standby's log line once it holds the serving lock (LOG_LEVEL=info), with its time. */
-const SERVES = /^(\S+) INFO This process serves the deployment$/m;
-
 export interface FailoverFigures {
+	/** Sessions whose case the killed process held. */
+	sessions: number;
+	/** Clients affected (of those sessions, and of the others connected to the killed process). */
 	clients: number;
-	/** Clients holding a view from the new process by the end of the wait. */
+	/** Affected clients holding a view from the survivor by the end of the wait. */
 	back: number;
-	/** ms from the kill: the standby took the lock, and listened. */
-	lockMs: number;
-	listeningMs: number;
-	/** ms from the kill: sessions taken by the new process, the first and the last. */
+	/** Clients not affected whose connection dropped all the same (0 if the survivor held on). */
+	strayDrops: number;
+	/** ms from the kill: the killed process's cases taken by the survivor, the first and the last. */
+	firstCaseMs: number;
+	lastCaseMs: number;
+	/** ms from the kill: their sessions loaded by the survivor, the first and the last. */
 	firstTakenMs: number;
 	lastTakenMs: number;
 	taken: number;
-	/** ms from the kill: the first client back, half the sessions back, every session back. */
+	/** ms from the kill: the first client back, half and 90 % of the affected sessions, all. */
 	firstBackMs: number;
 	sessionP50Ms: number;
-	allBackMs: number;
 	sessionP90Ms: number;
+	allBackMs: number;
+	/** ms from the kill: the last client of the killed process's sessions back, and of the survivor's. */
+	heldBackMs: number;
+	movedBackMs: number;
 	/** The most attempts one client made to connect again. */
 	maxAttempts: number;
+	/** Why the affected clients' failed attempts failed, most frequent first: `503 ×12, ECONNREFUSED ×40`. */
+	failedAttempts: string;
 	/** Connections the kernel dropped meanwhile, its listening queue full (the whole machine). */
 	listenDrops: number;
-	/** CPU of the new process, and of its PostgreSQL backends, until every session was back. */
+	/** CPU of the survivor, and of the database's PostgreSQL backends, until every client was back. */
 	cpuMs: number;
 	dbCpuMs: number;
 	acknowledged: number;
-	/** Acknowledged grants the new process's log does not hold. */
+	/** Acknowledged grants the log does not hold. */
 	missingFromLog: number;
-	/** Sessions whose first view from the new process does not show the last acknowledged grant. */
+	/** Sessions whose mediator's view does not show their last acknowledged grant. */
 	staleViews: number;
 	/** Acknowledged grants lost either way (each counted once). */
 	lost: number;
 }
 
-/** When a client first held a view from a connection made after `since`; undefined if not yet. */
-function backAt(client: BenchClient, since: number): number | undefined {
-	return client.reconnections.find((r) => r.at > since)?.firstView?.at;
+/** The first view on a connection made after `since`; undefined if none yet. */
+function firstViewAfter(client: BenchClient, since: number) {
+	return client.reconnections.find((r) => r.at > since && r.firstView)?.firstView;
 }
 
-/** Kills `serving` and measures the takeover by `standby`, waiting up to `timeoutMs`. */
-export async function killAndTakeOver(options: {
+/** `a ×3, b ×1`, the most frequent first; `none` for none. */
+function tally(values: string[]): string {
+	const counts = new Map<string, number>();
+	for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+	const sorted = [...counts].sort((a, b) => b[1] - a[1]);
+	return sorted.length === 0
+		? 'none'
+		: sorted.map(([value, count]) => `${value} ×${count}`).join(', ');
+}
+
+/** CPU ticks of each backend of the database now. */
+async function backendTicks(database: pg.Client): Promise<Map<number, number>> {
+	const { rows } = await database.query<{ pid: number }>(
+		`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`
+	);
+	const ticks = new Map<number, number>();
+	for (const { pid } of rows) {
+		const now = await cpuTicks(pid);
+		if (now !== null) ticks.set(pid, now);
+	}
+	return ticks;
+}
+
+/**
+ * Kills `killed` and measures the takeover of its cases by `survivor`, waiting up to
+ * `timeoutMs`. `killedUrl`: the address the killed process's clients were connected to;
+ * `heldByKilled`: the meetings of the cases it held; `survivorId`: the survivor's
+ * `cluster_processes` id.
+ */
+export async function killOne(options: {
 	load: ControlLoad;
-	serving: Spawned;
-	standby: Spawned;
+	killed: Spawned;
+	killedUrl: string;
+	heldByKilled: ReadonlySet<string>;
+	survivor: Spawned;
+	survivorId: number;
 	databaseUrl: string;
 	timeoutMs: number;
 }): Promise<FailoverFigures> {
-	const { load, serving, standby } = options;
-	const standbyTicks = (await cpuTicks(standby.child.pid!)) ?? NaN;
-	const overflows = await listenOverflows();
-	const killedWall = Date.now();
-	const killedAt = performance.now();
-	load.stopGranting();
-	serving.child.kill('SIGKILL');
-
-	const lock = standby.waitFor(SERVES, options.timeoutMs);
-	const listening = standby.waitFor(RUNNING, options.timeoutMs);
-	const clients = load.clients.flat();
-	const deadline = killedAt + options.timeoutMs;
-	while (performance.now() < deadline && clients.some((c) => backAt(c, killedAt) === undefined))
-		await sleep(10);
-	const cpuMs =
-		(((await cpuTicks(standby.child.pid!)) ?? NaN) - standbyTicks) * (1000 / CLOCK_TICKS);
-	const listenDrops = (await listenOverflows()) - overflows;
-	const lockMs = new Date((await lock).match[1]!).getTime() - killedWall;
-	const listeningMs = (await listening).at - killedWall;
-
-	// A session not back is not back at all: it sorts last.
-	const sessionsBack = load.clients
-		.map((members) => Math.max(...members.map((c) => (backAt(c, killedAt) ?? Infinity) - killedAt)))
-		.sort((a, b) => a - b);
-	const clientsBack = clients
-		.map((c) => backAt(c, killedAt))
-		.filter((at) => at !== undefined)
-		.map((at) => at - killedAt);
-
+	const { load, killed, survivor, heldByKilled } = options;
 	const database = new pg.Client({ connectionString: options.databaseUrl });
 	await database.connect();
-	let logged: Set<string>;
-	let taken: number[];
-	let dbCpuMs = 0;
 	try {
-		// The new process's backends all started after the kill: their whole CPU is the takeover's
-		// (and a little of the wait above).
-		const backends = await database.query<{ pid: number }>(
-			`select pid from pg_stat_activity
-			 where datname = current_database() and backend_start > $1 and pid <> pg_backend_pid()`,
-			[new Date(killedWall)]
+		const held = load.sessions.map((spec) => heldByKilled.has(spec.meetingId));
+		const affected = load.clients.map((members, i) =>
+			members.filter((c) => held[i] || c.url === options.killedUrl)
 		);
-		for (const { pid } of backends.rows)
-			dbCpuMs += ((await cpuTicks(pid)) ?? 0) * (1000 / CLOCK_TICKS);
-		const events = await database.query<{ meeting_id: string; seq: number; to: string }>(
+		const unaffected = load.clients.flatMap((members, i) =>
+			members.filter((c) => !affected[i]!.includes(c))
+		);
+
+		const dbTicks = await backendTicks(database);
+		const survivorTicks = (await cpuTicks(survivor.child.pid!)) ?? NaN;
+		const overflows = await listenOverflows();
+		const killedWall = Date.now();
+		const killedAt = performance.now();
+		load.stopGranting();
+		killed.child.kill('SIGKILL');
+
+		const clients = affected.flat();
+		const deadline = killedAt + options.timeoutMs;
+		while (
+			performance.now() < deadline &&
+			clients.some((c) => firstViewAfter(c, killedAt) === undefined)
+		)
+			await sleep(10);
+		const cpuMs =
+			(((await cpuTicks(survivor.child.pid!)) ?? NaN) - survivorTicks) * (1000 / CLOCK_TICKS);
+		let dbCpuMs = 0;
+		for (const [pid, ticks] of await backendTicks(database))
+			dbCpuMs += (ticks - (dbTicks.get(pid) ?? 0)) * (1000 / CLOCK_TICKS);
+		const listenDrops = (await listenOverflows()) - overflows;
+
+		const backMs = (c: BenchClient) => (firstViewAfter(c, killedAt)?.at ?? Infinity) - killedAt;
+		// A session not back is not back at all: it sorts last.
+		const sessionsBack = affected
+			.filter((members) => members.length > 0)
+			.map((members) => Math.max(...members.map(backMs)))
+			.sort((a, b) => a - b);
+		const clientsBack = clients.map(backMs).filter((ms) => ms !== Infinity);
+		const lastBack = (members: BenchClient[]) =>
+			members.length === 0 ? NaN : Math.max(...members.map(backMs));
+
+		const { rows: events } = await database.query<{ meeting_id: string; seq: number; to: string }>(
 			`select meeting_id, seq, command->>'participantId' as to from session_events
 			 where command->>'type' = 'grantFloor'`
 		);
-		logged = new Set(events.rows.map((r) => `${r.meeting_id}:${r.seq}:${r.to}`));
-		// PROCESS_NAME (ownership.ts) is host:pid:random.
-		const owners = await database.query<{ since: Date }>(
-			`select since from live_owners where resource like 'session:%' and process like $1`,
-			[`%:${standby.child.pid}:%`]
+		const logged = new Set(events.map((r) => `${r.meeting_id}:${r.seq}:${r.to}`));
+		const sinceKill = (rows: { meeting_id: string; since: Date }[]) =>
+			rows
+				.filter((r) => heldByKilled.has(r.meeting_id))
+				.map((r) => r.since.getTime() - killedWall)
+				.sort((a, b) => a - b);
+		const cases = sinceKill(
+			(
+				await database.query<{ meeting_id: string; since: Date }>(
+					`select m.id as meeting_id, o.since from case_owners o
+					 join meetings m on m.case_id = o.case_id where o.process_id = $1`,
+					[options.survivorId]
+				)
+			).rows
 		);
-		taken = owners.rows.map((r) => r.since.getTime() - killedWall).sort((a, b) => a - b);
+		// PROCESS_NAME (ownership.ts) is host:pid:random.
+		const taken = sinceKill(
+			(
+				await database.query<{ meeting_id: string; since: Date }>(
+					`select substring(resource from 9) as meeting_id, since from live_owners
+					 where resource like 'session:%' and process like $1`,
+					[`%:${survivor.child.pid}:%`]
+				)
+			).rows
+		);
+
+		const lost = lostGrants(load, logged, killedAt);
+		return {
+			sessions: held.filter(Boolean).length,
+			clients: clients.length,
+			back: clientsBack.length,
+			strayDrops: unaffected.filter((c) => c.reconnections.some((r) => r.at > killedAt)).length,
+			firstCaseMs: cases[0] ?? NaN,
+			lastCaseMs: cases.at(-1) ?? NaN,
+			firstTakenMs: taken[0] ?? NaN,
+			lastTakenMs: taken.at(-1) ?? NaN,
+			taken: taken.length,
+			firstBackMs: Math.min(...clientsBack),
+			sessionP50Ms: percentile(sessionsBack, 0.5),
+			sessionP90Ms: percentile(sessionsBack, 0.9),
+			allBackMs: clientsBack.length === clients.length ? (sessionsBack.at(-1) ?? NaN) : NaN,
+			heldBackMs: lastBack(affected.filter((_, i) => held[i]).flat()),
+			movedBackMs: lastBack(affected.filter((_, i) => !held[i]).flat()),
+			maxAttempts: Math.max(...clients.map((c) => c.reconnectAttempts)),
+			failedAttempts: tally(clients.flatMap((c) => c.reconnectErrors)),
+			listenDrops,
+			cpuMs,
+			dbCpuMs,
+			...lost
+		};
 	} finally {
 		await database.end();
 	}
+}
 
+/** Acknowledged grants against the log (`logged`: meeting:seq:to) and the mediators' views. */
+function lostGrants(load: ControlLoad, logged: Set<string>, killedAt: number) {
 	const grants = new Map<number, Grant[]>();
 	for (const grant of load.grants) {
 		const list = grants.get(grant.session) ?? [];
@@ -154,41 +241,22 @@ export async function killAndTakeOver(options: {
 			undefined
 		);
 		if (!last) continue;
-		const pending = sent.filter((g) => g.sentAt > last.sentAt && g.seq === 0 && !g.refused);
 		const mediator = load.clients[i]![0]!;
-		const first = mediator.reconnections.find((r) => r.at > killedAt)?.firstView?.view as
-			MediatorView | undefined;
-		const speaking = first?.speaking;
-		const shown =
-			first !== undefined &&
-			first.seq >= last.seq &&
-			speaking?.mode === 'moderated' &&
-			[last, ...pending].some((g) => g.to === speaking.floor);
+		let shown: boolean;
+		if (mediator.reconnections.some((r) => r.at > killedAt)) {
+			const pending = sent.filter((g) => g.sentAt > last.sentAt && g.seq === 0 && !g.refused);
+			const first = firstViewAfter(mediator, killedAt)?.view as MediatorView | undefined;
+			const speaking = first?.speaking;
+			shown =
+				first !== undefined &&
+				first.seq >= last.seq &&
+				speaking?.mode === 'moderated' &&
+				[last, ...pending].some((g) => g.to === speaking.floor);
+		} else shown = (mediator.last?.seq ?? -1) >= last.seq;
 		if (!shown) {
 			staleViews++;
 			if (!missing.has(last)) lost++;
 		}
 	}
-
-	return {
-		clients: clients.length,
-		back: clientsBack.length,
-		lockMs,
-		listeningMs,
-		firstTakenMs: taken[0] ?? NaN,
-		lastTakenMs: taken.at(-1) ?? NaN,
-		taken: taken.length,
-		firstBackMs: Math.min(...clientsBack),
-		sessionP50Ms: percentile(sessionsBack, 0.5),
-		sessionP90Ms: percentile(sessionsBack, 0.9),
-		allBackMs: clientsBack.length === clients.length ? sessionsBack.at(-1)! : NaN,
-		maxAttempts: Math.max(...clients.map((c) => c.reconnectAttempts)),
-		listenDrops,
-		cpuMs,
-		dbCpuMs,
-		acknowledged,
-		missingFromLog,
-		staleViews,
-		lost
-	};
+	return { acknowledged, missingFromLog, staleViews, lost };
 }
