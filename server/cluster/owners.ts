@@ -23,11 +23,14 @@ export type Route = { local: true } | { local: false; processId: number; address
 
 const LOCAL: Route = { local: true };
 
-/** Whether the process with this id holds its lock: alive. */
+/**
+ * Whether the process with this id holds its lock — exclusively: alive. (A process taking one
+ * of its cases holds the same lock shared for a moment, which says nothing of it.)
+ */
 const alive = (processId: unknown) => sql`exists (
 	select 1 from pg_locks
 	where locktype = 'advisory' and classid = ${PROCESS_LOCK_SPACE} and objsubid = 2
-		and objid = ${processId} and granted
+		and objid = ${processId} and mode = 'ExclusiveLock' and granted
 		and database = (select oid from pg_database where datname = current_database()))`;
 
 const idList = (ids: readonly string[]) =>
@@ -103,8 +106,8 @@ export class CaseOwners {
 
 	/**
 	 * Takes the case from no one, or from a process that is gone: under that process's own
-	 * lock, which it cannot hold meanwhile — so it cannot be alive again and still think the
-	 * case its own.
+	 * lock, held shared, which it cannot take back meanwhile — so it cannot be alive again and
+	 * still think the case its own.
 	 */
 	async #take(caseId: string, from: number | null): Promise<boolean> {
 		if (from === null) {
@@ -116,9 +119,11 @@ export class CaseOwners {
 			return taken.length === 1;
 		}
 		return this.#db.transaction(async (tx) => {
+			// Shared: processes taking the dead one's cases at once do not hold each other up, nor
+			// make it look alive to anyone; it could not take its own lock back meanwhile.
 			const [free] = rowsOf<{ got: boolean }>(
 				await tx.execute(
-					sql`select pg_try_advisory_xact_lock(${PROCESS_LOCK_SPACE}, ${from}) as got`
+					sql`select pg_try_advisory_xact_lock_shared(${PROCESS_LOCK_SPACE}, ${from}) as got`
 				)
 			);
 			if (!free?.got) return false;

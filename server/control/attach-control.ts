@@ -18,14 +18,16 @@ export const participantRoom = (meetingId: string, participantId: string): strin
 	`p:${meetingId}:${participantId}`;
 
 /**
- * Commands per person in a meeting, all their tabs and devices together (and every process's,
- * with Redis): 20 in any 2 s window. Leaving (a break, withdrawing) is never limited.
+ * Commands per person in a meeting, all their tabs and devices together (all connected to the
+ * process holding the meeting, whichever they reached): 20 in any 2 s window. Leaving (a break,
+ * withdrawing) is never limited.
  */
 export const COMMANDS_PER_2_S = 20;
 export const COMMAND_LIMIT: Limit = {
 	keyPrefix: 'command',
 	points: COMMANDS_PER_2_S,
-	durationS: 2
+	durationS: 2,
+	perMeeting: true
 };
 
 /**

@@ -23,12 +23,14 @@ export const SIGNAL_LIMITS = { messagesPer10s: 400, bytesPer10s: 256 * 1024 } as
 export const SIGNAL_MESSAGES: Limit = {
 	keyPrefix: 'signal',
 	points: SIGNAL_LIMITS.messagesPer10s,
-	durationS: 10
+	durationS: 10,
+	perMeeting: true
 };
 export const SIGNAL_BYTES: Limit = {
 	keyPrefix: 'signal-bytes',
 	points: SIGNAL_LIMITS.bytesPer10s,
-	durationS: 10
+	durationS: 10,
+	perMeeting: true
 };
 
 /**

@@ -7,7 +7,9 @@ import {
 	EDIT_REFUSALS,
 	notesDocName
 } from '#lib/protocol/collab.ts';
+import { ERROR_CODES } from '#lib/protocol/errors.ts';
 import type { MediatorView, PartyView } from '#lib/protocol/session-view.ts';
+import { COMMANDS_PER_2_S } from '#server/control/attach-control.ts';
 import { JOINT_ROOM_ID } from '#lib/session/index.ts';
 import {
 	acceptEverything,
@@ -829,6 +831,42 @@ describe('a rolling restart of a cluster started at once on an empty database', 
 			]);
 		},
 		300_000
+	);
+});
+
+describe('one person’s tabs on two processes', () => {
+	it.runIf(clustered)(
+		'share one budget of commands: counted where the meeting is held, whichever process each tab reached',
+		async () => {
+			const deployment = await startDeployment(2);
+			const [a, b] = deployment.members as [Member, Member];
+			const staff = await demoMediator(a.url);
+			const victim = await openDemoLink(a.url, deployment.links.victim);
+			const meetingId = victim.meetingId;
+			const tabs = [
+				await join<MediatorView>(a.url, staff.cookieHeader, meetingId, 'staff'),
+				await join<MediatorView>(b.url, staff.cookieHeader, meetingId, 'staff')
+			];
+			await tabs[0]!.do({ type: 'startSession' });
+			await tabs[0]!.do({ type: 'setSpeakingMode', mode: 'turns', turnSeconds: 60 });
+			// Let the window of the commands above pass: the burst below is measured alone.
+			await sleep(2_100);
+
+			// A burst from both tabs at once, each tab on its own process.
+			const answers = await Promise.all(
+				Array.from({ length: COMMANDS_PER_2_S + 6 }, (_, i) =>
+					tabs[i % 2]!.send({ type: 'setTurnLength', turnSeconds: 61 + i })
+				)
+			);
+			const given = answers.filter((answer) => answer.ok).length;
+			const refused = answers.filter(
+				(answer) => !answer.ok && answer.error.code === ERROR_CODES.rateLimited
+			).length;
+			// Counted apart, each process would have given 13 of its 13.
+			expect(given).toBe(COMMANDS_PER_2_S);
+			expect(refused).toBe(6);
+		},
+		240_000
 	);
 });
 

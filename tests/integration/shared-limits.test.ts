@@ -9,8 +9,6 @@ import {
 	type SharedRedis
 } from '#lib/server/redis.ts';
 import { SIGN_IN_LIMITS } from '#lib/server/rate-limits.ts';
-import { COMMAND_LIMIT, COMMANDS_PER_2_S } from '#server/control/attach-control.ts';
-import { SIGNAL_BYTES, SIGNAL_LIMITS, SIGNAL_MESSAGES } from '#server/media/signal-relay.ts';
 import { createPostgresDatabase, type TestDatabase } from '../helpers/database.ts';
 import { freePort } from '../helpers/demo-mend.ts';
 import { testEnv } from '../helpers/env.ts';
@@ -23,10 +21,9 @@ import { TEST_AUTH_SECRET } from '../helpers/server.ts';
 /**
  * Issue 18: several Mend processes on one database must give an attacker one budget, not one
  * per process. Two real Mend processes share a fresh PostgreSQL database and one Redis (under a
- * key prefix of this run's own): one serves, the other takes over when it is killed, and what
- * reached either from one address is counted once. The live
- * session's limits are checked at the limiter, as two processes' services would hold them:
- * a meeting's connections cannot be spread over processes yet (sessions are not shared).
+ * key prefix of this run's own), both serving, and what reached either from one address is
+ * counted once. (The live session's limits are counted by the process holding the meeting,
+ * where all of its connections end: tests/integration/cluster.test.ts.)
  */
 
 const withRedis = await redisFor();
@@ -127,53 +124,6 @@ describe.skipIf(!withPostgres)('two Mend processes on one database and one Redis
 		expect(statuses.survey.slice(20)).toEqual([429, 429]);
 		expect(second.mend.output()).not.toMatch(/Redis unavailable/);
 	}, 300_000);
-});
-
-describe.skipIf(!withRedis)('the live session’s limits, held by two processes', () => {
-	const prefix = testRedisPrefix();
-	const opened: SharedRedis[] = [];
-	let one: { redis: SharedRedis };
-	let other: { redis: SharedRedis };
-
-	beforeAll(async () => {
-		one = await processServices(prefix);
-		other = await processServices(prefix);
-		opened.push(one.redis, other.redis);
-	});
-	afterAll(async () => {
-		for (const redis of opened) redis.close();
-		await forgetRedisKeys(prefix);
-	});
-
-	it('gives one person 20 commands in 2 s, however their connections are spread', async () => {
-		const person = 'meeting-1:seat-1';
-		const given = [];
-		for (let i = 0; i < COMMANDS_PER_2_S + 4; i++) {
-			const services = i % 2 ? other : one;
-			given.push((await take(limiterOf(services, COMMAND_LIMIT), person)).given);
-		}
-		expect(given.filter(Boolean)).toHaveLength(COMMANDS_PER_2_S);
-		expect(given.slice(COMMANDS_PER_2_S)).toEqual([false, false, false, false]);
-		// Someone else in the meeting has their own budget.
-		expect((await take(limiterOf(one, COMMAND_LIMIT), 'meeting-1:seat-2')).given).toBe(true);
-	});
-
-	it('gives one person 400 signals and 256 KB in 10 s, however their connections are spread', async () => {
-		const person = 'meeting-1:party-1';
-		const signals = [];
-		for (let i = 0; i < SIGNAL_LIMITS.messagesPer10s + 2; i++) {
-			const services = i % 2 ? other : one;
-			signals.push((await take(limiterOf(services, SIGNAL_MESSAGES), person)).given);
-		}
-		expect(signals.filter(Boolean)).toHaveLength(SIGNAL_LIMITS.messagesPer10s);
-
-		const description = 100 * 1024;
-		expect((await take(limiterOf(one, SIGNAL_BYTES), person, description)).given).toBe(true);
-		expect((await take(limiterOf(other, SIGNAL_BYTES), person, description)).given).toBe(true);
-		// 300 KB would be over the budget: refused, whichever process relays it.
-		expect((await take(limiterOf(one, SIGNAL_BYTES), person, description)).given).toBe(false);
-		expect((await take(limiterOf(other, SIGNAL_BYTES), person, description)).given).toBe(false);
-	});
 });
 
 describe.skipIf(!withRedis)(

@@ -10,6 +10,13 @@ export interface Limit {
 	keyPrefix: string;
 	points: number;
 	durationS: number;
+	/**
+	 * Counted by the process holding the meeting's case: every connection to a live session
+	 * ends there (in a cluster, forwarded there: server/cluster/), so its memory sees all of a
+	 * person's commands and signals, whichever process each tab reached — and nothing waits on
+	 * Redis in the middle of a meeting. After a failover, the new holder starts the count anew.
+	 */
+	perMeeting?: true;
 }
 
 /** Takes and gives back points; a refusal rejects with a RateLimiterRes (its msBeforeNext). */
@@ -31,7 +38,7 @@ type Operation = (limiter: RateLimiterMemory | RateLimiterRedis) => Promise<Rate
 export function createLimiter(redis: SharedRedis | null, limit: Limit): Limiter {
 	const options = { keyPrefix: limit.keyPrefix, points: limit.points, duration: limit.durationS };
 	const inMemory = new RateLimiterMemory(options);
-	if (!redis) {
+	if (!redis || limit.perMeeting) {
 		return {
 			limit,
 			consume: (key, points = 1) => inMemory.consume(key, points),

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { createClient } from 'redis';
 import type { RedisConfig } from '#server/config.ts';
 import { describeError, type Logger } from './log.ts';
@@ -49,7 +49,7 @@ export class SharedRedis {
 	readonly client: RedisClient;
 	/** Starts every key of this deployment: `<REDIS_KEY_PREFIX>:`. */
 	readonly namespace: string;
-	readonly #keySecret: Buffer;
+	readonly #keySecret: KeyObject;
 	readonly #log: Logger;
 	/** Since when limiters count in memory (performance.now()); null while Redis answers. */
 	#outageSince: number | null = null;
@@ -64,7 +64,10 @@ export class SharedRedis {
 	) {
 		this.client = client;
 		this.namespace = `${settings.keyPrefix}:`;
-		this.#keySecret = createHmac('sha256', settings.authSecret).update('mend redis keys').digest();
+		// A key object made once: from raw bytes, every HMAC would make its own.
+		this.#keySecret = createSecretKey(
+			createHmac('sha256', settings.authSecret).update('mend redis keys').digest()
+		);
 		this.#log = settings.log;
 		// node-redis reconnects by itself; each failed attempt is an 'error' event.
 		client.on('error', (error: unknown) => this.report(error));
