@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { PROCESS_LOCK_SPACE } from '#lib/server/db/advisory-locks.ts';
 import type { Database } from '#lib/server/db/client.ts';
 import { agreements, caseOwners, clusterProcesses, meetings } from '#lib/server/db/schema.ts';
@@ -105,9 +105,11 @@ export class CaseOwners {
 	}
 
 	/**
-	 * Takes the case from no one, or from a process that is gone: under that process's own
-	 * lock, held shared, which it cannot take back meanwhile — so it cannot be alive again and
-	 * still think the case its own.
+	 * Takes the case from no one, or from a process that is gone — with every other case of
+	 * that process (its people come back all at once: one statement, not one per case). Under
+	 * the dead process's own lock, held shared, which it cannot take back meanwhile — so it
+	 * cannot be alive again and still think the case its own; processes taking its cases at
+	 * once do not hold each other up, nor make it look alive to anyone.
 	 */
 	async #take(caseId: string, from: number | null): Promise<boolean> {
 		if (from === null) {
@@ -118,22 +120,17 @@ export class CaseOwners {
 				.returning({ caseId: caseOwners.caseId });
 			return taken.length === 1;
 		}
-		return this.#db.transaction(async (tx) => {
-			// Shared: processes taking the dead one's cases at once do not hold each other up, nor
-			// make it look alive to anyone; it could not take its own lock back meanwhile.
-			const [free] = rowsOf<{ got: boolean }>(
-				await tx.execute(
-					sql`select pg_try_advisory_xact_lock_shared(${PROCESS_LOCK_SPACE}, ${from}) as got`
+		const taken = rowsOf<{ case_id: string }>(
+			await this.#db.execute(sql`
+				with free as (
+					select pg_try_advisory_xact_lock_shared(${PROCESS_LOCK_SPACE}, ${from}) as got
 				)
-			);
-			if (!free?.got) return false;
-			const taken = await tx
-				.update(caseOwners)
-				.set({ processId: this.processId, since: sql`now()` })
-				.where(and(eq(caseOwners.caseId, caseId), eq(caseOwners.processId, from)))
-				.returning({ caseId: caseOwners.caseId });
-			return taken.length === 1;
-		});
+				update ${caseOwners} set process_id = ${this.processId}, since = now()
+				where process_id = ${from} and (select got from free)
+				returning case_id`)
+		);
+		for (const row of taken) this.#held.add(row.case_id);
+		return taken.some((row) => row.case_id === caseId);
 	}
 
 	/** After the role's connection came back: whether every case held is still this one's. */
