@@ -140,7 +140,9 @@ describe.skipIf(!labAvailable)(
 			// With the mediator nothing is hidden: the victim's browser connects to theirs directly.
 			await eventually(
 				() => growth(victim, ids.mediator, 1000),
-				(g) => g.audioIn > 0
+				(g) => g.audioIn > 0,
+				// As patient as the relayed pairs above: three browsers on a busy machine (CI).
+				30_000
 			);
 			expect(await selectedPair(victim, ids.mediator)).toMatchObject({
 				local: { type: 'host', address: lab.host('victim').address },
