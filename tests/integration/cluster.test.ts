@@ -618,18 +618,11 @@ const replace = (deployment: Deployment, which: 'holder' | 'other'): Interruptio
 });
 
 /**
- * A meeting under way through a round-robin balancer in front of `deployment`: both sides in
- * the joint room at the drafting step, the victim and the mediator typing, the mediator
- * lengthening the turn as fast as each change is acknowledged. Then each interruption in
- * turn; after each, everyone is back on a process that serves, nothing acknowledged or shown
- * is lost, and no party's view ever puts the two sides together without the mediator.
+ * The demo's joint meeting under way at `url` (a balancer in front of the deployment), every
+ * connection reconnecting by itself: the mediator and both sides in the joint room, each side
+ * having said they take part freely, at the drafting step — `turns` speaking when asked.
  */
-async function interruptedMeeting(deployment: Deployment, interruptions: Interruption[]) {
-	const balancer = await Balancer.start(deployment.members.map((member) => member.port));
-	cleanups.push(() => balancer.close());
-	const url = balancer.url;
-	const { links } = deployment;
-
+async function meetingAtDrafting(url: string, links: Deployment['links'], turns: boolean) {
 	const staff = await demoMediator(url);
 	const browsers = {
 		victim: await openDemoLink(url, links.victim),
@@ -656,8 +649,27 @@ async function interruptedMeeting(deployment: Deployment, interruptions: Interru
 		await parties[role].until((v) => v.place.kind === 'joint', PATIENT);
 		await parties[role].do({ type: 'confirmVoluntary' });
 	}
-	await mediator.do({ type: 'setSpeakingMode', mode: 'turns', turnSeconds: 60 });
+	if (turns) await mediator.do({ type: 'setSpeakingMode', mode: 'turns', turnSeconds: 60 });
 	await mediator.do({ type: 'goToStep', step: 'drafting' });
+	return { staff, browsers, meetingId, mediator, parties, clients };
+}
+
+/**
+ * A meeting under way through a round-robin balancer in front of `deployment`: both sides in
+ * the joint room at the drafting step, the victim and the mediator typing, the mediator
+ * lengthening the turn as fast as each change is acknowledged. Then each interruption in
+ * turn; after each, everyone is back on a process that serves, nothing acknowledged or shown
+ * is lost, and no party's view ever puts the two sides together without the mediator.
+ */
+async function interruptedMeeting(deployment: Deployment, interruptions: Interruption[]) {
+	const balancer = await Balancer.start(deployment.members.map((member) => member.port));
+	cleanups.push(() => balancer.close());
+	const url = balancer.url;
+	const { staff, browsers, meetingId, mediator, parties, clients } = await meetingAtDrafting(
+		url,
+		deployment.links,
+		true
+	);
 	const docName = agreementDocName((await agreementOfMeeting(staffActor(staff), meetingId))!);
 
 	// The victim and the mediator type, each a marker every 20 ms, in pages that start
@@ -887,39 +899,11 @@ describe('a process without Redis started beside clustered processes', () => {
 			const url = balancer.url;
 
 			// A meeting under way on the two clustered processes, at its drafting step.
-			const staff = await demoMediator(url);
-			const browsers = {
-				victim: await openDemoLink(url, links.victim),
-				offender: await openDemoLink(url, links.offender)
-			};
-			const meetingId = browsers.victim.meetingId;
-			const mediator = await join<MediatorView>(url, staff.cookieHeader, meetingId, 'staff', true);
-			const parties = {
-				victim: await join<PartyView>(
-					url,
-					browsers.victim.http.cookieHeader,
-					meetingId,
-					'party',
-					true
-				),
-				offender: await join<PartyView>(
-					url,
-					browsers.offender.http.cookieHeader,
-					meetingId,
-					'party',
-					true
-				)
-			};
-			const clients = [mediator, parties.victim, parties.offender];
-			const idOf = (role: string) => mediator.view.participants.find((p) => p.role === role)!.id;
-			await mediator.until((v) => v.participants.filter((p) => p.present).length === 3, PATIENT);
-			await mediator.do({ type: 'startSession' });
-			for (const role of ['victim', 'offender'] as const) {
-				await mediator.do({ type: 'admit', participantId: idOf(role) });
-				await parties[role].until((v) => v.place.kind === 'joint', PATIENT);
-				await parties[role].do({ type: 'confirmVoluntary' });
-			}
-			await mediator.do({ type: 'goToStep', step: 'drafting' });
+			const { staff, browsers, meetingId, mediator, parties, clients } = await meetingAtDrafting(
+				url,
+				links,
+				false
+			);
 			const docName = agreementDocName((await agreementOfMeeting(staffActor(staff), meetingId))!);
 			const drafts = {
 				victim: openDoc(url, docName, { http: browsers.victim.http, meetingId }),
