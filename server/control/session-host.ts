@@ -1,14 +1,13 @@
 import type { Identity } from '#lib/protocol/identity.ts';
 import { ALWAYS_ALLOWED, type SessionCommand } from '#lib/protocol/session-commands.ts';
 import { DatabaseUnavailableError } from '#lib/server/db/connection-errors.ts';
-import { OwnershipLostError, sessionResource, takeOwnership } from '#lib/server/db/ownership.ts';
+import { OwnershipLostError, sessionResource, takeOwnerships } from '#lib/server/db/ownership.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import {
 	liveMeetingIds,
-	loadSessionSetup,
+	loadSessionSetups,
 	markSessionEnded,
 	markSessionStarted,
-	partySeed,
 	seedsOf,
 	recordWithdrawal,
 	staffParticipantId,
@@ -30,7 +29,8 @@ import {
 import { refuse, type Refusal } from '#lib/session/refusals.ts';
 import type { MediaBackend } from '../media/backend.ts';
 import { SessionLog } from './session-log.ts';
-import { recoverSession } from './session-recovery.ts';
+import { BatchedLoader } from '../batched-loader.ts';
+import { recoverSessions, type Recovered } from './session-recovery.ts';
 import { SessionSnapshots, SNAPSHOT_EVERY_ENTRIES } from './session-snapshots.ts';
 import {
 	forgetSent,
@@ -79,6 +79,9 @@ const MEND_RETRY_MS = 5_000;
 /** A session nobody is connected to is dropped from memory after this; its log remains. */
 export const IDLE_UNLOAD_MS = 10 * 60_000;
 
+/** A connecting party no longer in the records: seated as their identity says. */
+class PartyGone extends Error {}
+
 /** The participant a connection speaks for, and who they are to the session. */
 export function seatOf(identity: Identity, party?: ParticipantSeed): ParticipantSeed {
 	if (identity.kind === 'staff')
@@ -117,6 +120,19 @@ export class SessionHost {
 	readonly #idleTimers = new Map<string, NodeJS.Timeout>();
 	readonly #stepListeners: StepListener[] = [];
 	readonly #snapshotsStoring = new Set<Promise<void>>();
+	readonly #seats = new BatchedLoader(
+		async (partyIds: string[]) => {
+			const found = await this.#deps.db.query.parties.findMany({
+				where: (p, { inArray }) => inArray(p.id, partyIds)
+			});
+			const seeds = await seedsOf(this.#deps.db, found);
+			return new Map(seeds.map((seed) => [seed.id, seed]));
+		},
+		{ missing: () => new PartyGone() }
+	);
+	readonly #loader = new BatchedLoader((meetingIds: string[]) => this.#load(meetingIds), {
+		missing: (meetingId) => new Error(`no meeting ${meetingId}`)
+	});
 
 	constructor(deps: Deps, media: MediaBackend, audience: Audience) {
 		this.#deps = deps;
@@ -127,11 +143,14 @@ export class SessionHost {
 		this.snapshots = new SessionSnapshots(deps.db);
 	}
 
-	/** The session of a meeting, loaded (and rebuilt from its log) on first use. */
+	/**
+	 * The session of a meeting, loaded (and rebuilt from its log) on first use. Sessions asked
+	 * for while others load are loaded together (a process taking up a dead one's meetings).
+	 */
 	session(meetingId: string): Promise<LiveSession> {
 		let loading = this.#sessions.get(meetingId);
 		if (!loading) {
-			loading = this.#load(meetingId);
+			loading = this.#loader.load(meetingId);
 			this.#sessions.set(meetingId, loading);
 			loading.then(
 				(session) => this.#loaded.set(meetingId, session),
@@ -196,42 +215,49 @@ export class SessionHost {
 		return this.#loaded.get(meetingId)?.state;
 	}
 
-	async #load(meetingId: string): Promise<LiveSession> {
-		const setup = await loadSessionSetup(this.#deps.db, meetingId);
-		if (!setup) throw new Error(`no meeting ${meetingId}`);
-		// Taken before the log is read: whatever another process still writes under its older
+	/** Loads these sessions together: a few statements, however many they are. */
+	async #load(meetingIds: string[]): Promise<Map<string, LiveSession>> {
+		const { db, log } = this.#deps;
+		const setups = await loadSessionSetups(db, meetingIds);
+		// Taken before the logs are read: whatever another process still writes under its older
 		// epoch is either in what is read next, or refused.
-		const epoch = await takeOwnership(this.#deps.db, sessionResource(meetingId));
-		const recovered = await recoverSession(
-			meetingId,
-			initialState(meetingId, setup.firstSpeaker),
+		const epochs = await takeOwnerships(db, [...setups.keys()].map(sessionResource));
+		const recovered = await recoverSessions(
+			new Map([...setups].map(([id, setup]) => [id, initialState(id, setup.firstSpeaker)])),
 			this.log,
 			this.snapshots,
-			this.#deps.log
+			log
 		);
-		const session: LiveSession = {
-			setup,
-			epoch,
-			state: recovered.state,
-			lastHash: recovered.lastHash,
-			unloaded: false,
-			connections: new Map(),
-			sent: newSentState(),
-			lastWrite: Promise.resolve()
-		};
-		// A long replay (a log from before snapshots, or from before the rules changed) is not
-		// made again next time: its state is stored, as its last entry is durable already.
-		if (recovered.replayed >= SNAPSHOT_EVERY_ENTRIES && recovered.lastHash)
-			this.#storeSnapshot(meetingId, recovered.state, recovered.lastHash);
-		if (recovered.lastHash === null)
-			this.#applySystem(session, { type: 'seedParticipants', participants: setup.invitees });
-		else if (needsConnectionsReset(session.state))
-			// Rebuilt after a restart: nobody is connected to this process yet.
-			this.#applySystem(session, { type: 'connectionsReset' });
-		// Before anyone is served: what the log says happened is what the records say (who
-		// and when from the entries replayed; from before a snapshot, the system and now).
-		await this.#mend(session, recovered.entries);
-		return session;
+		const sessions = new Map<string, LiveSession>();
+		for (const [meetingId, setup] of setups) {
+			const epoch = epochs.get(sessionResource(meetingId));
+			const { state, lastHash, replayed, entries } = recovered.get(meetingId) as Recovered;
+			if (epoch === undefined) throw new Error(`taking session ${meetingId} returned nothing`);
+			const session: LiveSession = {
+				setup,
+				epoch,
+				state,
+				lastHash,
+				unloaded: false,
+				connections: new Map(),
+				sent: newSentState(),
+				lastWrite: Promise.resolve()
+			};
+			// A long replay (a log from before snapshots, or from before the rules changed) is not
+			// made again next time: its state is stored, as its last entry is durable already.
+			if (replayed >= SNAPSHOT_EVERY_ENTRIES && lastHash)
+				this.#storeSnapshot(meetingId, state, lastHash);
+			if (lastHash === null)
+				this.#applySystem(session, { type: 'seedParticipants', participants: setup.invitees });
+			else if (needsConnectionsReset(session.state))
+				// Rebuilt after a restart: nobody is connected to this process yet.
+				this.#applySystem(session, { type: 'connectionsReset' });
+			sessions.set(meetingId, session);
+			// Before anyone is served: what the log says happened is what the records say (who
+			// and when from the entries replayed; from before a snapshot, the system and now).
+			await this.#mend(session, entries);
+		}
+		return sessions;
 	}
 
 	/** Off the path of every acknowledgement: a snapshot only saves a later load some replay. */
@@ -317,16 +343,20 @@ export class SessionHost {
 		choose: (meetingIds: string[]) => Promise<string[]> = async (ids) => ids
 	): Promise<void> {
 		const ids = await choose(await liveMeetingIds(this.#deps.db));
-		for (const meetingId of ids)
-			try {
-				const session = await this.session(meetingId);
-				if (session.connections.size === 0) this.#unloadWhenIdle(session);
-			} catch (error) {
-				this.#deps.log.error('session: could not load a live meeting at start-up', {
-					meetingId,
-					error
-				});
-			}
+		// All asked for at once: loaded together (#loader).
+		await Promise.all(
+			ids.map(async (meetingId) => {
+				try {
+					const session = await this.session(meetingId);
+					if (session.connections.size === 0) this.#unloadWhenIdle(session);
+				} catch (error) {
+					this.#deps.log.error('session: could not load a live meeting at start-up', {
+						meetingId,
+						error
+					});
+				}
+			})
+		);
 	}
 
 	/**
@@ -523,14 +553,15 @@ export class SessionHost {
 			}
 	}
 
-	/** The party as the case records know them (name, side), for a connecting browser. */
+	/**
+	 * The party as the case records know them (name, side), for a connecting browser; read
+	 * together with the seats of whoever connects meanwhile (#seats).
+	 */
 	async partySeat(identity: Extract<Identity, { kind: 'party' }>): Promise<ParticipantSeed> {
-		const party = await this.#deps.db.query.parties.findFirst({
-			where: (p, { eq }) => eq(p.id, identity.partyId)
+		return this.#seats.load(identity.partyId).catch((error: unknown) => {
+			if (error instanceof PartyGone) return seatOf(identity);
+			throw error;
 		});
-		return party
-			? ((await seedsOf(this.#deps.db, [party]))[0] ?? partySeed(party))
-			: seatOf(identity);
 	}
 
 	/** Durability of everything logged so far, and of the snapshots it led to (shutdown, tests). */

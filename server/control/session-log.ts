@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { and, asc, desc, eq, gte } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, or } from 'drizzle-orm';
 import { RULES_VERSION } from '#lib/session/replay.ts';
 import type { Envelope } from '#lib/session/transition.ts';
 import { BatchedAppender } from '#lib/server/db/batched-appender.ts';
@@ -70,6 +70,9 @@ export function verifyChain(
 	return null;
 }
 
+/** Meetings read by one statement of `loadMany`: two parameters each, far below the limit. */
+const LOAD_MANY_AT_ONCE = 500;
+
 const COLUMNS = [
 	'meeting_id',
 	'seq',
@@ -99,22 +102,44 @@ export class SessionLog {
 
 	/** A meeting's entries in order, all of them or from seq `fromSeq` on. */
 	async load(meetingId: string, fromSeq = 1): Promise<LoggedEntry[]> {
-		const rows = await this.#db
-			.select()
-			.from(sessionEvents)
-			.where(and(eq(sessionEvents.meetingId, meetingId), gte(sessionEvents.seq, fromSeq)))
-			.orderBy(asc(sessionEvents.seq));
-		return rows.map((row) => ({
-			seq: row.seq,
-			rulesVersion: row.rulesVersion,
-			prevHash: row.prevHash,
-			hash: row.hash,
-			envelope: {
-				actor: row.actor,
-				at: row.at.getTime(),
-				command: row.command as unknown as Envelope['command']
-			}
-		}));
+		return (await this.loadMany(new Map([[meetingId, fromSeq]]))).get(meetingId) ?? [];
+	}
+
+	/**
+	 * The entries of several meetings, each from its own seq on (`from`: meeting → seq), in
+	 * order: one statement per LOAD_MANY_AT_ONCE meetings.
+	 */
+	async loadMany(from: ReadonlyMap<string, number>): Promise<Map<string, LoggedEntry[]>> {
+		const loaded = new Map<string, LoggedEntry[]>([...from.keys()].map((id) => [id, []]));
+		const pairs = [...from];
+		for (let start = 0; start < pairs.length; start += LOAD_MANY_AT_ONCE) {
+			const rows = await this.#db
+				.select()
+				.from(sessionEvents)
+				.where(
+					or(
+						...pairs
+							.slice(start, start + LOAD_MANY_AT_ONCE)
+							.map(([meetingId, fromSeq]) =>
+								and(eq(sessionEvents.meetingId, meetingId), gte(sessionEvents.seq, fromSeq))
+							)
+					)
+				)
+				.orderBy(asc(sessionEvents.meetingId), asc(sessionEvents.seq));
+			for (const row of rows)
+				loaded.get(row.meetingId)?.push({
+					seq: row.seq,
+					rulesVersion: row.rulesVersion,
+					prevHash: row.prevHash,
+					hash: row.hash,
+					envelope: {
+						actor: row.actor,
+						at: row.at.getTime(),
+						command: row.command as unknown as Envelope['command']
+					}
+				});
+		}
+		return loaded;
 	}
 
 	/** The hash of a meeting's last durable entry. */

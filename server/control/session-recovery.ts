@@ -38,18 +38,67 @@ export async function recoverSession(
 	snapshots: SessionSnapshots | null,
 	logger: Logger
 ): Promise<Recovered> {
-	const resumed = snapshots ? await resumable(meetingId, log, snapshots, logger) : null;
-	const start = resumed?.snapshot.state ?? initial;
-	const startHash = resumed?.snapshot.hash ?? null;
-	const entries = resumed?.after ?? (await log.load(meetingId));
+	const recovered = await recoverSessions(new Map([[meetingId, initial]]), log, snapshots, logger);
+	return recovered.get(meetingId) as Recovered;
+}
 
+/**
+ * `recoverSession` for several meetings (`initial`: meeting → its state before any entry) in
+ * a few statements, whatever their number: a process taking up those of one that died.
+ */
+export async function recoverSessions(
+	initial: ReadonlyMap<string, SessionState>,
+	log: SessionLog,
+	snapshots: SessionSnapshots | null,
+	logger: Logger
+): Promise<Map<string, Recovered>> {
+	const ids = [...initial.keys()];
+	const found = snapshots ? await snapshots.newestOf(ids, RULES_VERSION) : new Map();
+	// Each log from its snapshot's own entry, which must be stored with the snapshot's hash.
+	const loaded = await log.loadMany(new Map(ids.map((id) => [id, found.get(id)?.seq ?? 1])));
+	const resumed = new Map<string, SessionSnapshot>();
+	const whole = new Map<string, number>();
+	for (const [meetingId, snapshot] of found) {
+		const own = loaded.get(meetingId)?.[0];
+		if (own && own.seq === snapshot.seq && own.hash === snapshot.hash)
+			resumed.set(meetingId, snapshot);
+		else {
+			logger.warn('session: a snapshot names no entry of the log; replaying the whole log', {
+				meetingId,
+				seq: snapshot.seq
+			});
+			whole.set(meetingId, 1);
+		}
+	}
+	const reloaded = whole.size > 0 ? await log.loadMany(whole) : new Map<string, LoggedEntry[]>();
+
+	const recovered = new Map<string, Recovered>();
+	for (const [meetingId, state] of initial) {
+		const snapshot = resumed.get(meetingId);
+		const entries = snapshot
+			? (loaded.get(meetingId) ?? []).slice(1)
+			: (reloaded.get(meetingId) ?? loaded.get(meetingId) ?? []);
+		recovered.set(meetingId, recoverFrom(meetingId, snapshot, state, entries, logger));
+	}
+	return recovered;
+}
+
+/** Replays `entries` onto the snapshot (or `initial` when there is none); see recoverSession. */
+function recoverFrom(
+	meetingId: string,
+	snapshot: SessionSnapshot | undefined,
+	initial: SessionState,
+	entries: LoggedEntry[],
+	logger: Logger
+): Recovered {
+	const startHash = snapshot?.hash ?? null;
 	const brokenAt = verifyChain(meetingId, entries, startHash);
 	if (brokenAt !== null)
 		logger.error('session: the log’s hash chain is broken; loaded as it is', {
 			meetingId,
 			seq: brokenAt
 		});
-	const { state, skipped } = replay(start, entries);
+	const { state, skipped } = replay(snapshot?.state ?? initial, entries);
 	for (const entry of skipped)
 		logger.warn('session: a logged entry is refused by the current rules; replayed without it', {
 			meetingId,
@@ -58,31 +107,9 @@ export async function recoverSession(
 	return {
 		state,
 		lastHash: entries.at(-1)?.hash ?? startHash,
-		from: resumed?.snapshot.seq ?? 0,
+		from: snapshot?.seq ?? 0,
 		replayed: entries.length,
 		entries,
 		skipped
 	};
-}
-
-/**
- * The newest snapshot of the current rules, with the entries after it, when it belongs to
- * this log: the entry it names is stored, with its hash. A snapshot of other rules is not
- * looked at (its state may not be one today's rules make).
- */
-async function resumable(
-	meetingId: string,
-	log: SessionLog,
-	snapshots: SessionSnapshots,
-	logger: Logger
-): Promise<{ snapshot: SessionSnapshot; after: LoggedEntry[] } | null> {
-	const snapshot = await snapshots.newest(meetingId, RULES_VERSION);
-	if (!snapshot) return null;
-	const [own, ...after] = await log.load(meetingId, snapshot.seq);
-	if (own?.seq === snapshot.seq && own.hash === snapshot.hash) return { snapshot, after };
-	logger.warn('session: a snapshot names no entry of the log; replaying the whole log', {
-		meetingId,
-		seq: snapshot.seq
-	});
-	return null;
 }

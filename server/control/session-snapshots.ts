@@ -1,4 +1,4 @@
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt } from 'drizzle-orm';
 import type { SessionState } from '#lib/session/model.ts';
 import type { Database } from '#lib/server/db/client.ts';
 import { sessionSnapshots } from '#lib/server/db/schema.ts';
@@ -34,18 +34,31 @@ export class SessionSnapshots {
 
 	/** The newest snapshot of a meeting made by the rules of `rulesVersion`, if any. */
 	async newest(meetingId: string, rulesVersion: number): Promise<SessionSnapshot | null> {
-		const [row] = await this.#db
-			.select()
+		return (await this.newestOf([meetingId], rulesVersion)).get(meetingId) ?? null;
+	}
+
+	/** The newest snapshot of each of these meetings made by the rules of `rulesVersion`. */
+	async newestOf(
+		meetingIds: readonly string[],
+		rulesVersion: number
+	): Promise<Map<string, SessionSnapshot>> {
+		if (meetingIds.length === 0) return new Map();
+		const rows = await this.#db
+			.selectDistinctOn([sessionSnapshots.meetingId])
 			.from(sessionSnapshots)
 			.where(
 				and(
-					eq(sessionSnapshots.meetingId, meetingId),
+					inArray(sessionSnapshots.meetingId, [...meetingIds]),
 					eq(sessionSnapshots.rulesVersion, rulesVersion)
 				)
 			)
-			.orderBy(desc(sessionSnapshots.seq))
-			.limit(1);
-		return row ? { seq: row.seq, rulesVersion, state: row.state, hash: row.hash } : null;
+			.orderBy(sessionSnapshots.meetingId, desc(sessionSnapshots.seq));
+		return new Map(
+			rows.map((row) => [
+				row.meetingId,
+				{ seq: row.seq, rulesVersion, state: row.state, hash: row.hash }
+			])
+		);
 	}
 
 	/**

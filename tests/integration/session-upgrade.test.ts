@@ -13,7 +13,7 @@ import { randomSteps } from '#lib/session/random-steps.ts';
 import type { ParticipantSeed } from '#lib/session/transition.ts';
 import type { SessionHost } from '#server/control/session-host.ts';
 import { entryHash, verifyChain } from '#server/control/session-log.ts';
-import { recoverSession } from '#server/control/session-recovery.ts';
+import { recoverSession, recoverSessions } from '#server/control/session-recovery.ts';
 import { SNAPSHOT_EVERY_ENTRIES } from '#server/control/session-snapshots.ts';
 import storedBeforeVersions from '../fixtures/session-log-v1.json' with { type: 'json' };
 import {
@@ -293,8 +293,10 @@ describe('a long session', () => {
 		'loads from its newest snapshot to the state the whole log replays to',
 		{ timeout: 120_000 },
 		async () => {
+			const sessions = [];
 			for (const seed of [1, 2, 3]) {
 				const { meetingId, host, live } = await runSession(seed, 1800);
+				sessions.push({ meetingId, host, live });
 				const initial = initialState(meetingId, 'victim');
 				const full = await recoverSession(meetingId, initial, host.log, null, bare.deps.log);
 				const fromSnapshot = await recoverSession(
@@ -316,6 +318,18 @@ describe('a long session', () => {
 				expect(orderOf(fromSnapshot.state)).toEqual(orderOf(full.state));
 				expect(orderOf(full.state)).toEqual(orderOf(live));
 				expect(fromSnapshot.lastHash).toBe(full.lastHash);
+			}
+			// Loaded together (a process taking up a dead one's meetings): each its own state.
+			const { log, snapshots } = sessions[0]!.host;
+			const together = await recoverSessions(
+				new Map(sessions.map(({ meetingId }) => [meetingId, initialState(meetingId, 'victim')])),
+				log,
+				snapshots,
+				bare.deps.log
+			);
+			for (const { meetingId, live } of sessions) {
+				expect(together.get(meetingId)?.state).toEqual(live);
+				expect(orderOf(together.get(meetingId)!.state)).toEqual(orderOf(live));
 			}
 		}
 	);

@@ -39,14 +39,32 @@ export class OwnershipLostError extends Error {
 
 /** Takes a resource for this process: its epoch, raised by one (1 the first time). */
 export async function takeOwnership(db: Database, resource: string): Promise<number> {
-	const [row] = await db
+	const epoch = (await takeOwnerships(db, [resource])).get(resource);
+	if (epoch === undefined) throw new Error(`taking ${resource} returned nothing`);
+	return epoch;
+}
+
+/**
+ * Takes several resources in one statement: the epoch of each. In the same order whoever
+ * takes them (sorted), so that two processes taking overlapping sets wait for each other
+ * rather than deadlock.
+ */
+export async function takeOwnerships(
+	db: Database,
+	resources: readonly string[]
+): Promise<Map<string, number>> {
+	if (resources.length === 0) return new Map();
+	const rows = await db
 		.insert(liveOwners)
-		.values({ resource, epoch: 1, process: PROCESS_NAME })
+		.values(
+			[...new Set(resources)]
+				.sort()
+				.map((resource) => ({ resource, epoch: 1, process: PROCESS_NAME }))
+		)
 		.onConflictDoUpdate({
 			target: liveOwners.resource,
 			set: { epoch: sql`${liveOwners.epoch} + 1`, process: PROCESS_NAME, since: sql`now()` }
 		})
-		.returning({ epoch: liveOwners.epoch });
-	if (!row) throw new Error(`taking ${resource} returned nothing`);
-	return row.epoch;
+		.returning({ resource: liveOwners.resource, epoch: liveOwners.epoch });
+	return new Map(rows.map((row) => [row.resource, row.epoch]));
 }

@@ -30,35 +30,59 @@ export async function loadSessionSetup(
 	db: Database,
 	meetingId: string
 ): Promise<SessionSetup | null> {
-	const [meeting] = await db
-		.select({ meeting: meetings, programId: cases.programId })
-		.from(meetings)
-		.innerJoin(cases, eq(cases.id, meetings.caseId))
-		.where(eq(meetings.id, meetingId));
-	if (!meeting) return null;
-	const invited = await db
-		.selectDistinct({ party: parties })
-		.from(invitations)
-		.innerJoin(parties, eq(parties.id, invitations.partyId))
-		.where(and(eq(invitations.meetingId, meetingId), isNull(invitations.revokedAt)));
-	return {
-		meetingId,
-		caseId: meeting.meeting.caseId,
-		programId: meeting.programId,
-		status: meeting.meeting.status,
-		kind: meeting.meeting.kind,
-		firstSpeaker: meeting.meeting.firstSpeaker,
-		invitees: await seedsOf(
-			db,
-			invited.map(({ party }) => party)
-		)
-	};
+	return (await loadSessionSetups(db, [meetingId])).get(meetingId) ?? null;
 }
 
 /**
- * Meetings whose records may be behind their session's log (session-host.ts, mending): live
- * ones, and scheduled ones that have a log (started, but not recorded as started).
+ * The setups of several meetings in three statements, whatever their number (a process taking
+ * up the meetings of one that died loads hundreds at once); a meeting that does not exist is
+ * not in the map.
  */
+export async function loadSessionSetups(
+	db: Database,
+	meetingIds: readonly string[]
+): Promise<Map<string, SessionSetup>> {
+	const setups = new Map<string, SessionSetup>();
+	if (meetingIds.length === 0) return setups;
+	const found = await db
+		.select({ meeting: meetings, programId: cases.programId })
+		.from(meetings)
+		.innerJoin(cases, eq(cases.id, meetings.caseId))
+		.where(inArray(meetings.id, [...meetingIds]));
+	if (found.length === 0) return setups;
+	const invited = await db
+		.selectDistinct({ meetingId: invitations.meetingId, party: parties })
+		.from(invitations)
+		.innerJoin(parties, eq(parties.id, invitations.partyId))
+		.where(
+			and(
+				inArray(
+					invitations.meetingId,
+					found.map(({ meeting }) => meeting.id)
+				),
+				isNull(invitations.revokedAt)
+			)
+		);
+	const people = [...new Map(invited.map(({ party }) => [party.id, party])).values()];
+	const seeds = new Map((await seedsOf(db, people)).map((seed) => [seed.id, seed]));
+	const inviteesOf = new Map<string, ParticipantSeed[]>();
+	for (const { meetingId, party } of invited) {
+		const seed = seeds.get(party.id) ?? partySeed(party);
+		inviteesOf.set(meetingId, [...(inviteesOf.get(meetingId) ?? []), seed]);
+	}
+	for (const { meeting, programId } of found)
+		setups.set(meeting.id, {
+			meetingId: meeting.id,
+			caseId: meeting.caseId,
+			programId,
+			status: meeting.status,
+			kind: meeting.kind,
+			firstSpeaker: meeting.firstSpeaker,
+			invitees: inviteesOf.get(meeting.id) ?? []
+		});
+	return setups;
+}
+
 export async function liveMeetingIds(db: Database): Promise<string[]> {
 	const rows = await db
 		.select({ id: meetings.id })
