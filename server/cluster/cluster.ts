@@ -43,32 +43,37 @@ export function joinCluster(
 		forwardWebhook: (processId, body, authorization) =>
 			calls.onProcess(processId, 'media.webhook', [body, authorization])
 	});
-	// A case taken from a dead process: what it left in the media server goes at once.
+	const routing = routeToOwners(server, config, owners, calls, key);
+
+	/**
+	 * Live meetings no live process holds, or held here and not loaded: taken here, loaded
+	 * (together: session-host.ts), their records mended.
+	 */
+	const adopt = () =>
+		realtime.sessions.mendLiveMeetings(async (meetingIds) => {
+			const chosen: string[] = [];
+			for (const { meetingId, caseId } of await owners.orphanedMeetings(meetingIds))
+				if (owners.holds(caseId) || (await owners.route(caseId)).local) chosen.push(meetingId);
+			return chosen;
+		});
+	let adopting: Promise<void> = Promise.resolve();
+	const adoptNext = () => {
+		adopting = adopting
+			.then(adopt)
+			.catch((error) => log.warn('cluster: taking up live meetings failed', { error }));
+	};
+	const timer = setInterval(adoptNext, ADOPT_INTERVAL_MS);
+	timer.unref();
+
+	// Cases taken from a dead process: what it left in the media server goes, and its live
+	// meetings are loaded now, together, rather than one by one as their people come back.
 	const gone = new Set<number>();
 	owners.onTakeover = (from) => {
 		if (gone.has(from)) return;
 		gone.add(from);
 		deps.media.processGone?.();
+		adoptNext();
 	};
-	const routing = routeToOwners(server, config, owners, calls, key);
-
-	/** Live meetings no live process holds: taken here, loaded, their records mended. */
-	const adopt = () =>
-		realtime.sessions.mendLiveMeetings(async (meetingIds) => {
-			const chosen: string[] = [];
-			for (const meetingId of await owners.orphanedMeetings(meetingIds)) {
-				const caseId = await owners.caseOfMeeting(meetingId);
-				if (caseId && (await owners.route(caseId)).local) chosen.push(meetingId);
-			}
-			return chosen;
-		});
-	let adopting: Promise<void> = Promise.resolve();
-	const timer = setInterval(() => {
-		adopting = adopting
-			.then(adopt)
-			.catch((error) => log.warn('cluster: taking up live meetings failed', { error }));
-	}, ADOPT_INTERVAL_MS);
-	timer.unref();
 
 	return {
 		async listening(address) {
@@ -80,9 +85,7 @@ export function joinCluster(
 						? `[${address.address}]`
 						: address.address;
 			await owners.announce(configured ?? `http://${host}:${address.port}`);
-			adopting = adopting
-				.then(adopt)
-				.catch((error) => log.warn('cluster: taking up live meetings failed', { error }));
+			adoptNext();
 		},
 		stop() {
 			clearInterval(timer);

@@ -53,6 +53,8 @@ export class CaseOwners {
 	/** Cases this process holds: until it stops, no other can take them. */
 	readonly #held = new Set<string>();
 	readonly #cases = new Map<string, string | null>();
+	/** Cases taken from a dead process whose live meetings are not yet looked for. */
+	readonly #takenFromTheDead = new Set<string>();
 
 	/** Called when this process took a case from a process that died. */
 	onTakeover: (from: number) => void = () => {};
@@ -129,7 +131,10 @@ export class CaseOwners {
 				where process_id = ${from} and (select got from free)
 				returning case_id`)
 		);
-		for (const row of taken) this.#held.add(row.case_id);
+		for (const row of taken) {
+			this.#held.add(row.case_id);
+			this.#takenFromTheDead.add(row.case_id);
+		}
 		return taken.some((row) => row.case_id === caseId);
 	}
 
@@ -163,19 +168,26 @@ export class CaseOwners {
 	}
 
 	/**
-	 * Live meetings whose case no live process holds (its process died): to be taken and
-	 * loaded, which mends their records from their logs (session-host.ts #mend).
+	 * Live meetings whose case no live process holds (its process died), or that this process
+	 * took from a dead one since it last asked: to be taken and loaded, which mends their
+	 * records from their logs (session-host.ts #mend).
 	 */
-	async orphanedMeetings(meetingIds: readonly string[]): Promise<string[]> {
+	async orphanedMeetings(
+		meetingIds: readonly string[]
+	): Promise<{ meetingId: string; caseId: string }[]> {
+		const taken = [...this.#takenFromTheDead];
+		this.#takenFromTheDead.clear();
 		if (meetingIds.length === 0) return [];
-		const rows = rowsOf<{ id: string }>(
+		const rows = rowsOf<{ id: string; case_id: string }>(
 			await this.#db.execute(sql`
-				select m.id from ${meetings} m
+				select m.id, m.case_id from ${meetings} m
 				left join ${caseOwners} o on o.case_id = m.case_id
 				where m.id in (${idList(meetingIds)})
-					and (o.process_id is null or not ${alive(sql`o.process_id`)})`)
+					and (o.process_id is null or not ${alive(sql`o.process_id`)}
+						${taken.length > 0 ? sql`or m.case_id in (${idList(taken)})` : sql``})`)
 		);
-		return rows.map((row) => row.id);
+		for (const row of rows) this.#keep(`m:${row.id}`, row.case_id);
+		return rows.map((row) => ({ meetingId: row.id, caseId: row.case_id }));
 	}
 
 	/** The case of a meeting; null if there is no such meeting. */
@@ -213,10 +225,12 @@ export class CaseOwners {
 		if (this.#cases.has(key)) return this.#cases.get(key) ?? null;
 		const caseId = await find();
 		// Not found is not remembered: it may exist in a moment.
-		if (caseId) {
-			if (this.#cases.size >= REMEMBERED_CASES) this.#cases.clear();
-			this.#cases.set(key, caseId);
-		}
+		if (caseId) this.#keep(key, caseId);
 		return caseId;
+	}
+
+	#keep(key: string, caseId: string): void {
+		if (this.#cases.size >= REMEMBERED_CASES) this.#cases.clear();
+		this.#cases.set(key, caseId);
 	}
 }
