@@ -4,66 +4,86 @@ import { and, eq } from 'drizzle-orm';
 import type { Identity } from '#lib/protocol/identity.ts';
 import type { THandshake } from '#lib/protocol/handshake.ts';
 import { findVisibleMeeting } from '#lib/server/meetings/find-visible-meeting.ts';
-import { findPartySession, partyCookieName } from '#lib/server/invitations/party-sessions.ts';
+import { findPartySessions, partyCookieName } from '#lib/server/invitations/party-sessions.ts';
+import type { ResolvedInvitation } from '#lib/server/invitations/resolve-invitation.ts';
 import { memberships, meetings, cases } from '#lib/server/db/schema.ts';
 import type { Deps } from '#lib/server/deps.ts';
 import { isAppError } from '#lib/server/errors.ts';
+import { BatchedLoader } from './batched-loader.ts';
 
 /**
  * Who is on the other end of a realtime connection, from the cookies of its handshake request:
  * a party's session cookie for that meeting, or a staff session whose holder may see the case.
- * Null when neither holds; the connection is then refused.
+ * Null when neither holds; the connection is then refused. Parties' cookies are looked up
+ * together with those of whoever connects meanwhile (everyone coming back at once after a
+ * restart or a failover): a few statements rather than one per person.
  */
-export async function resolveIdentity(
-	deps: Deps,
-	request: IncomingMessage,
-	handshake: THandshake
-): Promise<Identity | null> {
-	const cookies = parseCookie(request.headers.cookie ?? '');
-	const now = deps.clock.now();
+export class Identities {
+	readonly #deps: Deps;
+	readonly #partySessions: BatchedLoader<string, ResolvedInvitation>;
 
-	if (handshake.as === 'party') {
-		const resolved = await findPartySession(
-			deps.db,
-			cookies[partyCookieName(handshake.meetingId)],
-			now
+	constructor(deps: Deps) {
+		this.#deps = deps;
+		this.#partySessions = new BatchedLoader(
+			(tokens: string[]) => findPartySessions(deps.db, tokens, deps.clock.now()),
+			{ missing: () => new NoPartySession() }
 		);
-		if (!resolved || resolved.meeting.id !== handshake.meetingId) return null;
-		return {
-			kind: 'party',
-			partyId: resolved.party.id,
-			meetingId: resolved.meeting.id,
-			displayName: resolved.party.displayName,
-			role: resolved.party.role
-		};
 	}
 
-	const headers = new Headers();
-	if (request.headers.cookie) headers.set('cookie', request.headers.cookie);
-	const session = await deps.auth.api.getSession({ headers });
-	if (!session) return null;
-	const [membership] = await deps.db
-		.select({ programId: memberships.programId, role: memberships.role })
-		.from(meetings)
-		.innerJoin(cases, eq(cases.id, meetings.caseId))
-		.innerJoin(
-			memberships,
-			and(eq(memberships.programId, cases.programId), eq(memberships.userId, session.user.id))
-		)
-		.where(eq(meetings.id, handshake.meetingId));
-	if (!membership) return null;
-	const actor = {
-		kind: 'staff' as const,
-		userId: session.user.id,
-		name: session.user.name,
-		programId: membership.programId,
-		role: membership.role
-	};
-	try {
-		await findVisibleMeeting(deps.db, actor, handshake.meetingId);
-	} catch (error) {
-		if (isAppError(error)) return null;
-		throw error;
+	async resolve(request: IncomingMessage, handshake: THandshake): Promise<Identity | null> {
+		const cookies = parseCookie(request.headers.cookie ?? '');
+		if (handshake.as === 'party') {
+			const token = cookies[partyCookieName(handshake.meetingId)];
+			const resolved = token
+				? await this.#partySessions.load(token).catch((error: unknown) => {
+						if (error instanceof NoPartySession) return null;
+						throw error;
+					})
+				: null;
+			if (!resolved || resolved.meeting.id !== handshake.meetingId) return null;
+			return {
+				kind: 'party',
+				partyId: resolved.party.id,
+				meetingId: resolved.meeting.id,
+				displayName: resolved.party.displayName,
+				role: resolved.party.role
+			};
+		}
+		return this.#staff(request, handshake.meetingId);
 	}
-	return { ...actor, meetingId: handshake.meetingId };
+
+	async #staff(request: IncomingMessage, meetingId: string): Promise<Identity | null> {
+		const { db, auth } = this.#deps;
+		const headers = new Headers();
+		if (request.headers.cookie) headers.set('cookie', request.headers.cookie);
+		const session = await auth.api.getSession({ headers });
+		if (!session) return null;
+		const [membership] = await db
+			.select({ programId: memberships.programId, role: memberships.role })
+			.from(meetings)
+			.innerJoin(cases, eq(cases.id, meetings.caseId))
+			.innerJoin(
+				memberships,
+				and(eq(memberships.programId, cases.programId), eq(memberships.userId, session.user.id))
+			)
+			.where(eq(meetings.id, meetingId));
+		if (!membership) return null;
+		const actor = {
+			kind: 'staff' as const,
+			userId: session.user.id,
+			name: session.user.name,
+			programId: membership.programId,
+			role: membership.role
+		};
+		try {
+			await findVisibleMeeting(db, actor, meetingId);
+		} catch (error) {
+			if (isAppError(error)) return null;
+			throw error;
+		}
+		return { ...actor, meetingId };
+	}
 }
+
+/** A cookie that names no open party session. */
+class NoPartySession extends Error {}

@@ -23,7 +23,7 @@ import { ConnectionQuota } from './connection-quota.ts';
 import { originOf, requestOrigin } from './http.ts';
 import { guarded } from './guarded.ts';
 import { attachSignalRelay } from './media/signal-relay.ts';
-import { resolveIdentity } from './identity.ts';
+import { Identities } from './identity.ts';
 import { closeSlowReaders } from './send-ceiling.ts';
 import { releaseSentPackets } from './sent-packets.ts';
 import { serializedParser } from './serialized.ts';
@@ -117,6 +117,7 @@ export function attachRealtime(
 	// packet that arrives while the first is checked, so 200 packets in a burst were 200
 	// identity lookups and up to as many seats for one browser.
 	const handshaking = new WeakSet<object>();
+	const identities = new Identities(deps);
 	io.use(async (socket, next) => {
 		if (handshaking.has(socket.client)) return next(refusal(ERROR_CODES.invalidInput));
 		const handshake = HandshakeSchema.safeParse(socket.handshake.auth);
@@ -125,7 +126,7 @@ export function attachRealtime(
 			return next(refusal(ERROR_CODES.protocolMismatch));
 		handshaking.add(socket.client);
 		try {
-			const identity = await resolveIdentity(deps, socket.request, handshake.data);
+			const identity = await identities.resolve(socket.request, handshake.data);
 			if (!identity) return next(refusal(ERROR_CODES.unauthenticated));
 			if (owners && !(await servesHere(await owners.caseOfMeeting(identity.meetingId))))
 				return next(refusal(ERROR_CODES.unavailable));

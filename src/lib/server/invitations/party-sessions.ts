@@ -1,4 +1,4 @@
-import { and, eq, gt } from 'drizzle-orm';
+import { and, eq, gt, inArray } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import {
 	cases,
@@ -52,9 +52,29 @@ export async function findPartySession(
 	sessionToken: string | undefined,
 	now: Date
 ): Promise<ResolvedInvitation | null> {
-	if (!sessionToken || !/^[A-Za-z0-9_-]{43}$/.test(sessionToken)) return null;
-	const [row] = await executor
+	if (!sessionToken) return null;
+	return (await findPartySessions(executor, [sessionToken], now)).get(sessionToken) ?? null;
+}
+
+/**
+ * `findPartySession` for several cookies in one statement (a process that many parties come
+ * back to at once): the open ones, by cookie value.
+ */
+export async function findPartySessions(
+	executor: Executor,
+	sessionTokens: readonly string[],
+	now: Date
+): Promise<Map<string, ResolvedInvitation>> {
+	const byHash = new Map(
+		sessionTokens
+			.filter((token) => /^[A-Za-z0-9_-]{43}$/.test(token))
+			.map((token) => [hashToken(token), token])
+	);
+	const found = new Map<string, ResolvedInvitation>();
+	if (byHash.size === 0) return found;
+	const rows = await executor
 		.select({
+			tokenHash: partySessions.tokenHash,
 			invitation: invitations,
 			meeting: meetings,
 			party: parties,
@@ -69,9 +89,12 @@ export async function findPartySession(
 		.innerJoin(programs, eq(programs.id, cases.programId))
 		.leftJoin(user, eq(user.id, cases.mediatorUserId))
 		.where(
-			and(eq(partySessions.tokenHash, hashToken(sessionToken)), gt(partySessions.expiresAt, now))
+			and(inArray(partySessions.tokenHash, [...byHash.keys()]), gt(partySessions.expiresAt, now))
 		);
-	if (!row) return null;
-	const lookup = classify(row, now);
-	return lookup.kind === 'open' ? lookup.resolved : null;
+	for (const { tokenHash, ...row } of rows) {
+		const lookup = classify(row, now);
+		const token = byHash.get(tokenHash);
+		if (lookup.kind === 'open' && token) found.set(token, lookup.resolved);
+	}
+	return found;
 }
