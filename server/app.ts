@@ -32,6 +32,9 @@ export interface RunningMend {
  * One http.Server for everything: the pages (SvelteKit's adapter-node build) and the realtime
  * planes on the same port. `deps` must already be booted; closing does not close them.
  */
+/** Connections waiting to be accepted, at most. */
+const LISTEN_BACKLOG = 4096;
+
 export async function startMend(
 	config: Config,
 	deps: Deps,
@@ -58,7 +61,10 @@ export async function startMend(
 	server.prependListener('request', (req, res) => addResponseHeaders(req, res, config));
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', reject);
-		server.listen(config.port, config.host, () => {
+		// A process taking over a dead one's cases, or restarted, gets everyone's reconnection at
+		// once: a queue of 511 (Node's default) overflows, and a dropped SYN is tried again by the
+		// kernel only after 1 s, then 3 s. The system's own ceiling (somaxconn) still applies.
+		server.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
 			try {
 				// Before any request is read: links made from now on carry this address.
 				deps.publicUrl.listening(server.address());
