@@ -11,7 +11,11 @@ export function connectRealtime(meetingId: string, as: 'party' | 'staff'): Realt
 		auth: { protocol: PROTOCOL_VERSION, meetingId, as },
 		// In a cluster, the process this lands on sends it to the one holding the meeting.
 		query: { meeting: meetingId },
-		// Rural links drop often: keep trying, never give up on the person.
+		// Rural links drop often: keep trying, never give up on the person. The first try comes
+		// 150–450 ms after a drop (socket.io's default: 0.5–1.5 s), so that a process taking over
+		// a dead one's meetings has its people back within a few seconds; spread, so that they
+		// do not all arrive in the same instant.
+		reconnectionDelay: 300,
 		reconnectionDelayMax: 5_000
 	});
 }
