@@ -12,8 +12,11 @@
  * BatchedAppender with one multi-row INSERT in flight at a time, the same driver and pool).
  * That is the floor for any server that, like Mend, shows nobody a change before it is durable.
  *
- * Run by tests/bench/control.ts as a child process; prints `listening <port>` once ready.
- * PORT (default 0: any free port), HOST (default 127.0.0.1), DATABASE_URL (optional).
+ * Run as a child process by tests/bench/control.ts, and by tests/bench/cluster.ts as the floor
+ * of a failover (two of them behind a balancer, one killed: the clients of its rooms come back
+ * to the other, which sends each the room's state on connection, as it always does); prints
+ * `listening <port>` once ready. PORT (default 0: any free port), HOST (default 127.0.0.1),
+ * DATABASE_URL (optional).
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
@@ -27,6 +30,12 @@ import type { Logger } from '#lib/server/log.ts';
 
 /** = MAX_MESSAGE_BYTES of server/realtime.ts, not imported: that would load all of Mend. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
+/**
+ * Connections waiting to be accepted, at most: after a failover everyone reconnects at once,
+ * and Node's default queue (511) would overflow — a dropped SYN is tried again only after 1 s,
+ * which is the kernel's time, not the transport's. The system's ceiling (somaxconn) applies.
+ */
+const LISTEN_BACKLOG = 4096;
 
 interface RoomState {
 	seq: number;
@@ -110,7 +119,12 @@ io.on('connection', (socket) => {
 	});
 });
 
-server.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1', () => {
+const listening = {
+	port: Number(process.env.PORT ?? 0),
+	host: process.env.HOST ?? '127.0.0.1',
+	backlog: LISTEN_BACKLOG
+};
+server.listen(listening, () => {
 	console.log(`listening ${(server.address() as AddressInfo).port}`);
 });
 

@@ -5,6 +5,7 @@
  * sending a grant until the last of the session's 4 clients holds a view whose seq is at least
  * the one the grant's acknowledgement names.
  */
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { BenchClient, type Ack, type Member } from './control-clients.ts';
 import type { WindowFigures } from './cpu-window.ts';
@@ -30,6 +31,19 @@ export interface Grant {
 	/** The seq its acknowledgement named; 0 until acknowledged. */
 	seq: number;
 	refused: boolean;
+}
+
+/**
+ * `n` sessions as the bare socket.io servers (control-bare-server.ts) know them: rooms of 4,
+ * nobody signed in.
+ */
+export function bareSessions(n: number): SessionSpec[] {
+	const member: Member = { as: 'party' };
+	return Array.from({ length: n }, () => ({
+		meetingId: randomUUID(),
+		members: [member, member, member, member],
+		floorTo: ['victim', 'offender']
+	}));
 }
 
 /** Where a session's member first connects (`member`: 0 the mediator, then the parties). */

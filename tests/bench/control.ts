@@ -52,15 +52,14 @@
  * durable_p99_ms=… durable_bare_ratio=… mend_durable_ratio=…`, for N = 1000 (or the largest N
  * measured).
  */
-import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { createBenchDatabase, type BenchDatabase, type BenchProgram } from './bench-database.ts';
-import type { Member } from './control-clients.ts';
 import {
+	bareSessions,
 	closeAllClients,
 	ControlLoad,
 	describeFigures,
@@ -111,7 +110,6 @@ async function startBare(n: number, databaseUrl?: string): Promise<Target> {
 		{ PORT: '0', HOST: '127.0.0.1', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) },
 		/listening (\d+)/
 	);
-	const member: Member = { as: 'party' };
 	const admin = databaseUrl ? new pg.Client({ connectionString: ADMIN_URL }) : null;
 	try {
 		await admin?.connect();
@@ -123,11 +121,7 @@ async function startBare(n: number, databaseUrl?: string): Promise<Target> {
 		server: databaseUrl ? 'durable' : 'bare',
 		url: `http://127.0.0.1:${bare.ready[1]}`,
 		pids: [bare.child.pid!],
-		sessions: Array.from({ length: n }, () => ({
-			meetingId: randomUUID(),
-			members: [member, member, member, member],
-			floorTo: ['victim', 'offender']
-		})),
+		sessions: bareSessions(n),
 		dbPids: admin ? () => backendPids(admin, databaseUrl!) : undefined,
 		stop: async () => {
 			await admin?.end().catch(() => {});

@@ -18,6 +18,11 @@
  * floor held by someone neither it nor a later grant, sent and not yet answered at the kill,
  * named), or the last view of a mediator that never lost its connection (a seq below it).
  * Grants stop at the kill: nothing sent afterwards could blur what was acknowledged.
+ *
+ * The floor (`killBare`): the same kill of one of two bare socket.io processes, each serving
+ * every client of half the sessions (nothing forwarded, nothing to take over). Affected are the
+ * clients it served; one is back once it holds a view on a connection made after the kill — the
+ * room's state, which the bare server sends on every connection. What the transport alone takes.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,8 +33,9 @@ import type { ControlLoad, Grant } from './control-load.ts';
 import { CLOCK_TICKS, cpuTicks, listenOverflows, percentile } from './proc-stats.ts';
 import type { Spawned } from './server-process.ts';
 
-export interface FailoverFigures {
-	/** Sessions whose case the killed process held. */
+/** How the affected clients came back to the survivor, Mend's or the bare floor's. */
+export interface ReturnFigures {
+	/** Sessions whose case the killed process held (Mend), or that it served (bare). */
 	sessions: number;
 	/** Clients affected (of those sessions, and of the others connected to the killed process). */
 	clients: number;
@@ -37,6 +43,22 @@ export interface FailoverFigures {
 	back: number;
 	/** Clients not affected whose connection dropped all the same (0 if the survivor held on). */
 	strayDrops: number;
+	/** ms from the kill: the first client back, half and 90 % of the affected sessions, all. */
+	firstBackMs: number;
+	sessionP50Ms: number;
+	sessionP90Ms: number;
+	allBackMs: number;
+	/** The most attempts one client made to connect again. */
+	maxAttempts: number;
+	/** Why the affected clients' failed attempts failed, most frequent first: `503 ×12, ECONNREFUSED ×40`. */
+	failedAttempts: string;
+	/** Connections the kernel dropped meanwhile, its listening queue full (the whole machine). */
+	listenDrops: number;
+	/** CPU of the survivor until every client was back. */
+	cpuMs: number;
+}
+
+export interface FailoverFigures extends ReturnFigures {
 	/** ms from the kill: the killed process's cases taken by the survivor, the first and the last. */
 	firstCaseMs: number;
 	lastCaseMs: number;
@@ -44,22 +66,10 @@ export interface FailoverFigures {
 	firstTakenMs: number;
 	lastTakenMs: number;
 	taken: number;
-	/** ms from the kill: the first client back, half and 90 % of the affected sessions, all. */
-	firstBackMs: number;
-	sessionP50Ms: number;
-	sessionP90Ms: number;
-	allBackMs: number;
 	/** ms from the kill: the last client of the killed process's sessions back, and of the survivor's. */
 	heldBackMs: number;
 	movedBackMs: number;
-	/** The most attempts one client made to connect again. */
-	maxAttempts: number;
-	/** Why the affected clients' failed attempts failed, most frequent first: `503 ×12, ECONNREFUSED ×40`. */
-	failedAttempts: string;
-	/** Connections the kernel dropped meanwhile, its listening queue full (the whole machine). */
-	listenDrops: number;
-	/** CPU of the survivor, and of the database's PostgreSQL backends, until every client was back. */
-	cpuMs: number;
+	/** CPU of the database's PostgreSQL backends until every client was back. */
 	dbCpuMs: number;
 	acknowledged: number;
 	/** Acknowledged grants the log does not hold. */
@@ -99,6 +109,62 @@ async function backendTicks(database: pg.Client): Promise<Map<number, number>> {
 }
 
 /**
+ * Kills `killed` — the grants stop with it — and waits, up to `timeoutMs`, until every affected
+ * client (`affected`: each session's) holds a view on a connection made after the kill: how they
+ * came back, and the survivor's CPU and the kernel's dropped connections meanwhile.
+ */
+async function killAndAwait(
+	load: ControlLoad,
+	killed: Spawned,
+	survivor: Spawned,
+	affected: BenchClient[][],
+	timeoutMs: number
+) {
+	const unaffected = load.clients.flatMap((members, i) =>
+		members.filter((c) => !affected[i]!.includes(c))
+	);
+	const survivorTicks = (await cpuTicks(survivor.child.pid!)) ?? NaN;
+	const overflows = await listenOverflows();
+	const killedWall = Date.now();
+	const killedAt = performance.now();
+	load.stopGranting();
+	killed.child.kill('SIGKILL');
+
+	const clients = affected.flat();
+	const deadline = killedAt + timeoutMs;
+	while (
+		performance.now() < deadline &&
+		clients.some((c) => firstViewAfter(c, killedAt) === undefined)
+	)
+		await sleep(10);
+	const cpuMs =
+		(((await cpuTicks(survivor.child.pid!)) ?? NaN) - survivorTicks) * (1000 / CLOCK_TICKS);
+	const listenDrops = (await listenOverflows()) - overflows;
+
+	const backMs = (c: BenchClient) => (firstViewAfter(c, killedAt)?.at ?? Infinity) - killedAt;
+	// A session not back is not back at all: it sorts last.
+	const sessionsBack = affected
+		.filter((members) => members.length > 0)
+		.map((members) => Math.max(...members.map(backMs)))
+		.sort((a, b) => a - b);
+	const clientsBack = clients.map(backMs).filter((ms) => ms !== Infinity);
+	const figures: Omit<ReturnFigures, 'sessions'> = {
+		clients: clients.length,
+		back: clientsBack.length,
+		strayDrops: unaffected.filter((c) => c.reconnections.some((r) => r.at > killedAt)).length,
+		firstBackMs: Math.min(...clientsBack),
+		sessionP50Ms: percentile(sessionsBack, 0.5),
+		sessionP90Ms: percentile(sessionsBack, 0.9),
+		allBackMs: clientsBack.length === clients.length ? (sessionsBack.at(-1) ?? NaN) : NaN,
+		maxAttempts: Math.max(...clients.map((c) => c.reconnectAttempts)),
+		failedAttempts: tally(clients.flatMap((c) => c.reconnectErrors)),
+		listenDrops,
+		cpuMs
+	};
+	return { figures, killedAt, killedWall, backMs };
+}
+
+/**
  * Kills `killed` and measures the takeover of its cases by `survivor`, waiting up to
  * `timeoutMs`. `killedUrl`: the address the killed process's clients were connected to;
  * `heldByKilled`: the meetings of the cases it held; `survivorId`: the survivor's
@@ -114,7 +180,7 @@ export async function killOne(options: {
 	databaseUrl: string;
 	timeoutMs: number;
 }): Promise<FailoverFigures> {
-	const { load, killed, survivor, heldByKilled } = options;
+	const { load, survivor, heldByKilled } = options;
 	const database = new pg.Client({ connectionString: options.databaseUrl });
 	await database.connect();
 	try {
@@ -122,39 +188,18 @@ export async function killOne(options: {
 		const affected = load.clients.map((members, i) =>
 			members.filter((c) => held[i] || c.url === options.killedUrl)
 		);
-		const unaffected = load.clients.flatMap((members, i) =>
-			members.filter((c) => !affected[i]!.includes(c))
-		);
 
 		const dbTicks = await backendTicks(database);
-		const survivorTicks = (await cpuTicks(survivor.child.pid!)) ?? NaN;
-		const overflows = await listenOverflows();
-		const killedWall = Date.now();
-		const killedAt = performance.now();
-		load.stopGranting();
-		killed.child.kill('SIGKILL');
-
-		const clients = affected.flat();
-		const deadline = killedAt + options.timeoutMs;
-		while (
-			performance.now() < deadline &&
-			clients.some((c) => firstViewAfter(c, killedAt) === undefined)
-		)
-			await sleep(10);
-		const cpuMs =
-			(((await cpuTicks(survivor.child.pid!)) ?? NaN) - survivorTicks) * (1000 / CLOCK_TICKS);
+		const { figures, killedAt, killedWall, backMs } = await killAndAwait(
+			load,
+			options.killed,
+			survivor,
+			affected,
+			options.timeoutMs
+		);
 		let dbCpuMs = 0;
 		for (const [pid, ticks] of await backendTicks(database))
 			dbCpuMs += (ticks - (dbTicks.get(pid) ?? 0)) * (1000 / CLOCK_TICKS);
-		const listenDrops = (await listenOverflows()) - overflows;
-
-		const backMs = (c: BenchClient) => (firstViewAfter(c, killedAt)?.at ?? Infinity) - killedAt;
-		// A session not back is not back at all: it sorts last.
-		const sessionsBack = affected
-			.filter((members) => members.length > 0)
-			.map((members) => Math.max(...members.map(backMs)))
-			.sort((a, b) => a - b);
-		const clientsBack = clients.map(backMs).filter((ms) => ms !== Infinity);
 		const lastBack = (members: BenchClient[]) =>
 			members.length === 0 ? NaN : Math.max(...members.map(backMs));
 
@@ -191,30 +236,45 @@ export async function killOne(options: {
 		const lost = lostGrants(load, logged, killedAt);
 		return {
 			sessions: held.filter(Boolean).length,
-			clients: clients.length,
-			back: clientsBack.length,
-			strayDrops: unaffected.filter((c) => c.reconnections.some((r) => r.at > killedAt)).length,
+			...figures,
 			firstCaseMs: cases[0] ?? NaN,
 			lastCaseMs: cases.at(-1) ?? NaN,
 			firstTakenMs: taken[0] ?? NaN,
 			lastTakenMs: taken.at(-1) ?? NaN,
 			taken: taken.length,
-			firstBackMs: Math.min(...clientsBack),
-			sessionP50Ms: percentile(sessionsBack, 0.5),
-			sessionP90Ms: percentile(sessionsBack, 0.9),
-			allBackMs: clientsBack.length === clients.length ? (sessionsBack.at(-1) ?? NaN) : NaN,
 			heldBackMs: lastBack(affected.filter((_, i) => held[i]).flat()),
 			movedBackMs: lastBack(affected.filter((_, i) => !held[i]).flat()),
-			maxAttempts: Math.max(...clients.map((c) => c.reconnectAttempts)),
-			failedAttempts: tally(clients.flatMap((c) => c.reconnectErrors)),
-			listenDrops,
-			cpuMs,
 			dbCpuMs,
 			...lost
 		};
 	} finally {
 		await database.end();
 	}
+}
+
+/**
+ * The floor: kills the bare socket.io process `killed` and waits, up to `timeoutMs`, until every
+ * client it served (connected to `killedUrl`) holds a view from `survivor`.
+ */
+export async function killBare(options: {
+	load: ControlLoad;
+	killed: Spawned;
+	killedUrl: string;
+	survivor: Spawned;
+	timeoutMs: number;
+}): Promise<ReturnFigures> {
+	const { load } = options;
+	const affected = load.clients.map((members) =>
+		members.filter((c) => c.url === options.killedUrl)
+	);
+	const { figures } = await killAndAwait(
+		load,
+		options.killed,
+		options.survivor,
+		affected,
+		options.timeoutMs
+	);
+	return { sessions: affected.filter((members) => members.length > 0).length, ...figures };
 }
 
 /** Acknowledged grants against the log (`logged`: meeting:seq:to) and the mediators' views. */
