@@ -21,7 +21,9 @@ export class Balancer {
 	/** A balancer on a free port of 127.0.0.1 in front of the processes listening on `ports`. */
 	static async start(ports: readonly number[]): Promise<Balancer> {
 		const balancer = new Balancer(ports);
-		await new Promise<void>((resolve) => balancer.#server.listen(0, '127.0.0.1', resolve));
+		await new Promise<void>((resolve) =>
+			balancer.#server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve)
+		);
 		return balancer;
 	}
 
