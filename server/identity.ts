@@ -3,12 +3,11 @@ import { parseCookie } from 'cookie';
 import { and, eq } from 'drizzle-orm';
 import type { Identity } from '#lib/protocol/identity.ts';
 import type { THandshake } from '#lib/protocol/handshake.ts';
-import { findVisibleMeeting } from '#lib/server/meetings/find-visible-meeting.ts';
+import { seesCase } from '#lib/server/access/staff-access.ts';
 import { findPartySessions, partyCookieName } from '#lib/server/invitations/party-sessions.ts';
 import type { ResolvedInvitation } from '#lib/server/invitations/resolve-invitation.ts';
 import { memberships, meetings, cases } from '#lib/server/db/schema.ts';
 import type { Deps } from '#lib/server/deps.ts';
-import { isAppError } from '#lib/server/errors.ts';
 import { BatchedLoader } from './batched-loader.ts';
 
 /**
@@ -58,8 +57,13 @@ export class Identities {
 		if (request.headers.cookie) headers.set('cookie', request.headers.cookie);
 		const session = await auth.api.getSession({ headers });
 		if (!session) return null;
-		const [membership] = await db
-			.select({ programId: memberships.programId, role: memberships.role })
+		// The meeting's case and the user's standing in its program, in one statement.
+		const [found] = await db
+			.select({
+				programId: memberships.programId,
+				role: memberships.role,
+				mediatorUserId: cases.mediatorUserId
+			})
 			.from(meetings)
 			.innerJoin(cases, eq(cases.id, meetings.caseId))
 			.innerJoin(
@@ -67,20 +71,15 @@ export class Identities {
 				and(eq(memberships.programId, cases.programId), eq(memberships.userId, session.user.id))
 			)
 			.where(eq(meetings.id, meetingId));
-		if (!membership) return null;
+		if (!found) return null;
 		const actor = {
 			kind: 'staff' as const,
 			userId: session.user.id,
 			name: session.user.name,
-			programId: membership.programId,
-			role: membership.role
+			programId: found.programId,
+			role: found.role
 		};
-		try {
-			await findVisibleMeeting(db, actor, meetingId);
-		} catch (error) {
-			if (isAppError(error)) return null;
-			throw error;
-		}
+		if (!seesCase(actor, found)) return null;
 		return { ...actor, meetingId };
 	}
 }

@@ -38,7 +38,21 @@ export function assertCan(actor: StaffActor, permission: Permission): void {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string): boolean => UUID.test(value);
 
-/** The condition every case query of this actor carries. */
+/**
+ * Whether this actor may see a case they have already read (the rule of `visibleCases`, for a
+ * row in hand: a case of their program, and assigned to them unless they see all cases).
+ */
+export function seesCase(
+	actor: StaffActor,
+	row: { programId: string; mediatorUserId: string | null }
+): boolean {
+	return (
+		row.programId === actor.programId &&
+		(can(actor, 'seeAllCases') || row.mediatorUserId === actor.userId)
+	);
+}
+
+/** The condition every case query of this actor carries (the rule of `seesCase`). */
 export function visibleCases(actor: StaffActor): SQL {
 	const inProgram = eq(cases.programId, actor.programId);
 	return can(actor, 'seeAllCases')
