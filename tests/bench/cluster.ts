@@ -7,8 +7,8 @@
  * socket.io clients each — the mediator signed in as staff, the victim, the offender and the
  * offender's guardian with the cookies their links left — each mediator granting the floor
  * every 500 ms, victim and offender in turn. Every client connects with `?meeting=<id>`, as the
- * app's does, and comes back by itself after a drop, as browsers do (first try 50–150 ms after
- * it, then at most every 500 ms). Three rounds per N, in this order, each on a fresh database
+ * app's does, and comes back by itself after a drop, as the app's browsers do and with their
+ * timing (the first try 150–450 ms after it: RECONNECTION in src/lib/client/realtime.ts). Three rounds per N, in this order, each on a fresh database
  * with N new sessions (and, Mend's, Redis keys of its own: REDIS_KEY_PREFIX), all through the
  * same client code:
  *

@@ -4,6 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
+import { RECONNECTION } from '#lib/client/realtime.ts';
 import { PROTOCOL_VERSION, REALTIME_PATH } from '#lib/protocol/version.ts';
 
 export interface Member {
@@ -55,10 +56,10 @@ export class BenchClient {
 	#waiters: { test: (view: View) => boolean; resolve: () => void }[] = [];
 
 	/**
-	 * `reconnection`: the client comes back by itself after its connection drops, as a browser
-	 * does — soon, as tests/helpers/session-client.ts does (the first try 50–150 ms after the
-	 * drop, then at most every 500 ms) — to `reconnectTo` if given: the deployment's address
-	 * (a balancer in front of a cluster's processes), where it first connected otherwise.
+	 * `reconnection`: the client comes back by itself after its connection drops, as the app's
+	 * browsers do and with their timing (RECONNECTION: the first try 150–450 ms after the drop)
+	 * — to `reconnectTo` if given: the deployment's address (a balancer in front of a cluster's
+	 * processes), where it first connected otherwise.
 	 */
 	constructor(
 		url: string,
@@ -72,8 +73,7 @@ export class BenchClient {
 			transports: ['websocket'],
 			forceNew: true,
 			reconnection: options.reconnection ?? false,
-			reconnectionDelay: 100,
-			reconnectionDelayMax: 500,
+			...RECONNECTION,
 			timeout: 60_000,
 			extraHeaders: member.cookie ? { cookie: member.cookie } : {},
 			query: { meeting: meetingId },
