@@ -38,8 +38,12 @@ const LISTEN_BACKLOG = 4096;
 export async function startMend(
 	config: Config,
 	deps: Deps,
-	/** In a cluster: this process's id in it (server/active-role.ts). */
-	options: { processId?: number | null } = {}
+	options: {
+		/** In a cluster: this process's id in it (server/active-role.ts). */
+		processId?: number | null;
+		/** How often drafts' connections are pinged (tests; COLLAB_LIMITS.heartbeatMs otherwise). */
+		collabHeartbeatMs?: number;
+	} = {}
 ): Promise<RunningMend> {
 	if (!existsSync(BUILD_HANDLER))
 		throw new Error('Mend is not built: run `npm run build` first (`npm start` does both).');
@@ -52,7 +56,9 @@ export async function startMend(
 	const server = http.createServer(createRequestListener(handler, config));
 	const owners =
 		config.cluster && options.processId != null ? new CaseOwners(deps.db, options.processId) : null;
-	const realtime = attachRealtime(server, deps, owners);
+	const realtime = attachRealtime(server, deps, owners, {
+		collabHeartbeatMs: options.collabHeartbeatMs
+	});
 	const cluster: ClusterMember | null = owners ? joinCluster(server, deps, realtime, owners) : null;
 	// Only a process that serves gets here (server/active-role.ts); before anyone can connect,
 	// and after joinCluster: its first sweep must know the rooms the other live processes hold.

@@ -63,7 +63,8 @@ function refusal(code: string): Error {
 export function attachRealtime(
 	httpServer: HttpServer,
 	deps: Deps,
-	owners: CaseOwners | null = null
+	owners: CaseOwners | null = null,
+	options: { collabHeartbeatMs?: number } = {}
 ): Realtime {
 	/**
 	 * In a cluster, whether this process serves the case (holds it, or takes it now): a
@@ -161,7 +162,8 @@ export function attachRealtime(
 			stepOf: (meetingId) => sessions.stepOf(meetingId),
 			load: (meetingId) => sessions.session(meetingId)
 		},
-		servesHere
+		servesHere,
+		{ heartbeatMs: options.collabHeartbeatMs }
 	);
 	sessions.onStepChange(async (setup, step, actorUserId) => {
 		// The agreement is drafted at the drafting step: it exists before anyone sees the step.

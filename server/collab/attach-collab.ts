@@ -43,9 +43,10 @@ export function attachCollab(
 	deps: Deps,
 	sessions: SessionSteps,
 	/** Whether this process serves the case (in a cluster, another may: realtime.ts). */
-	servesHere: (caseId: string) => Promise<boolean> = async () => true
+	servesHere: (caseId: string) => Promise<boolean> = async () => true,
+	options: { heartbeatMs?: number } = {}
 ): CollabHost {
-	const host = new CollabHost(deps, sessions);
+	const host = new CollabHost(deps, sessions, options);
 	const wss = new WebSocketServer({ noServer: true, maxPayload: COLLAB_MAX_MESSAGE_BYTES });
 
 	const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -109,7 +109,12 @@ export class CollabHost implements AgreementDocuments {
 	readonly #connections = new Set<Connection>();
 	readonly #quota = new ConnectionQuota();
 
-	constructor(deps: Deps, sessions: SessionSteps) {
+	constructor(
+		deps: Deps,
+		sessions: SessionSteps,
+		/** `heartbeatMs`: how often each connection is pinged (COLLAB_LIMITS.heartbeatMs). */
+		options: { heartbeatMs?: number } = {}
+	) {
 		this.#deps = deps;
 		this.#stepOf = (meetingId) => sessions.stepOf(meetingId);
 		this.#documents = new LiveDocuments(
@@ -130,7 +135,10 @@ export class CollabHost implements AgreementDocuments {
 		);
 		this.#revalidate = setInterval(() => void this.#revalidateAll(), COLLAB_LIMITS.revalidateMs);
 		this.#revalidate.unref();
-		this.#heartbeat = setInterval(() => this.#pingAll(), COLLAB_LIMITS.heartbeatMs);
+		this.#heartbeat = setInterval(
+			() => this.#pingAll(),
+			options.heartbeatMs ?? COLLAB_LIMITS.heartbeatMs
+		);
 		this.#heartbeat.unref();
 	}
 

@@ -37,7 +37,7 @@ export interface TestServer {
  */
 export async function startTestServer(
 	env: Record<string, string> = {},
-	options: { reconcileIntervalMs?: number; log?: Logger } = {}
+	options: { reconcileIntervalMs?: number; log?: Logger; collabHeartbeatMs?: number } = {}
 ): Promise<TestServer> {
 	const database = await createTestDatabase();
 	const clock = new TestClock();
@@ -57,8 +57,9 @@ export async function startTestServer(
 		}),
 		database: database.config
 	};
-	const booted = await boot(config, { clock, ...options });
-	const mend = await startMend(config, booted.deps);
+	const { collabHeartbeatMs, ...bootOptions } = options;
+	const booted = await boot(config, { clock, ...bootOptions });
+	const mend = await startMend(config, booted.deps, { collabHeartbeatMs });
 	return {
 		url: mend.url,
 		config,
