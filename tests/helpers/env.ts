@@ -52,3 +52,12 @@ export const testEnv = {
 	 */
 	recordSessionLog: process.env.RECORD_SESSION_LOG || undefined
 };
+
+/**
+ * For the tests that start their own processes on a database of their own, whichever database
+ * the run is on: CI runs those on PostgreSQL in its PostgreSQL pass only, and those on the
+ * embedded database in the other (each takes a busy machine's minutes); a developer's run
+ * does both.
+ */
+export const postgresPass = !testEnv.inCi || Boolean(testEnv.databaseUrl);
+export const embeddedPass = !testEnv.inCi || !testEnv.databaseUrl;

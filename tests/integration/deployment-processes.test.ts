@@ -9,7 +9,7 @@ import { agreementOfMeeting, credentialsOf, staffActor, type Actor } from '../he
 import { CollabClient } from '../helpers/collab.ts';
 import { createPostgresDatabase, type TestDatabase } from '../helpers/database.ts';
 import { demoMediator, freePort, openDemoLink, type DemoParty } from '../helpers/demo-mend.ts';
-import { testEnv } from '../helpers/env.ts';
+import { embeddedPass, postgresPass, testEnv } from '../helpers/env.ts';
 import { HttpClient } from '../helpers/http.ts';
 import { postgresFor } from '../helpers/postgres.ts';
 import { spawnMend, startMendProcess, type SpawnedMend } from '../helpers/process.ts';
@@ -30,13 +30,6 @@ afterAll(async () => {
 const RUNNING = /Mend is running at (\S+)/;
 const STANDING_BY = /this one stands by/;
 
-/**
- * These start their own processes on a database of their own, whichever database the run is
- * on: CI runs the PostgreSQL ones in its PostgreSQL pass only, and the embedded one in the
- * other (each takes minutes of a busy machine); a developer's run does both.
- */
-const postgresPass = !testEnv.inCi || Boolean(testEnv.databaseUrl);
-const embeddedPass = !testEnv.inCi || !testEnv.databaseUrl;
 const withPostgres = postgresPass && (await postgresFor('server'));
 
 describe('a second process on the embedded database', () => {

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { embeddedPass } from '../helpers/env.ts';
 import { HttpClient } from '../helpers/http.ts';
 import { startMendProcess, type MendProcess } from '../helpers/process.ts';
 
@@ -18,7 +19,8 @@ afterAll(async () => {
 	if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-describe('starting Mend with no configuration', () => {
+// Always on the embedded database, whatever the run's: once in CI (env.ts, embeddedPass).
+describe.runIf(embeddedPass)('starting Mend with no configuration', () => {
 	it('creates the embedded database, seeds the demo and prints where to click', async () => {
 		dataDir = await mkdtemp(path.join(tmpdir(), 'mend-start-'));
 		mend = await startMendProcess({ DATA_DIR: path.join(dataDir, 'data'), PORT: '0' });
