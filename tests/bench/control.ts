@@ -33,7 +33,9 @@
  *   BENCH_MEASURE_S=20            length of the measurement window
  *   BENCH_INTERVAL_MS=500         time between two grants of one session
  *   BENCH_CONNECT_BATCH=50        clients connecting at once
- *   BENCH_SERVERS=bare,durable,mend which servers to measure
+ *   BENCH_SERVERS=bare,durable,mend which servers to measure; `fenced` as well: the durable
+ *                                 server writing with Mend's fenced statement (FENCED=1 of
+ *                                 control-bare-server.ts)
  *   BENCH_MAX_OTHER_LOAD=30       other work on the machine (% of one core) that disturbs a round
  *   BENCH_RETRIES=2               how often a disturbed round is measured again
  *   BENCH_QUIET_WAIT_S=120        how long to wait for a quiet machine before each round
@@ -49,7 +51,8 @@
  *
  * The last line printed is
  * `RESULT control sessions=… p50_ms=… p99_ms=… bare_p99_ms=… p99_ratio=… rss_mb=…
- * durable_p99_ms=… durable_bare_ratio=… mend_durable_ratio=…`, for N = 1000 (or the largest N
+ * durable_p99_ms=… durable_bare_ratio=… mend_durable_ratio=…` (with `fenced`: then
+ * `fenced_p99_ms=… fenced_durable_ratio=… mend_fenced_ratio=…`), for N = 1000 (or the largest N
  * measured).
  */
 import { writeFile } from 'node:fs/promises';
@@ -90,7 +93,7 @@ const TIMELINE = Boolean(process.env.BENCH_TIMELINE);
 
 const log = (message: string) => console.error(`[bench:control] ${message}`);
 
-type ServerKind = 'Mend' | 'bare' | 'durable';
+type ServerKind = 'Mend' | 'bare' | 'durable' | 'fenced';
 
 interface Target extends Watched {
 	server: ServerKind;
@@ -103,11 +106,19 @@ interface Target extends Watched {
 // ---------------------------------------------------------------------------------------------
 // The servers: the bare baseline, the durable baseline, Mend
 
-/** The bare server; with `databaseUrl`, the durable one (each command committed first). */
-async function startBare(n: number, databaseUrl?: string): Promise<Target> {
+/**
+ * The bare server; with `databaseUrl`, the durable one (each command committed first); with
+ * `fenced` too, committed by Mend's fenced statement.
+ */
+async function startBare(n: number, databaseUrl?: string, fenced = false): Promise<Target> {
 	const bare = await spawnServer(
 		'tests/bench/control-bare-server.ts',
-		{ PORT: '0', HOST: '127.0.0.1', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) },
+		{
+			PORT: '0',
+			HOST: '127.0.0.1',
+			...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+			...(fenced ? { FENCED: '1' } : {})
+		},
 		/listening (\d+)/
 	);
 	const admin = databaseUrl ? new pg.Client({ connectionString: ADMIN_URL }) : null;
@@ -118,7 +129,7 @@ async function startBare(n: number, databaseUrl?: string): Promise<Target> {
 		throw error;
 	}
 	return {
-		server: databaseUrl ? 'durable' : 'bare',
+		server: fenced ? 'fenced' : databaseUrl ? 'durable' : 'bare',
 		url: `http://127.0.0.1:${bare.ready[1]}`,
 		pids: [bare.child.pid!],
 		sessions: bareSessions(n),
@@ -239,9 +250,9 @@ process.once('SIGINT', () => {
 
 async function measure(server: string, n: number): Promise<Row> {
 	if (server === 'bare') running = await startBare(n);
-	else if (server === 'durable') {
+	else if (server === 'durable' || server === 'fenced') {
 		if (!database) throw new Error('no database');
-		running = await startBare(n, database.url);
+		running = await startBare(n, database.url, server === 'fenced');
 	} else {
 		if (!database || !program) throw new Error('no database');
 		const sessions = await seedSessions(database.url, program, n);
@@ -277,6 +288,7 @@ try {
 const SERVER_NAMES: Record<ServerKind, string> = {
 	bare: 'bare socket.io',
 	durable: 'bare + durable commit',
+	fenced: 'bare + fenced durable commit',
 	Mend: 'Mend'
 };
 console.log(
@@ -298,10 +310,15 @@ const largest = SIZES.includes(1000) ? 1000 : Math.max(...SIZES);
 const mend = rows.find((r) => r.server === 'Mend' && r.n === largest);
 const bare = rows.find((r) => r.server === 'bare' && r.n === largest);
 const durable = rows.find((r) => r.server === 'durable' && r.n === largest);
+const fenced = rows.find((r) => r.server === 'fenced' && r.n === largest);
 const ratio = (a?: Row, b?: Row) => (a && b ? fmt(a.p99 / b.p99, 2) : '–');
 console.log(
 	`RESULT control sessions=${largest} p50_ms=${fmt(mend?.p50 ?? NaN)} p99_ms=${fmt(mend?.p99 ?? NaN)} ` +
 		`bare_p99_ms=${fmt(bare?.p99 ?? NaN)} p99_ratio=${ratio(mend, bare)} ` +
 		`rss_mb=${mend?.rss ?? '–'} durable_p99_ms=${fmt(durable?.p99 ?? NaN)} ` +
-		`durable_bare_ratio=${ratio(durable, bare)} mend_durable_ratio=${ratio(mend, durable)}`
+		`durable_bare_ratio=${ratio(durable, bare)} mend_durable_ratio=${ratio(mend, durable)}` +
+		(fenced
+			? ` fenced_p99_ms=${fmt(fenced.p99)} fenced_durable_ratio=${ratio(fenced, durable)} ` +
+				`mend_fenced_ratio=${ratio(mend, fenced)}`
+			: '')
 );
