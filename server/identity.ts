@@ -8,6 +8,8 @@ import { findPartySessions, partyCookieName } from '#lib/server/invitations/part
 import type { ResolvedInvitation } from '#lib/server/invitations/resolve-invitation.ts';
 import { memberships, meetings, cases } from '#lib/server/db/schema.ts';
 import type { Deps } from '#lib/server/deps.ts';
+import { partySeed, seedsOf } from '#lib/server/sessions/session-records.ts';
+import type { ParticipantSeed } from '#lib/session/index.ts';
 import { BatchedLoader } from './batched-loader.ts';
 
 /**
@@ -19,36 +21,63 @@ import { BatchedLoader } from './batched-loader.ts';
  */
 export class Identities {
 	readonly #deps: Deps;
-	readonly #partySessions: BatchedLoader<string, ResolvedInvitation>;
+	readonly #parties: BatchedLoader<string, { resolved: ResolvedInvitation; seat: ParticipantSeed }>;
 
 	constructor(deps: Deps) {
 		this.#deps = deps;
-		this.#partySessions = new BatchedLoader(
-			(tokens: string[]) => findPartySessions(deps.db, tokens, deps.clock.now()),
+		// A party's seat (name, side, whether a victim chose not to be seen) comes with their
+		// session, for the whole batch at once: one statement more for its victims, if any.
+		this.#parties = new BatchedLoader(
+			async (tokens: string[]) => {
+				const found = await findPartySessions(deps.db, tokens, deps.clock.now());
+				const seats = new Map(
+					(
+						await seedsOf(
+							deps.db,
+							[...found.values()].map(({ party }) => party)
+						)
+					).map((seat) => [seat.id, seat])
+				);
+				return new Map(
+					[...found].map(([token, resolved]) => [
+						token,
+						{ resolved, seat: seats.get(resolved.party.id) ?? partySeed(resolved.party) }
+					])
+				);
+			},
 			{ missing: () => new NoPartySession() }
 		);
 	}
 
-	async resolve(request: IncomingMessage, handshake: THandshake): Promise<Identity | null> {
+	/** Who is connecting, and for a party their seat in the session (staff: seatOf). */
+	async resolve(
+		request: IncomingMessage,
+		handshake: THandshake
+	): Promise<{ identity: Identity; seat?: ParticipantSeed } | null> {
 		const cookies = parseCookie(request.headers.cookie ?? '');
 		if (handshake.as === 'party') {
 			const token = cookies[partyCookieName(handshake.meetingId)];
-			const resolved = token
-				? await this.#partySessions.load(token).catch((error: unknown) => {
+			const party = token
+				? await this.#parties.load(token).catch((error: unknown) => {
 						if (error instanceof NoPartySession) return null;
 						throw error;
 					})
 				: null;
-			if (!resolved || resolved.meeting.id !== handshake.meetingId) return null;
+			if (!party || party.resolved.meeting.id !== handshake.meetingId) return null;
+			const { resolved, seat } = party;
 			return {
-				kind: 'party',
-				partyId: resolved.party.id,
-				meetingId: resolved.meeting.id,
-				displayName: resolved.party.displayName,
-				role: resolved.party.role
+				identity: {
+					kind: 'party',
+					partyId: resolved.party.id,
+					meetingId: resolved.meeting.id,
+					displayName: resolved.party.displayName,
+					role: resolved.party.role
+				},
+				seat
 			};
 		}
-		return this.#staff(request, handshake.meetingId);
+		const identity = await this.#staff(request, handshake.meetingId);
+		return identity ? { identity } : null;
 	}
 
 	async #staff(request: IncomingMessage, meetingId: string): Promise<Identity | null> {

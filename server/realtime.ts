@@ -4,6 +4,7 @@ import { ERROR_CODES } from '#lib/protocol/errors.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '#lib/protocol/events.ts';
 import { HandshakeSchema } from '#lib/protocol/handshake.ts';
 import type { Identity } from '#lib/protocol/identity.ts';
+import type { ParticipantSeed } from '#lib/session/index.ts';
 import { ok } from '#lib/protocol/result.ts';
 import { PROTOCOL_VERSION, REALTIME_PATH } from '#lib/protocol/version.ts';
 import { isConnectionError } from '#lib/server/db/connection-errors.ts';
@@ -30,6 +31,8 @@ import { serializedParser } from './serialized.ts';
 
 export interface SocketData {
 	identity: Identity;
+	/** A party's seat in the session, read with their identity (staff: seatOf). */
+	seat?: ParticipantSeed;
 	/** The participant id this connection speaks for, once seated in its session. */
 	seatId?: string;
 }
@@ -127,13 +130,15 @@ export function attachRealtime(
 			return next(refusal(ERROR_CODES.protocolMismatch));
 		handshaking.add(socket.client);
 		try {
-			const identity = await identities.resolve(socket.request, handshake.data);
-			if (!identity) return next(refusal(ERROR_CODES.unauthenticated));
+			const resolved = await identities.resolve(socket.request, handshake.data);
+			if (!resolved) return next(refusal(ERROR_CODES.unauthenticated));
+			const { identity, seat } = resolved;
 			if (owners && !(await servesHere(await owners.caseOfMeeting(identity.meetingId))))
 				return next(refusal(ERROR_CODES.unavailable));
 			// Tabs and devices per person, and everyone's per meeting: refused before a seat.
 			if (!takePlace(identity, socket.conn)) return next(refusal(ERROR_CODES.tooManyConnections));
 			socket.data.identity = identity;
+			socket.data.seat = seat;
 			next();
 		} catch (error) {
 			// The database did not answer: the browser is told to come back, not refused for good.

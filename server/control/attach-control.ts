@@ -61,7 +61,8 @@ export function attachControl(io: RealtimeServer, deps: Deps, media: MediaBacken
 		let seatId: string | null = null;
 
 		const seated = (async () => {
-			const seat = identity.kind === 'party' ? await host.partySeat(identity) : seatOf(identity);
+			// A party's as read with their identity (realtime.ts); staff's from the identity itself.
+			const seat = socket.data.seat ?? seatOf(identity);
 			seatId = seat.id;
 			socket.data.seatId = seat.id;
 			await socket.join(participantRoom(identity.meetingId, seat.id));

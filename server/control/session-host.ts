@@ -8,7 +8,6 @@ import {
 	loadSessionSetups,
 	markSessionEnded,
 	markSessionStarted,
-	seedsOf,
 	recordWithdrawal,
 	staffParticipantId,
 	type SessionSetup
@@ -79,9 +78,6 @@ const MEND_RETRY_MS = 5_000;
 /** A session nobody is connected to is dropped from memory after this; its log remains. */
 export const IDLE_UNLOAD_MS = 10 * 60_000;
 
-/** A connecting party no longer in the records: seated as their identity says. */
-class PartyGone extends Error {}
-
 /** The participant a connection speaks for, and who they are to the session. */
 export function seatOf(identity: Identity, party?: ParticipantSeed): ParticipantSeed {
 	if (identity.kind === 'staff')
@@ -120,16 +116,6 @@ export class SessionHost {
 	readonly #idleTimers = new Map<string, NodeJS.Timeout>();
 	readonly #stepListeners: StepListener[] = [];
 	readonly #snapshotsStoring = new Set<Promise<void>>();
-	readonly #seats = new BatchedLoader(
-		async (partyIds: string[]) => {
-			const found = await this.#deps.db.query.parties.findMany({
-				where: (p, { inArray }) => inArray(p.id, partyIds)
-			});
-			const seeds = await seedsOf(this.#deps.db, found);
-			return new Map(seeds.map((seed) => [seed.id, seed]));
-		},
-		{ missing: () => new PartyGone() }
-	);
 	readonly #loader = new BatchedLoader((meetingIds: string[]) => this.#load(meetingIds), {
 		missing: (meetingId) => new Error(`no meeting ${meetingId}`)
 	});
@@ -551,17 +537,6 @@ export class SessionHost {
 			} catch (error) {
 				this.#deps.log.error('session: a step listener failed', { error });
 			}
-	}
-
-	/**
-	 * The party as the case records know them (name, side), for a connecting browser; read
-	 * together with the seats of whoever connects meanwhile (#seats).
-	 */
-	async partySeat(identity: Extract<Identity, { kind: 'party' }>): Promise<ParticipantSeed> {
-		return this.#seats.load(identity.partyId).catch((error: unknown) => {
-			if (error instanceof PartyGone) return seatOf(identity);
-			throw error;
-		});
 	}
 
 	/** Durability of everything logged so far, and of the snapshots it led to (shutdown, tests). */

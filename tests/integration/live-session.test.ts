@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents, invitations, meetings } from '#lib/server/db/schema.ts';
+import { auditEvents, invitations, meetings, victimChoices } from '#lib/server/db/schema.ts';
 import { JOINT_ROOM_ID, type Live } from '#lib/session/index.ts';
 import { HttpClient } from '../helpers/http.ts';
 import { joinAsMediator, joinAsParty, type MeetingFixture } from '../helpers/meeting.ts';
@@ -461,5 +461,40 @@ describe('a live session', () => {
 		});
 		const state = server.mend.realtime.sessions.current(meeting.meetingId)!;
 		expect(state.seq).toBe(seq);
+	});
+
+	it('sends nobody the video of a victim who chose, while the session was live, not to be seen', async () => {
+		await everyoneInJointRoom();
+		const seen = (client: MediatorClient | PartyClient) =>
+			client.mediaUntil((update) =>
+				update.peers.some((peer) => peer.id === meeting.parties.victim.id && peer.sendsVideo)
+			);
+		await seen(offender);
+		// She leaves, says so on her choices, and comes back: her seat is read as she connects.
+		victim.close();
+		await server.deps.db
+			.insert(victimChoices)
+			.values({
+				partyId: meeting.parties.victim.id,
+				caseId: meeting.caseId,
+				onCamera: false,
+				updatedVia: 'party'
+			})
+			.onConflictDoUpdate({ target: victimChoices.partyId, set: { onCamera: false } });
+		victim = await joinAsParty(server, meeting, 'victim');
+		open.push(victim);
+		const back = await victim.mediaUntil((update) => update.room !== null);
+		expect(back.sendsVideo).toBe(false);
+		for (const other of [mediator, offender])
+			await other.mediaUntil((update) =>
+				update.peers.some((peer) => peer.id === meeting.parties.victim.id && !peer.sendsVideo)
+			);
+		// Turning her camera on does not override her choice.
+		await victim.do({ type: 'setMediaPreferences', cameraOff: false });
+		expect(
+			server.mend.realtime.sessions.current(meeting.meetingId)?.participants[
+				meeting.parties.victim.id
+			]?.media.cameraOff
+		).toBe(true);
 	});
 });
