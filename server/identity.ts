@@ -8,7 +8,7 @@ import { findPartySessions, partyCookieName } from '#lib/server/invitations/part
 import type { ResolvedInvitation } from '#lib/server/invitations/resolve-invitation.ts';
 import { memberships, meetings, cases } from '#lib/server/db/schema.ts';
 import type { Deps } from '#lib/server/deps.ts';
-import { partySeed, seedsOf } from '#lib/server/sessions/session-records.ts';
+import { seedsOf } from '#lib/server/sessions/session-records.ts';
 import type { ParticipantSeed } from '#lib/session/index.ts';
 import { BatchedLoader } from './batched-loader.ts';
 
@@ -29,21 +29,13 @@ export class Identities {
 		// session, for the whole batch at once: one statement more for its victims, if any.
 		this.#parties = new BatchedLoader(
 			async (tokens: string[]) => {
-				const found = await findPartySessions(deps.db, tokens, deps.clock.now());
-				const seats = new Map(
-					(
-						await seedsOf(
-							deps.db,
-							[...found.values()].map(({ party }) => party)
-						)
-					).map((seat) => [seat.id, seat])
+				const found = [...(await findPartySessions(deps.db, tokens, deps.clock.now()))];
+				// One seat per party, in the order given.
+				const seats = await seedsOf(
+					deps.db,
+					found.map(([, { party }]) => party)
 				);
-				return new Map(
-					[...found].map(([token, resolved]) => [
-						token,
-						{ resolved, seat: seats.get(resolved.party.id) ?? partySeed(resolved.party) }
-					])
-				);
+				return new Map(found.map(([token, resolved], i) => [token, { resolved, seat: seats[i]! }]));
 			},
 			{ missing: () => new NoPartySession() }
 		);

@@ -175,9 +175,12 @@ export class CaseOwners {
 	async orphanedMeetings(
 		meetingIds: readonly string[]
 	): Promise<{ meetingId: string; caseId: string }[]> {
+		// Forgotten only once answered: a query that fails leaves them for the next look.
 		const taken = [...this.#takenFromTheDead];
-		this.#takenFromTheDead.clear();
-		if (meetingIds.length === 0) return [];
+		if (meetingIds.length === 0) {
+			this.#takenFromTheDead.clear();
+			return [];
+		}
 		const rows = rowsOf<{ id: string; case_id: string }>(
 			await this.#db.execute(sql`
 				select m.id, m.case_id from ${meetings} m
@@ -186,6 +189,7 @@ export class CaseOwners {
 					and (o.process_id is null or not ${alive(sql`o.process_id`)}
 						${taken.length > 0 ? sql`or m.case_id in (${idList(taken)})` : sql``})`)
 		);
+		for (const caseId of taken) this.#takenFromTheDead.delete(caseId);
 		for (const row of rows) this.#keep(`m:${row.id}`, row.case_id);
 		return rows.map((row) => ({ meetingId: row.id, caseId: row.case_id }));
 	}

@@ -78,8 +78,11 @@ const MEND_RETRY_MS = 5_000;
 /** A session nobody is connected to is dropped from memory after this; its log remains. */
 export const IDLE_UNLOAD_MS = 10 * 60_000;
 
-/** The participant a connection speaks for, and who they are to the session. */
-export function seatOf(identity: Identity, party?: ParticipantSeed): ParticipantSeed {
+/**
+ * The participant a connection speaks for, and who they are to the session, from its identity
+ * alone (a party's seat is read with their identity: server/identity.ts).
+ */
+export function seatOf(identity: Identity): ParticipantSeed {
 	if (identity.kind === 'staff')
 		return {
 			id: staffParticipantId(identity.userId),
@@ -87,14 +90,12 @@ export function seatOf(identity: Identity, party?: ParticipantSeed): Participant
 			name: identity.name,
 			side: null
 		};
-	return (
-		party ?? {
-			id: identity.partyId,
-			role: identity.role,
-			name: identity.displayName,
-			side: identity.partyId
-		}
-	);
+	return {
+		id: identity.partyId,
+		role: identity.role,
+		name: identity.displayName,
+		side: identity.partyId
+	};
 }
 
 /**

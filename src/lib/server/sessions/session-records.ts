@@ -64,11 +64,13 @@ export async function loadSessionSetups(
 			)
 		);
 	const people = [...new Map(invited.map(({ party }) => [party.id, party])).values()];
+	// One seed per party: seedsOf answers for each party it is given.
 	const seeds = new Map((await seedsOf(db, people)).map((seed) => [seed.id, seed]));
 	const inviteesOf = new Map<string, ParticipantSeed[]>();
 	for (const { meetingId, party } of invited) {
-		const seed = seeds.get(party.id) ?? partySeed(party);
-		inviteesOf.set(meetingId, [...(inviteesOf.get(meetingId) ?? []), seed]);
+		const invitees = inviteesOf.get(meetingId) ?? [];
+		invitees.push(seeds.get(party.id)!);
+		inviteesOf.set(meetingId, invitees);
 	}
 	for (const { meeting, programId } of found)
 		setups.set(meeting.id, {
